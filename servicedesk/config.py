@@ -1,0 +1,132 @@
+"""Every setting the application reads, from environment variables prefixed `SERVICEDESK_`.
+
+This is the only module that reads the environment. A bad value fails at start with the
+variable's name, so a typo never turns into a mysterious runtime error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PREFIX = "SERVICEDESK_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings; build with `Config.from_env()` or directly in tests."""
+
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    model_path: str | None = None
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    attachment_max_count: int = 50
+    session_minutes: int = 12 * 60
+    mail_imap_url: str | None = None
+    mail_smtp_url: str | None = None
+    mail_from: str | None = None
+    widget_origins: tuple[str, ...] = ()
+    base_url: str = "http://127.0.0.1:5000"
+    secure_cookies: bool = False
+    testing: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def whoosh_dir(self) -> Path:
+        return self.instance_dir / "whoosh"
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.instance_dir / "attachments"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.instance_dir / "models"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        """Read and validate the environment; `overrides` win (used by tests)."""
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        instance_dir = Path(reader.text("INSTANCE_DIR") or "instance").resolve()
+        values: dict[str, object] = {
+            "instance_dir": instance_dir,
+            "database_url": reader.url("DATABASE_URL", ("sqlite", "postgresql"))
+            or f"sqlite:///{instance_dir / 'servicedesk.db'}",
+            "redis_url": reader.url("REDIS_URL", ("redis", "rediss", "unix")),
+            "model_path": reader.text("MODEL_PATH"),
+            "attachment_max_bytes": reader.integer("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024),
+            "attachment_max_count": reader.integer("ATTACHMENT_MAX_COUNT", 50),
+            "session_minutes": reader.integer("SESSION_MINUTES", 12 * 60),
+            "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
+            "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
+            "mail_from": reader.email("MAIL_FROM"),
+            "widget_origins": reader.words("WIDGET_ORIGINS"),
+            "base_url": reader.url("BASE_URL", ("http", "https")) or "http://127.0.0.1:5000",
+            "secure_cookies": reader.flag("SECURE_COOKIES"),
+        }
+        values.update(overrides)
+        secret = reader.text("SECRET_KEY") or overrides.get("secret_key")
+        values["secret_key"] = secret or _stored_secret(Path(str(values["instance_dir"])))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str) -> str | None:
+        value = self._env.get(PREFIX + name, "").strip()
+        return value or None
+
+    def _checked(self, name: str, check: Callable[[str], bool], expected: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not check(value):
+            raise ConfigError(f"{PREFIX}{name}: expected {expected}, got {value!r}")
+        return value
+
+    def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
+        def ok(value: str) -> bool:
+            parts = urlsplit(value)
+            return parts.scheme.split("+")[0] in schemes and bool(parts.netloc or parts.path)
+
+        return self._checked(name, ok, f"a URL with scheme {' or '.join(schemes)}")
+
+    def integer(self, name: str, default: int) -> int:
+        value = self._checked(name, lambda v: v.isdigit() and int(v) > 0, "a positive integer")
+        return int(value) if value else default
+
+    def flag(self, name: str) -> bool:
+        ok = {"1", "0", "true", "false", "yes", "no"}
+        value = self._checked(name, lambda v: v.lower() in ok, "one of " + ", ".join(sorted(ok)))
+        return bool(value) and value.lower() in {"1", "true", "yes"}
+
+    def email(self, name: str) -> str | None:
+        return self._checked(name, lambda v: v.count("@") == 1 and "." in v, "an email address")
+
+    def words(self, name: str) -> tuple[str, ...]:
+        value = self.text(name)
+        return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+def _stored_secret(instance_dir: Path) -> str:
+    """A random key kept in the instance dir, so sessions survive a restart."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,11 @@
+"""Imports every module that defines tables, so `Base.metadata` holds the whole schema.
+
+Alembic's env.py, the app factory and the test fixtures import this one module.
+Add one line here for each new module with tables.
+"""
+
+import crm_core.customers  # noqa: F401
+import servicedesk.desk.models  # noqa: F401
+from crm_core.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,89 @@
+"""Shared fixtures: databases (SQLite and the real PostgreSQL), Redis, the real model."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+import servicedesk.schema  # noqa: F401  (registers every table on Base.metadata)
+from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SERVICEDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_TEST_URL = os.environ.get("SERVICEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the running PostgreSQL server, dropped at the end."""
+    name = f"sd_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using it runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a freshly created schema."""
+    eng = make_engine(database_url)
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    yield eng
+    Base.metadata.drop_all(eng)
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only, for fast unit tests of the domain."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'unit.db'}")
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
+    """Call it to get a new unit of work on the test database."""
+    sessions = make_session_factory(engine)
+    return lambda: UnitOfWork(sessions)
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real all-MiniLM-L6-v2, loaded once for the whole test session."""
+    from knowledge.embedding import MiniLMEmbedder
+
+    model = MiniLMEmbedder()
+    model.encode(["warm up"])
+    return model
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The real Redis on CI (database 15), flushed after each test."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client.ping()
+    yield REDIS_TEST_URL
+    client.flushdb()
