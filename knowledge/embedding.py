@@ -98,7 +98,8 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for token in text.lower().split():
-                bucket = int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dimension
+                digest = hashlib.blake2b(token.encode(), digest_size=4).digest()
+                bucket = int.from_bytes(digest, "big") % self.dimension
                 out[row, bucket] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0

@@ -1,0 +1,38 @@
+"""Writing the audit trail: one `RequestEvent` per change."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from servicedesk.desk.models import Agent, RequestEvent, ServiceRequest
+
+
+def record(
+    session: Session,
+    request: ServiceRequest,
+    kind: str,
+    actor: str,
+    agent: Agent | None = None,
+    **data: Any,
+) -> RequestEvent:
+    """Append an event to the request's trail; enum values are stored as their strings."""
+    event = RequestEvent(
+        request_id=request.id,
+        kind=kind,
+        actor=actor,
+        agent_id=agent.id if agent else None,
+        data={key: _plain(value) for key, value in data.items()},
+    )
+    session.add(event)
+    return event
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,66 @@
+"""Domain events, named in the past tense; operations append them to the unit of work.
+
+After the transaction commits, the application's dispatcher turns them into live console
+updates (notifier) and background jobs (task queue). The domain never does either itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestOpened:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    request_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ReplyPosted:
+    request_id: int
+    message_id: int
+    channel: str
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    request_id: int
+    message_id: int
+    mentioned_agent_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestAssigned:
+    request_id: int
+    agent_id: int | None
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class RequestUpdated:
+    """Status, priority, category, tags or team changed."""
+
+    request_id: int
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RequestsMerged:
+    source_id: int
+    target_id: int
+
+
+DomainEvent = (
+    RequestOpened
+    | MessageReceived
+    | ReplyPosted
+    | NoteAdded
+    | RequestAssigned
+    | RequestUpdated
+    | RequestsMerged
+)

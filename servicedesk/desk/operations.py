@@ -1,0 +1,394 @@
+"""What the desk does: every change to a request goes through one of these functions.
+
+Each takes a unit of work and plain ids or values, records `RequestEvent`s for the audit
+trail, appends domain events to the unit of work, and leaves committing to the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from channels.messages import InboundMessage
+from crm_core.customers import Customer, resolve_identity
+from crm_core.db import UnitOfWork, utcnow
+from servicedesk.desk import events
+from servicedesk.desk.attachments import AttachmentStore
+from servicedesk.desk.audit import record
+from servicedesk.desk.errors import InvalidChange, NotFound, StaleReply
+from servicedesk.desk.models import (
+    Agent,
+    Attachment,
+    DeliveryState,
+    Direction,
+    Message,
+    Priority,
+    ServiceRequest,
+    Status,
+    Team,
+)
+from servicedesk.desk.ports import RequestRouter
+from servicedesk.desk.threading import find_thread
+
+Outcome = Literal["created", "appended", "duplicate"]
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What `receive_inbound` did with a message."""
+
+    outcome: Outcome
+    request_id: int
+    reference: str
+    message_id: int
+    thread_rule: str | None = None
+
+
+def receive_inbound(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    *,
+    router: RequestRouter | None = None,
+    attachments: AttachmentStore | None = None,
+) -> IntakeResult:
+    """Store a customer message: dedupe, resolve the customer, thread, route, emit events."""
+    session = uow.session
+    existing, external_id = _find_duplicate(uow, message)
+    if existing is not None:
+        request = existing.request
+        return IntakeResult("duplicate", request.id, request.reference, existing.id)
+    customer = resolve_identity(
+        session, message.sender.kind, message.sender.address, message.sender.display_name
+    )
+    match = find_thread(session, message, customer)
+    if match is None or match.request.status == Status.CLOSED:
+        request = _open_request(uow, message, customer, router)
+        outcome: Outcome = "created"
+        rule = None if match is None else f"follow_up:{match.rule}"
+    else:
+        request, outcome, rule = match.request, "appended", match.rule
+        _reopen_on_customer_reply(uow, request)
+    stored = Message(
+        request=request,
+        direction=Direction.INBOUND,
+        channel=message.channel,
+        external_id=external_id,
+        content_hash=message.content_hash,
+        thread_rule=rule,
+        customer_id=customer.id,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+        original_text=message.original_text,
+        references=list(message.references),
+        client_id=message.extra.get("client_id"),
+        created_at=message.received_at,
+    )
+    session.add(stored)
+    _store_attachments(stored, message, attachments)
+    request.updated_at = utcnow()
+    session.flush()
+    uow.events.append(events.MessageReceived(request.id, stored.id))
+    return IntakeResult(outcome, request.id, request.reference, stored.id, rule)
+
+
+def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:
+    """A second arrival of the same provider id and content is a no-op.
+
+    The same id with different content is a different message (senders reuse Message-IDs),
+    so it is stored under the id suffixed with its content hash.
+    """
+    external_id = message.external_id
+    for candidate in (external_id, f"{external_id}#{message.content_hash[:16]}"):
+        query = select(Message).where(
+            Message.channel == message.channel, Message.external_id == candidate
+        )
+        found = uow.session.scalars(query).one_or_none()
+        if found is None:
+            return None, candidate
+        if found.content_hash in (None, message.content_hash):
+            return found, candidate
+    raise InvalidChange(f"external id {external_id!r} collides with two different contents")
+
+
+def _open_request(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    customer: Customer,
+    router: RequestRouter | None,
+) -> ServiceRequest:
+    subject = (message.subject or _first_line(message.text) or "(no subject)")[:300]
+    request = ServiceRequest(
+        subject=subject,
+        customer=customer,
+        channel=message.channel,
+        thread_key=message.thread_key,
+        created_at=message.received_at,
+        updated_at=message.received_at,
+    )
+    uow.session.add(request)
+    uow.session.flush()
+    record(uow.session, request, "opened", "customer", channel=message.channel)
+    if router is not None:
+        reason = router.route(uow.session, request, f"{subject}\n{message.text}")
+        request.routing_reason = reason
+        record(uow.session, request, "routed", "router", reason=reason)
+    uow.events.append(events.RequestOpened(request.id))
+    if request.assignee_id is not None:
+        uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
+    return request
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:120]
+
+
+def _reopen_on_customer_reply(uow: UnitOfWork, request: ServiceRequest) -> None:
+    if request.status in (Status.SOLVED, Status.PENDING):
+        old = request.status
+        request.status = Status.OPEN
+        request.solved_at = None
+        record(uow.session, request, "status_changed", "customer", old=old, new=Status.OPEN)
+        uow.events.append(events.RequestUpdated(request.id, ("status",)))
+
+
+def _store_attachments(
+    stored: Message, message: InboundMessage, store: AttachmentStore | None
+) -> None:
+    if not message.attachments:
+        return
+    if store is None:
+        raise InvalidChange("message has attachments but no attachment store was given")
+    for item in message.attachments:
+        digest = store.save(item.content)
+        stored.attachments.append(
+            Attachment(
+                filename=item.filename[:300],
+                content_type=item.content_type[:200],
+                size=len(item.content),
+                sha256=digest,
+                inline=item.inline,
+                content_id=item.content_id,
+            )
+        )
+
+
+def get_request(uow: UnitOfWork, request_id: int) -> ServiceRequest:
+    request = uow.session.get(ServiceRequest, request_id)
+    if request is None:
+        raise NotFound(f"request {request_id} does not exist")
+    return request
+
+
+def get_agent(uow: UnitOfWork, agent_id: int) -> Agent:
+    agent = uow.session.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} does not exist")
+    return agent
+
+
+def post_reply(
+    uow: UnitOfWork,
+    request_id: int,
+    agent_id: int,
+    text: str,
+    *,
+    html: str | None = None,
+    seen_message_id: int | None = None,
+    status_after: Status | None = None,
+) -> Message:
+    """Store an agent's reply for delivery on the request's latest customer channel.
+
+    With `seen_message_id`, the reply is refused (`StaleReply`) when a customer message or
+    another agent's reply arrived after the one the agent last saw.
+    """
+    request = get_request(uow, request_id)
+    agent = get_agent(uow, agent_id)
+    if not text.strip():
+        raise InvalidChange("a reply needs some text")
+    if seen_message_id is not None:
+        _guard_stale_reply(uow, request, agent_id, seen_message_id)
+    reply = Message(
+        request=request,
+        direction=Direction.OUTBOUND,
+        channel=_reply_channel(request),
+        author=agent,
+        text=text,
+        html=html,
+        delivery_state=DeliveryState.PENDING,
+    )
+    uow.session.add(reply)
+    now = utcnow()
+    request.first_response_at = request.first_response_at or now
+    request.updated_at = now
+    uow.session.flush()
+    record(uow.session, request, "replied", "agent", agent, message_id=reply.id)
+    new_status = status_after or (Status.OPEN if request.status == Status.NEW else None)
+    if new_status is not None and new_status != request.status:
+        change_status(uow, request.id, new_status, agent_id=agent.id)
+    uow.events.append(events.ReplyPosted(request.id, reply.id, reply.channel))
+    return reply
+
+
+def _reply_channel(request: ServiceRequest) -> str:
+    inbound = [m for m in request.messages if m.direction == Direction.INBOUND]
+    return inbound[-1].channel if inbound else request.channel
+
+
+def _guard_stale_reply(
+    uow: UnitOfWork, request: ServiceRequest, agent_id: int, seen_message_id: int
+) -> None:
+    query = select(Message.id).where(
+        Message.request_id == request.id,
+        Message.id > seen_message_id,
+        (Message.direction == Direction.INBOUND)
+        | ((Message.direction == Direction.OUTBOUND) & (Message.author_id != agent_id)),
+    )
+    newer = list(uow.session.scalars(query))
+    if newer:
+        raise StaleReply(newer)
+
+
+def add_note(uow: UnitOfWork, request_id: int, agent_id: int, text: str) -> Message:
+    """An internal note, never sent to the customer; `@name` or `@email` mentions agents."""
+    request = get_request(uow, request_id)
+    agent = get_agent(uow, agent_id)
+    if not text.strip():
+        raise InvalidChange("a note needs some text")
+    note = Message(
+        request=request, direction=Direction.NOTE, channel="internal", author=agent, text=text
+    )
+    uow.session.add(note)
+    request.updated_at = utcnow()
+    uow.session.flush()
+    mentioned = _mentioned_agents(uow, text)
+    record(uow.session, request, "note_added", "agent", agent, message_id=note.id)
+    uow.events.append(events.NoteAdded(request.id, note.id, tuple(a.id for a in mentioned)))
+    return note
+
+
+def _mentioned_agents(uow: UnitOfWork, text: str) -> list[Agent]:
+    handles = {h.lower() for h in MENTION.findall(text)}
+    if not handles:
+        return []
+    agents = uow.session.scalars(select(Agent).where(Agent.is_active.is_(True)))
+    return [
+        a for a in agents if a.email.lower() in handles or a.email.split("@")[0].lower() in handles
+    ]
+
+
+def assign_request(
+    uow: UnitOfWork,
+    request_id: int,
+    assignee_id: int | None,
+    *,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+) -> ServiceRequest:
+    """Give the request to an agent (or nobody) and optionally a team."""
+    request = get_request(uow, request_id)
+    actor = get_agent(uow, agent_id) if agent_id is not None else None
+    if assignee_id is not None:
+        assignee = get_agent(uow, assignee_id)
+        if not assignee.is_active:
+            raise InvalidChange(f"{assignee.name} is deactivated")
+    if team_id is not None and uow.session.get(Team, team_id) is None:
+        raise NotFound(f"team {team_id} does not exist")
+    old = (request.assignee_id, request.team_id)
+    request.assignee_id = assignee_id
+    request.team_id = team_id if team_id is not None else request.team_id
+    if old == (request.assignee_id, request.team_id):
+        return request
+    request.updated_at = utcnow()
+    record(
+        uow.session,
+        request,
+        "assigned",
+        "agent" if actor else "system",
+        actor,
+        old_assignee=old[0],
+        new_assignee=request.assignee_id,
+        old_team=old[1],
+        new_team=request.team_id,
+    )
+    uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
+    return request
+
+
+def change_status(
+    uow: UnitOfWork, request_id: int, status: Status, *, agent_id: int | None = None
+) -> ServiceRequest:
+    """Move a request to another status; closed is final."""
+    request = get_request(uow, request_id)
+    if request.status == status:
+        return request
+    if request.status == Status.CLOSED:
+        raise InvalidChange(f"{request.reference} is closed; a new message opens a follow-up")
+    actor = get_agent(uow, agent_id) if agent_id is not None else None
+    old = request.status
+    request.status = status
+    request.solved_at = utcnow() if status == Status.SOLVED else request.solved_at
+    request.updated_at = utcnow()
+    record(
+        uow.session,
+        request,
+        "status_changed",
+        "agent" if actor else "system",
+        actor,
+        old=old,
+        new=status,
+    )
+    uow.events.append(events.RequestUpdated(request.id, ("status",)))
+    return request
+
+
+def update_request(
+    uow: UnitOfWork,
+    request_id: int,
+    agent_id: int,
+    *,
+    priority: Priority | None = None,
+    category: str | None = None,
+    tags: list[str] | None = None,
+) -> ServiceRequest:
+    """Change priority, category or tags; each change is audited."""
+    request = get_request(uow, request_id)
+    agent = get_agent(uow, agent_id)
+    changes = {
+        name: (getattr(request, name), value)
+        for name, value in (("priority", priority), ("category", category), ("tags", tags))
+        if value is not None and getattr(request, name) != value
+    }
+    for name, (old, new) in changes.items():
+        setattr(request, name, new)
+        record(uow.session, request, f"{name}_changed", "agent", agent, old=old, new=new)
+    if changes:
+        request.updated_at = utcnow()
+        uow.events.append(events.RequestUpdated(request.id, tuple(changes)))
+    return request
+
+
+def merge_requests(
+    uow: UnitOfWork, source_id: int, target_id: int, *, agent_id: int
+) -> ServiceRequest:
+    """Move every message of `source` onto `target` and close `source` as merged."""
+    if source_id == target_id:
+        raise InvalidChange("a request cannot be merged into itself")
+    source, target = get_request(uow, source_id), get_request(uow, target_id)
+    agent = get_agent(uow, agent_id)
+    if target.merged_into_id is not None:
+        raise InvalidChange(f"{target.reference} was itself merged; merge into its target")
+    for message in list(source.messages):
+        message.request = target
+    source.merged_into_id = target.id
+    source.status = Status.CLOSED
+    target.updated_at = utcnow()
+    record(uow.session, source, "merged_into", "agent", agent, target=target.reference)
+    record(uow.session, target, "merged_from", "agent", agent, source=source.reference)
+    uow.session.flush()
+    uow.events.append(events.RequestsMerged(source.id, target.id))
+    return target

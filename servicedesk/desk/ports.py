@@ -1,0 +1,31 @@
+"""The ports the domain talks through; real and fake implementations live outside `desk/`."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from servicedesk.desk.models import ServiceRequest
+
+
+class TaskQueue(Protocol):
+    """Runs a job by name on a named queue (`mail`, `knowledge`, `default`)."""
+
+    def enqueue(self, queue: str, job: str, *args: Any) -> None:
+        """Schedule `job` (a name in the job table) with JSON-serialisable arguments."""
+        ...
+
+
+class Notifier(Protocol):
+    """Pushes realtime events to rooms of connected consoles and chat widgets."""
+
+    def emit(self, event: str, payload: dict[str, Any], room: str) -> None: ...
+
+
+class RequestRouter(Protocol):
+    """Classifies and assigns a newly opened request (step 4 of intake)."""
+
+    def route(self, session: Session, request: ServiceRequest, text: str) -> str:
+        """Set category, priority, language, team and assignee; return the reason to show."""
+        ...

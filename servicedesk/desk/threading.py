@@ -1,0 +1,107 @@
+"""Finding the request an inbound message belongs to.
+
+Rules run in order and the first that matches wins; the rule's name is stored on the
+message so agents can see why it landed where it did. Header rules accept any sender
+(knowing a Message-ID means being on the thread); token rules only accept the request's
+own customer, so a stranger quoting `[SR-1042]` opens a request of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.messages import InboundMessage
+from crm_core.customers import Customer
+from servicedesk.desk.models import Direction, Message, ServiceRequest, parse_reference
+
+SUBJECT_TOKEN = re.compile(r"\[(SR-\d{1,12})\]", re.IGNORECASE)
+ADDRESS_TOKEN = re.compile(r"\+(SR-\d{1,12})@", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    request: ServiceRequest
+    rule: str
+
+
+def find_thread(
+    session: Session, message: InboundMessage, customer: Customer
+) -> ThreadMatch | None:
+    """The request this message continues, or None for a new one."""
+    for rule in (_by_own_message_id, _by_known_message_id, _by_thread_key, _by_tokens):
+        match = rule(session, message, customer)
+        if match is not None:
+            return ThreadMatch(_follow_merges(session, match.request), match.rule)
+    return None
+
+
+def _messages_with_ids(session: Session, message: InboundMessage, outbound: bool) -> list[Message]:
+    if not message.references:
+        return []
+    query = select(Message).where(
+        Message.channel == message.channel, Message.external_id.in_(message.references)
+    )
+    direction = Message.direction == Direction.OUTBOUND
+    query = query.where(direction if outbound else ~direction)
+    found = {m.external_id: m for m in session.scalars(query)}
+    # References are ordered newest first, so the nearest parent decides.
+    return [found[ref] for ref in message.references if ref in found]
+
+
+def _by_own_message_id(
+    session: Session, message: InboundMessage, _customer: Customer
+) -> ThreadMatch | None:
+    hits = _messages_with_ids(session, message, outbound=True)
+    return ThreadMatch(hits[0].request, "own_message_id") if hits else None
+
+
+def _by_known_message_id(
+    session: Session, message: InboundMessage, _customer: Customer
+) -> ThreadMatch | None:
+    hits = _messages_with_ids(session, message, outbound=False)
+    return ThreadMatch(hits[0].request, "known_message_id") if hits else None
+
+
+def _by_thread_key(
+    session: Session, message: InboundMessage, _customer: Customer
+) -> ThreadMatch | None:
+    if not message.thread_key:
+        return None
+    query = (
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.channel == message.channel,
+            ServiceRequest.thread_key == message.thread_key,
+        )
+        .order_by(ServiceRequest.id.desc())
+        .limit(1)
+    )
+    request = session.scalars(query).first()
+    return ThreadMatch(request, "thread_key") if request else None
+
+
+def _by_tokens(session: Session, message: InboundMessage, customer: Customer) -> ThreadMatch | None:
+    candidates = [("subject_token", m) for m in SUBJECT_TOKEN.findall(message.subject or "")]
+    for address in message.recipients:
+        candidates += [("address_token", m) for m in ADDRESS_TOKEN.findall(address)]
+    for rule, token in candidates:
+        request_id = parse_reference(token)
+        request = session.get(ServiceRequest, request_id) if request_id else None
+        if request is not None and request.customer_id == customer.id:
+            return ThreadMatch(request, rule)
+    return None
+
+
+def _follow_merges(session: Session, request: ServiceRequest) -> ServiceRequest:
+    seen = {request.id}
+    while request.merged_into_id is not None and request.merged_into_id not in seen:
+        target = session.get(ServiceRequest, request.merged_into_id)
+        if target is None:
+            break
+        seen.add(target.id)
+        request = target
+    return request
