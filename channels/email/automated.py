@@ -1,0 +1,111 @@
+"""Recognise mail written by machines (RFC 3834 auto-replies, RFC 3464 DSNs, ARF reports)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage, Message
+
+from channels.base import Ignored
+from channels.email.decoding import address_header, decode_text, header_text, parse_addresses
+
+
+@dataclass(frozen=True)
+class Bounce(Ignored):
+    """A delivery failure report; `failed_recipients` are the addresses that bounced."""
+
+    failed_recipients: tuple[str, ...] = ()
+
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matische)? ?(reply|antwort)|auto:|out of (the )?office|"
+    r"abwesenheitsnotiz|réponse automatique|respuesta automática|autoreply)",
+    re.IGNORECASE,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(undeliver(ed|able)|delivery status notification|mail delivery failed|"
+    r"returned mail|delivery failure|failure notice|non[- ]?delivery|unzustellbar)",
+    re.IGNORECASE,
+)
+_DAEMON_LOCALPARTS = ("mailer-daemon", "postmaster", "mail-daemon")
+_RECIPIENT_FIELD = re.compile(
+    r"^(final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*(\S+)", re.IGNORECASE | re.MULTILINE
+)
+_ACTION_FAILED = re.compile(r"^action\s*:\s*failed", re.IGNORECASE | re.MULTILINE)
+
+
+def detect_automated(message: EmailMessage) -> Ignored | None:
+    """Why this mail must be ignored and never answered, or None for a human's mail."""
+    report = _report_type(message)
+    if report == "delivery-status" or _looks_like_bounce(message):
+        failed = _failed(message)
+        return Bounce(reason="bounce (delivery status notification)", failed_recipients=failed)
+    if report:
+        return Ignored(reason=f"automated report ({report})")
+    auto_submitted = header_text(message, "Auto-Submitted").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return Ignored(reason=f"Auto-Submitted: {auto_submitted} (RFC 3834)")
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autorespond-To"):
+        if header_text(message, name):
+            return Ignored(reason=f"{name} header")
+    precedence = header_text(message, "Precedence").lower()
+    if precedence in {"bulk", "junk", "list", "auto_reply"}:
+        return Ignored(reason=f"Precedence: {precedence}")
+    subject = header_text(message, "Subject")
+    suppress = header_text(message, "X-Auto-Response-Suppress")
+    if _AUTO_SUBJECT.match(subject) and (header_text(message, "List-Id") or suppress):
+        return Ignored(reason="auto-reply (subject with List-Id or X-Auto-Response-Suppress)")
+    return None
+
+
+def _report_type(message: Message) -> str:
+    if message.get_content_type() != "multipart/report":
+        return ""
+    try:
+        report = str(message.get_param("report-type", "") or "")
+    except Exception:  # malformed parameters
+        report = ""
+    return report.strip('"').lower() or "unknown"
+
+
+def _looks_like_bounce(message: Message) -> bool:
+    senders = [address for _, address in address_header(message, "From")]
+    from_daemon = any(a.split("@")[0] in _DAEMON_LOCALPARTS for a in senders)
+    null_return = header_text(message, "Return-Path").strip() == "<>"
+    subject_says_so = bool(_BOUNCE_SUBJECT.match(header_text(message, "Subject")))
+    return (subject_says_so and (from_daemon or null_return)) or (
+        from_daemon and bool(header_text(message, "X-Failed-Recipients"))
+    )
+
+
+def _failed(message: Message) -> tuple[str, ...]:
+    """Addresses that failed: X-Failed-Recipients (Exim) and failed DSN per-recipient fields."""
+    found = [a for _, a in parse_addresses([header_text(message, "X-Failed-Recipients")])]
+    for part in message.walk():
+        if part.get_content_type() not in ("message/delivery-status", "text/delivery-status"):
+            continue
+        for text in _delivery_status_texts(part):
+            for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+                if not _ACTION_FAILED.search(block):
+                    continue
+                for match in _RECIPIENT_FIELD.finditer(block):
+                    address = match.group(2).strip("<>;").lower()
+                    if "@" in address and address not in found:
+                        found.append(address)
+    return tuple(found)
+
+
+def _delivery_status_texts(part: Message) -> list[str]:
+    # The stdlib parses message/delivery-status into a list of header blocks (RFC 3464 2.1).
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = [block for block in payload if isinstance(block, Message)]
+        return ["\n".join(f"{k}: {v}" for k, v in block.items()) for block in blocks]
+    raw = part.get_payload(decode=True)
+    return [decode_text(raw, "utf-8")] if isinstance(raw, bytes) else []
+
+
+def is_own_address(address: str, own_addresses: frozenset[str]) -> bool:
+    """Whether `address` (any +tag variant) is one of the desk's own addresses."""
+    local, _, domain = address.lower().partition("@")
+    return address.lower() in own_addresses or f"{local.split('+')[0]}@{domain}" in own_addresses
