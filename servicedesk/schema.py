@@ -4,6 +4,7 @@ Alembic's env.py, the app factory and the test fixtures import this one module.
 Add one line here for each new module with tables.
 """
 
+import channels.email.models  # noqa: F401
 import crm_core.customers  # noqa: F401
 import servicedesk.desk.models  # noqa: F401
 from crm_core.db import Base
