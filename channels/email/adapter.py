@@ -74,3 +74,18 @@ class EmailAdapter:
             session.add(AutomaticMailLog(recipient=recipient.lower()))
             session.commit()
         return True
+
+
+def adapter_from_settings(
+    smtp_url: str,
+    from_address: str,
+    sessions: Callable[[], Session] | None = None,
+    limits: ParseLimits | None = None,
+) -> EmailAdapter:
+    """The adapter for SERVICEDESK_MAIL_SMTP_URL / SERVICEDESK_MAIL_FROM."""
+    return EmailAdapter(
+        smtp=SmtpSettings.from_url(smtp_url),
+        from_address=from_address.lower(),
+        limits=limits or ParseLimits(),
+        sessions=sessions,
+    )

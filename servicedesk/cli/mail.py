@@ -1,5 +1,169 @@
-"""CLI commands (placeholder until the family lands)."""
+"""`servicedesk mail ...`: ingest files, poll or listen on IMAP, quarantine list and replay."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-commands: list[click.Command] = []
+from servicedesk.cli.context import container
+
+if TYPE_CHECKING:
+    from servicedesk.desk.mail_intake import MailIntakeSettings
+
+
+def _app() -> Any:
+    from channels.email.models import ensure_email_tables
+
+    app = container()
+    ensure_email_tables(app.engine)
+    return app
+
+
+def _settings(app: Any) -> MailIntakeSettings:
+    from channels.email.mailboxes import own_addresses
+    from channels.email.parser import ParseLimits
+    from servicedesk.desk.mail_intake import MailIntakeSettings
+
+    config = app.config
+    limits = ParseLimits(
+        attachment_max_bytes=config.attachment_max_bytes,
+        attachment_max_count=config.attachment_max_count,
+        max_message_bytes=max(2 * config.attachment_max_bytes + 1024 * 1024, 10 * 1024 * 1024),
+    )
+    with app.sessions() as session:
+        own = own_addresses(session, (config.mail_from,))
+    return MailIntakeSettings(
+        limits=limits, own_addresses=own, attachments=app.attachments, router=app.router
+    )
+
+
+@click.group("mail")
+def mail() -> None:
+    """Email channel: intake from files and IMAP, quarantine."""
+
+
+@mail.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
+def ingest_command(files: tuple[str, ...], as_json: bool) -> None:
+    """Feed raw RFC 5322 files through the parser and the desk intake."""
+    from servicedesk.desk.mail_intake import ingest_raw
+
+    app = _app()
+    settings = _settings(app)
+    for name in files:
+        with app.uow() as uow:
+            result = ingest_raw(uow, Path(name).read_bytes(), settings, source=f"file:{name}")
+            uow.commit()
+        if as_json:
+            click.echo(json.dumps(result.as_json(name)))
+        else:
+            where = f" {result.reference}" if result.reference else ""
+            why = f" ({result.reason})" if result.reason else ""
+            click.echo(f"{name}: {result.outcome}{where}{why}")
+
+
+def _mailbox_sinks(app: Any) -> list[tuple[Any, Any]]:
+    """(ImapSettings, MailboxIntake) for the environment mailbox and every enabled one."""
+    from channels.email.mailboxes import ensure_env_mailbox, imap_settings, list_mailboxes
+    from servicedesk.desk.mail_intake import MailboxIntake
+
+    config = app.config
+    with app.uow() as uow:
+        if config.mail_imap_url:
+            ensure_env_mailbox(
+                uow.session, config.secret_key, config.mail_imap_url, config.mail_from
+            )
+            uow.commit()
+        boxes = [
+            (m.id, imap_settings(m, config.secret_key)) for m in list_mailboxes(uow.session, True)
+        ]
+    settings = _settings(app)
+    return [
+        (imap, MailboxIntake(app.uow, mailbox_id, imap.folder, settings))
+        for mailbox_id, imap in boxes
+    ]
+
+
+@mail.command("poll")
+@click.option("--once", is_flag=True, required=True, help="One fetch pass, then exit.")
+def poll_command(once: bool) -> None:
+    """One IMAP fetch pass over every mailbox (for cron and tests)."""
+    from channels.email.imap import poll_once
+
+    pairs = _mailbox_sinks(_app())
+    if not pairs:
+        raise click.ClickException("no mailbox: set SERVICEDESK_MAIL_IMAP_URL or add one")
+    for imap, sink in pairs:
+        count = poll_once(imap, sink)
+        click.echo(f"{imap.username}@{imap.host}/{imap.folder}: {count} fetched")
+
+
+@mail.command("listen")
+def listen_command() -> None:
+    """IMAP IDLE on every mailbox until interrupted; reconnects with backoff."""
+    from channels.email.imap import IdleListener
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    pairs = _mailbox_sinks(_app())
+    if not pairs:
+        raise click.ClickException("no mailbox: set SERVICEDESK_MAIL_IMAP_URL or add one")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = [
+        threading.Thread(target=IdleListener(imap, sink, stop).run, name=imap.host, daemon=True)
+        for imap, sink in pairs
+    ]
+    for thread in threads:
+        thread.start()
+    click.echo(f"listening on {len(threads)} mailbox(es)")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=15)
+
+
+@mail.command("quarantine")
+@click.option("--limit", default=50, show_default=True)
+def quarantine_command(limit: int) -> None:
+    """List quarantined mail, newest first."""
+    from channels.email.quarantine import list_quarantine
+
+    app = _app()
+    with app.sessions() as session:
+        entries, total = list_quarantine(session, limit=limit)
+    for entry in entries:
+        state = f"replayed → {entry.outcome}" if entry.replayed_at else (entry.outcome or "held")
+        click.echo(f"{entry.id}\t{entry.created_at:%Y-%m-%d %H:%M}\t{state}\t{entry.reason}")
+    click.echo(f"{total} in quarantine")
+
+
+@mail.command("replay")
+@click.argument("quarantine_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def replay_command(quarantine_id: int, as_json: bool) -> None:
+    """Run a quarantined mail through intake again (after a fix)."""
+    from servicedesk.desk.mail_intake import replay_quarantined
+
+    app = _app()
+    settings = _settings(app)
+    with app.uow() as uow:
+        try:
+            result = replay_quarantined(uow, quarantine_id, settings)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from error
+        uow.commit()
+    line = result.as_json(f"quarantine:{quarantine_id}")
+    click.echo(json.dumps(line) if as_json else f"{quarantine_id}: {result.outcome}")
+
+
+commands: list[click.Command] = [mail]
