@@ -58,12 +58,18 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 class UnitOfWork:
     """One transaction: rolls back unless `commit()` is called.
 
-    Operations append domain events to `events`; callbacks registered with
-    `after_commit` run only once the transaction is durable (enqueue jobs, notify).
+    Operations append domain events to `events`; once the transaction is durable they go
+    to `publish` (which notifies consoles and enqueues jobs), then the callbacks registered
+    with `after_commit` run. Nothing is published for a transaction that rolled back.
     """
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        publish: Callable[[list[object]], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._publish = publish
         self.events: list[object] = []
         self._after_commit: list[Callable[[], None]] = []
 
@@ -76,9 +82,12 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        """Commit the transaction, then run the after-commit callbacks in order."""
+        """Commit, then publish the collected events and run the after-commit callbacks."""
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
+        published, self.events = self.events, []
+        if self._publish is not None and published:
+            self._publish(published)
         for callback in callbacks:
             callback()
 

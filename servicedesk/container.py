@@ -1,7 +1,7 @@
 """The composition root's parts, shared by the web app, the CLI and rq workers.
 
 Nothing here connects at import time; `Container.build(config)` creates the engine and
-the ports, and the first database or model access happens only when something asks.
+the ports, and the first database, Redis or model access happens only when asked for.
 """
 
 from __future__ import annotations
@@ -12,9 +12,15 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from knowledge.embedding import Embedder, shared_embedder
 from servicedesk.config import Config
+from servicedesk.desk.attachments import AttachmentStore
+from servicedesk.desk.ports import Notifier, RequestRouter, TaskQueue
+from servicedesk.dispatch import dispatch
+from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.tasks import InProcessQueue, RqQueue
 
 
 @dataclass
@@ -24,17 +30,38 @@ class Container:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    services: dict[str, object] = field(default_factory=dict)
+    tasks: TaskQueue
+    notifier: Notifier
+    adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
+    router: RequestRouter | None = None
 
     @classmethod
-    def build(cls, config: Config) -> Container:
+    def build(cls, config: Config, *, synchronous_jobs: bool = False) -> Container:
         config.instance_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(config.database_url)
-        return cls(config=config, engine=engine, sessions=make_session_factory(engine))
+        engine = make_engine(config.database_url, pool_pre_ping=True)
+        tasks: TaskQueue = (
+            RqQueue(config.redis_url)
+            if config.redis_url
+            else InProcessQueue(synchronous=synchronous_jobs)
+        )
+        return cls(
+            config=config,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            tasks=tasks,
+            notifier=RecordingNotifier(),
+        )
 
     def uow(self) -> UnitOfWork:
-        """A new unit of work; use as `with container.uow() as uow: ...; uow.commit()`."""
-        return UnitOfWork(self.sessions)
+        """A new unit of work whose committed events are dispatched to notifier and tasks."""
+        return UnitOfWork(self.sessions, publish=self._publish)
+
+    def _publish(self, published: list[object]) -> None:
+        dispatch(published, self.notifier, self.tasks)
+
+    @cached_property
+    def attachments(self) -> AttachmentStore:
+        return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -1,21 +1,35 @@
-"""How CLI commands get their container: one per process, from the environment."""
+"""How CLI commands get their container: one per process and configuration.
+
+The container is built from the environment on first use and the database is brought
+up to date, so every command works on a fresh instance directory without a separate
+`db upgrade` step.
+"""
 
 from __future__ import annotations
 
 import click
 
+from servicedesk import migrate, runtime
 from servicedesk.config import Config, ConfigError
 from servicedesk.container import Container
 
-_container: Container | None = None
+_containers: dict[tuple[object, ...], Container] = {}
 
 
 def container() -> Container:
-    """The process's container, built on first use; a bad setting exits with its name."""
-    global _container
-    if _container is None:
-        try:
-            _container = Container.build(Config.from_env())
-        except ConfigError as error:
-            raise click.ClickException(str(error)) from error
-    return _container
+    """The container for the current environment; a bad setting exits with its name.
+
+    CLI processes are short-lived, so in-process jobs run synchronously: a command never
+    exits with work still queued in memory.
+    """
+    try:
+        config = Config.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    key = (config.instance_dir, config.database_url, config.redis_url)
+    if key not in _containers:
+        built = Container.build(config, synchronous_jobs=True)
+        migrate.ensure_current(built.engine)
+        _containers[key] = built
+    runtime.install(_containers[key])
+    return _containers[key]

@@ -1,5 +1,58 @@
-"""CLI commands (placeholder until the family lands)."""
+"""`servicedesk serve`, `demo` and `worker`."""
+
+from __future__ import annotations
 
 import click
 
-commands: list[click.Command] = []
+from servicedesk.cli.context import container
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Serve the web app and Socket.IO (threading mode)."""
+    _run_web(host, port)
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Only load the demo data.")
+def demo(port: int, no_serve: bool) -> None:
+    """Load demo data (idempotent) and serve on 127.0.0.1."""
+    from servicedesk.demo import load_demo
+
+    lines = load_demo(container().uow)
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:%d/login with:" % port)
+    for line in lines:
+        click.echo(line)
+    if not no_serve:
+        _run_web("127.0.0.1", port)
+
+
+def _run_web(host: str, port: int) -> None:
+    from servicedesk.app import create_app
+    from servicedesk.config import Config
+    from servicedesk.container import Container
+    from servicedesk.extensions import socketio
+
+    built = container()
+    # The web process runs jobs on a background thread, not inline in requests.
+    app = create_app(container=Container.build(Config.from_env()) if built else None)
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an rq worker on the mail, knowledge and default queues (needs SERVICEDESK_REDIS_URL)."""
+    from servicedesk.worker import run_worker
+
+    built = container()
+    if not built.config.redis_url:
+        raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
+    run_worker(built.config.redis_url, burst=burst)
+
+
+commands: list[click.Command] = [serve, demo, worker]

@@ -155,8 +155,9 @@ def test_reply_note_assign_and_audit_trail(uow_factory: UowFactory) -> None:
         assign_request(uow, opened.request_id, agent_id, agent_id=agent_id)
         post_reply(uow, opened.request_id, agent_id, "On it")
         add_note(uow, opened.request_id, agent_id, "@kim can you check the toner?")
+        fired = list(uow.events)
         uow.commit()
-        fired = uow.events
+        assert uow.events == []
     assert events.NoteAdded in {type(e) for e in fired}
     note_event = next(e for e in fired if isinstance(e, events.NoteAdded))
     assert note_event.mentioned_agent_ids == (other_id,)

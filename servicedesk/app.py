@@ -1,0 +1,96 @@
+"""The application factory: the one composition root for the web process."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app
+
+from servicedesk import runtime
+from servicedesk.config import Config
+from servicedesk.container import Container
+from servicedesk.extensions import csrf, limiter, login_manager, socketio
+from servicedesk.sockets.notifier import SocketIONotifier
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def create_app(config: Config | None = None, container: Container | None = None) -> Flask:
+    """Build the web app; with no arguments, configuration comes from the environment."""
+    config = config or (container.config if container else Config.from_env())
+    container = container or Container.build(config)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "servicedesk" / "static"),
+        instance_path=str(config.instance_dir),
+    )
+    app.config.update(_flask_settings(config))
+    app.extensions["servicedesk"] = container
+    _init_extensions(app, config, container)
+    _register_blueprints(app)
+    app.after_request(_security_headers)
+    runtime.install(container)
+    return app
+
+
+def _flask_settings(config: Config) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": config.secret_key,
+        "TESTING": config.testing,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=config.session_minutes),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": config.secure_cookies,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "REMEMBER_COOKIE_DURATION": timedelta(minutes=config.session_minutes),
+        "MAX_CONTENT_LENGTH": config.attachment_max_bytes + 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": config.redis_url or "memory://",
+        "RATELIMIT_ENABLED": not config.testing,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _init_extensions(app: Flask, config: Config, container: Container) -> None:
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=config.redis_url,
+        cors_allowed_origins=[config.base_url, *config.widget_origins],
+    )
+    container.notifier = SocketIONotifier(socketio)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from servicedesk.web import auth, health
+    from servicedesk.web.console import console
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def container_of(app: Flask | None = None) -> Container:
+    """The container behind the current (or given) app."""
+    target = app or current_app
+    found: Container = target.extensions["servicedesk"]
+    return found

@@ -1,0 +1,95 @@
+"""Demo data for `servicedesk demo`: agents, teams and requests from every channel.
+
+Loading twice changes nothing: agents and teams are looked up first, and messages carry
+fixed provider ids, so the desk's own dedupe makes a second intake a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from channels.messages import InboundMessage, Sender
+from crm_core.db import UnitOfWork, utcnow
+from servicedesk.desk.accounts import create_agent, find_agent
+from servicedesk.desk.models import Agent, Priority, Team
+from servicedesk.desk.operations import (
+    add_note,
+    assign_request,
+    post_reply,
+    receive_inbound,
+    update_request,
+)
+
+ADMIN = ("admin@demo.local", "demo-admin", "Ada Admin", ["admin", "agent", "reviewer"])
+AGENT = ("agent@demo.local", "demo-agent", "Alex Agent", ["agent"])
+
+DEMO_MESSAGES = [
+    ("email", "demo-1@customer.example", Sender("email", "maria@customer.example", "Maria Rossi"),
+     "Invoice charged twice", "Hi, my card was charged twice for invoice 2291. Can you refund one?"),
+    ("webchat", "demo-chat-1", Sender("webchat", "visitor-7f3a", "Jonas"),
+     None, "Hello! How do I reset my password? The link in the email has expired."),
+    ("slack", "demo-slack-1", Sender("slack", "U024BE7LH", "Priya (Acme)"),
+     None, "Our whole team gets a 502 on the dashboard since 9:00. Outage?"),
+    ("portal", "demo-portal-1", Sender("portal", "li.wei@shop.example", "Li Wei"),
+     "Return a damaged item", "The lamp in order 55812 arrived broken. How do I return it?"),
+    ("email", "demo-2@customer.example", Sender("email", "tom@startup.example", "Tom Berg"),
+     "Upgrade to the team plan", "We are 12 people now. What would the team plan cost per year?"),
+]
+
+
+def load_demo(make_uow: Callable[[], UnitOfWork]) -> list[str]:
+    """Create the demo data (idempotent) and return the sign-in lines to print."""
+    with make_uow() as uow:
+        admin_id, agent_id = (_ensure_agent(uow, *spec) for spec in (ADMIN, AGENT))
+        team = _ensure_team(uow, "Support", [admin_id, agent_id])
+        uow.commit()
+    for index, (channel, external_id, sender, subject, text) in enumerate(DEMO_MESSAGES):
+        with make_uow() as uow:
+            message = InboundMessage(
+                channel=channel,  # type: ignore[arg-type]
+                external_id=external_id,
+                sender=sender,
+                subject=subject,
+                text=text,
+                thread_key=external_id if channel in {"webchat", "slack"} else None,
+                received_at=utcnow() - timedelta(hours=len(DEMO_MESSAGES) - index),
+            )
+            result = receive_inbound(uow, message)
+            if result.outcome == "created":
+                _work_on(uow, result.request_id, index, agent_id, team)
+            uow.commit()
+    return [
+        f"  admin  {ADMIN[0]} / {ADMIN[1]}",
+        f"  agent  {AGENT[0]} / {AGENT[1]}",
+    ]
+
+
+def _ensure_agent(uow: UnitOfWork, email: str, password: str, name: str, roles: list[str]) -> int:
+    existing = find_agent(uow.session, email)
+    if existing is not None:
+        return existing.id
+    return create_agent(uow.session, email, password, name=name, roles=roles).id
+
+
+def _ensure_team(uow: UnitOfWork, name: str, member_ids: list[int]) -> int:
+    team = uow.session.scalars(select(Team).where(Team.name == name)).one_or_none()
+    if team is None:
+        team = Team(name=name)
+        team.members = [a for a in (uow.session.get(Agent, i) for i in member_ids) if a]
+        uow.session.add(team)
+        uow.session.flush()
+    return team.id
+
+
+def _work_on(uow: UnitOfWork, request_id: int, index: int, agent_id: int, team_id: int) -> None:
+    """Give some demo requests an owner, a reply and a note, so every state shows."""
+    if index == 0:
+        assign_request(uow, request_id, agent_id, team_id=team_id, agent_id=agent_id)
+        update_request(uow, request_id, agent_id, priority=Priority.HIGH, category="Billing")
+        post_reply(uow, request_id, agent_id, "Sorry about that, Maria. I am checking the charge now.")
+        add_note(uow, request_id, agent_id, "Payment provider shows two captures; refund the second.")
+    elif index == 2:
+        update_request(uow, request_id, agent_id, priority=Priority.URGENT, category="Outage")

@@ -1,0 +1,46 @@
+"""Turns committed domain events into live updates and background jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from servicedesk.desk import events
+from servicedesk.desk.ports import Notifier, TaskQueue
+from servicedesk.sockets import rooms
+
+
+def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:
+    """Called once per commit with the events the transaction produced."""
+    for event in published:
+        _notify(event, notifier)
+        _schedule(event, tasks)
+
+
+def _notify(event: object, notifier: Notifier) -> None:
+    match event:
+        case events.RequestOpened(request_id=rid):
+            notifier.emit("request.opened", {"request_id": rid}, rooms.console())
+        case events.MessageReceived(request_id=rid, message_id=mid):
+            payload = {"request_id": rid, "message_id": mid}
+            notifier.emit("message.created", payload, rooms.request(rid))
+            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+        case events.ReplyPosted(request_id=rid, message_id=mid) | events.NoteAdded(
+            request_id=rid, message_id=mid
+        ):
+            notifier.emit("message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid))
+            if isinstance(event, events.NoteAdded):
+                for agent_id in event.mentioned_agent_ids:
+                    notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
+        case events.RequestAssigned(request_id=rid, agent_id=agent_id):
+            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+            if agent_id is not None:
+                notifier.emit("request.assigned", {"request_id": rid}, rooms.agent(agent_id))
+        case events.RequestUpdated(request_id=rid) | events.RequestsMerged(target_id=rid):
+            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+            notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
+
+
+def _schedule(event: object, tasks: TaskQueue) -> None:
+    if isinstance(event, events.ReplyPosted):
+        queue = "mail" if event.channel == "email" else "default"
+        tasks.enqueue(queue, "send_reply", event.message_id)

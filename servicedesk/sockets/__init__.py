@@ -1,0 +1,1 @@
+"""Flask-SocketIO namespaces and the notifier that pushes domain events to them."""

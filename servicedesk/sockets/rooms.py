@@ -1,0 +1,21 @@
+"""Every Socket.IO room name is built here, so emitters and joiners always agree."""
+
+
+def console() -> str:
+    """All signed-in agents: inbox counts and new requests."""
+    return "console"
+
+
+def agent(agent_id: int) -> str:
+    """One agent: assignments, mentions, desktop notifications."""
+    return f"agent:{agent_id}"
+
+
+def request(request_id: int) -> str:
+    """Agents viewing one request: new messages, presence, typing."""
+    return f"request:{request_id}"
+
+
+def conversation(request_id: int) -> str:
+    """The customer's chat widget for one conversation."""
+    return f"conversation:{request_id}"

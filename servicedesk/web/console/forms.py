@@ -1,0 +1,41 @@
+"""Console forms; Flask-WTF adds the CSRF field to each."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from servicedesk.desk.models import Priority, Status
+
+STATUS_CHOICES = [(s.value, s.value.replace("_", " ")) for s in Status]
+PRIORITY_CHOICES = [(p.value, p.value) for p in Priority]
+
+
+class ReplyForm(FlaskForm):  # type: ignore[misc]
+    text = TextAreaField("Reply", validators=[DataRequired(), Length(max=100_000)])
+    seen_message_id = IntegerField(validators=[Optional()])
+    status_after = SelectField(
+        "Then set status", choices=[("", "keep"), *STATUS_CHOICES], validators=[Optional()]
+    )
+
+
+class NoteForm(FlaskForm):  # type: ignore[misc]
+    text = TextAreaField("Internal note", validators=[DataRequired(), Length(max=100_000)])
+
+
+class PropertiesForm(FlaskForm):  # type: ignore[misc]
+    status = SelectField("Status", choices=STATUS_CHOICES)
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES)
+    category = StringField("Category", validators=[Optional(), Length(max=120)])
+    tags = StringField("Tags", validators=[Optional(), Length(max=500)])
+
+
+class AssignForm(FlaskForm):  # type: ignore[misc]
+    assignee_id = SelectField("Assignee", coerce=str, validators=[Optional()])
+    team_id = SelectField("Team", coerce=str, validators=[Optional()])
+
+
+class MergeForm(FlaskForm):  # type: ignore[misc]
+    target = StringField("Merge into (reference)", validators=[DataRequired(), Length(max=20)])
+    confirm = HiddenField(default="1")

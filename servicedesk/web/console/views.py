@@ -1,0 +1,183 @@
+"""Console views: parse the form, call one operation, map domain errors to messages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from servicedesk.app import container_of
+from servicedesk.desk import operations, queries
+from servicedesk.desk.errors import DeskError, StaleReply
+from servicedesk.desk.models import Priority, Status, parse_reference
+from servicedesk.web.console import console
+from servicedesk.web.console.forms import (
+    AssignForm,
+    MergeForm,
+    NoteForm,
+    PropertiesForm,
+    ReplyForm,
+)
+
+FILTER_FIELDS = ("status", "priority", "channel", "category", "text")
+
+
+@console.get("")
+@login_required  # type: ignore[misc]
+def inbox() -> ResponseReturnValue:
+    args = request.args
+    view = args.get("view", "all") if args.get("view") in queries.VIEWS else "all"
+    values = {name: (args.get(name) or "").strip() or None for name in FILTER_FIELDS}
+    if values["status"] not in {None, *Status} or values["priority"] not in {None, *Priority}:
+        abort(400, "status or priority: not a known value")
+    assignee = args.get("assignee", "")
+    flt = queries.InboxFilter(
+        view=view, assignee_id=int(assignee) if assignee.isdigit() else None, **values
+    )
+    with container_of().uow() as uow:
+        return render_template(
+            "console/inbox.html",
+            requests=queries.list_requests(uow.session, flt, current_user.id),
+            counts=queries.view_counts(uow.session, current_user.id),
+            agents=queries.all_agents(uow.session),
+            flt=flt,
+            statuses=list(Status),
+            priorities=list(Priority),
+        )
+
+
+@console.get("/requests/<int:request_id>")
+@login_required  # type: ignore[misc]
+def show_request(request_id: int) -> ResponseReturnValue:
+    with container_of().uow() as uow:
+        item = queries.load_request(uow.session, request_id)
+        if item is None:
+            abort(404)
+        properties = PropertiesForm(
+            status=item.status.value,
+            priority=item.priority.value,
+            category=item.category or "",
+            tags=", ".join(item.tags),
+        )
+        assign = AssignForm(
+            assignee_id=str(item.assignee_id or ""), team_id=str(item.team_id or "")
+        )
+        agents, teams = queries.all_agents(uow.session), queries.all_teams(uow.session)
+        assign.assignee_id.choices = [("", "nobody")] + [(str(a.id), a.name) for a in agents]
+        assign.team_id.choices = [("", "no team")] + [(str(t.id), t.name) for t in teams]
+        last_id = max((m.id for m in item.messages), default=0)
+        return render_template(
+            "console/request.html",
+            item=item,
+            reply_form=ReplyForm(seen_message_id=last_id),
+            note_form=NoteForm(),
+            properties=properties,
+            assign=assign,
+            merge=MergeForm(),
+            others=queries.other_requests_of_customer(uow.session, item),
+            agent_names={a.id: a.name for a in agents},
+        )
+
+
+def _back(request_id: int) -> ResponseReturnValue:
+    return redirect(url_for("console.show_request", request_id=request_id))
+
+
+def _form_errors(form: object) -> None:
+    for field, messages in getattr(form, "errors", {}).items():
+        flash(f"{field}: {'; '.join(messages)}", "error")
+
+
+@console.post("/requests/<int:request_id>/reply")
+@login_required  # type: ignore[misc]
+def reply(request_id: int) -> ResponseReturnValue:
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return _back(request_id)
+    with container_of().uow() as uow:
+        try:
+            operations.post_reply(
+                uow,
+                request_id,
+                current_user.id,
+                form.text.data,
+                seen_message_id=form.seen_message_id.data,
+                status_after=Status(form.status_after.data) if form.status_after.data else None,
+            )
+            uow.commit()
+            flash("Reply sent.", "ok")
+        except StaleReply as stale:
+            flash(f"Not sent: {stale}. Read them, then send again.", "error")
+        except DeskError as error:
+            flash(str(error), "error")
+    return _back(request_id)
+
+
+@console.post("/requests/<int:request_id>/note")
+@login_required  # type: ignore[misc]
+def note(request_id: int) -> ResponseReturnValue:
+    form = NoteForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return _back(request_id)
+    return _run(request_id, "Note added.", operations.add_note, request_id, current_user.id, form.text.data)
+
+
+@console.post("/requests/<int:request_id>/properties")
+@login_required  # type: ignore[misc]
+def properties(request_id: int) -> ResponseReturnValue:
+    form = PropertiesForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return _back(request_id)
+    tags = sorted({t.strip() for t in (form.tags.data or "").split(",") if t.strip()})
+
+    def apply(uow):  # type: ignore[no-untyped-def]
+        operations.update_request(
+            uow, request_id, current_user.id,
+            priority=Priority(form.priority.data), category=form.category.data or None, tags=tags,
+        )
+        operations.change_status(uow, request_id, Status(form.status.data), agent_id=current_user.id)
+
+    return _run(request_id, "Saved.", apply)
+
+
+@console.post("/requests/<int:request_id>/assign")
+@login_required  # type: ignore[misc]
+def assign(request_id: int) -> ResponseReturnValue:
+    assignee, team = request.form.get("assignee_id", ""), request.form.get("team_id", "")
+    form = AssignForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        _form_errors(form)
+        return _back(request_id)
+    return _run(
+        request_id, "Assignment saved.", operations.assign_request, request_id,
+        int(assignee) if assignee.isdigit() else None,
+        team_id=int(team) if team.isdigit() else None, agent_id=current_user.id,
+    )
+
+
+@console.post("/requests/<int:request_id>/merge")
+@login_required  # type: ignore[misc]
+def merge(request_id: int) -> ResponseReturnValue:
+    form = MergeForm()
+    target = parse_reference(form.target.data or "") if form.validate_on_submit() else None
+    if target is None:
+        flash("target: give a reference such as SR-1042", "error")
+        return _back(request_id)
+    return _run(
+        target, "Merged.", operations.merge_requests, request_id, target, agent_id=current_user.id
+    )
+
+
+def _run(redirect_to: int, done: str, operation, *args, **kwargs) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    """Run one operation in a unit of work; a domain error becomes a flash message."""
+    with container_of().uow() as uow:
+        try:
+            operation(uow, *args, **kwargs)
+            uow.commit()
+            flash(done, "ok")
+        except DeskError as error:
+            flash(str(error), "error")
+    return _back(redirect_to)

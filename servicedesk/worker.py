@@ -1,0 +1,23 @@
+"""The rq worker: one process, every queue, the model kept loaded between jobs."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.serializers import JSONSerializer
+
+from servicedesk.tasks import QUEUES
+
+
+def run_worker(redis_url: str, *, burst: bool = False, prefix: str = "") -> bool:
+    """Work the queues in priority order (mail first: customers are waiting on replies).
+
+    `SimpleWorker` runs jobs in this process instead of forking one per job, so the
+    sentence model and the search index load once, not once per job.
+    """
+    connection = Redis.from_url(redis_url)
+    queues = [
+        Queue(prefix + name, connection=connection, serializer=JSONSerializer) for name in QUEUES
+    ]
+    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
+    return bool(worker.work(burst=burst, with_scheduler=True))
