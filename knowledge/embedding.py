@@ -54,6 +54,9 @@ class MiniLMEmbedder:
                 # The model ships in a pip package; the hub must never be contacted.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                # Quiet load: no weight-loading progress bars on the CLI's stderr.
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 from sentence_transformers import SentenceTransformer
 
                 path = self._model_path or default_model_path()
@@ -103,4 +106,5 @@ class HashingEmbedder:
                 out[row, bucket] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return out / norms
+        normalised: Vectors = out / norms
+        return normalised

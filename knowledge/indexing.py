@@ -1,0 +1,207 @@
+"""Keeping the derived search data (passages + embeddings in SQL, the whoosh index) in sync.
+
+These are plain functions taking ids, so they can run as rq jobs on the `knowledge`
+queue and are safe to run twice. Only published articles are searchable. A full rebuild
+and a sequence of incremental updates produce the same passages and whoosh documents;
+embeddings are reused by content hash, so re-indexing unchanged text costs no encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from knowledge.embedding import Embedder
+from knowledge.keyword import KeywordDoc, KeywordIndex
+from knowledge.models import Article, ArticleStatus, Passage, SolvedRequestDoc
+from knowledge.rendering import plain_text
+from knowledge.text import content_hash, split_passages
+from knowledge.vectors import to_bytes
+
+ENCODE_BATCH = 256
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What a full rebuild did."""
+
+    articles: int
+    passages: int
+    encoded: int
+
+
+def keyword_doc(article: Article) -> KeywordDoc:
+    """The whoosh document for an article."""
+    body = plain_text(article.body)
+    if article.summary:
+        body = f"{article.summary}\n{body}"
+    return KeywordDoc(
+        article_id=article.id,
+        title=article.title,
+        body=body,
+        tags=" ".join([*(article.tags or []), article.category or ""]).strip(),
+        locale=article.locale,
+        category=article.category or "",
+        visibility=article.visibility.value,
+    )
+
+
+def passage_texts(article: Article) -> list[str]:
+    """The article cut into passages for the semantic index."""
+    return split_passages(article.title, article.summary or "", article.body)
+
+
+def _hash(embedder: Embedder, text: str) -> str:
+    # The model name is part of the key: another model's vectors must not be reused.
+    return content_hash(f"{embedder.name}\n{text}")
+
+
+def _known_embeddings(session: Session, hashes: Iterable[str]) -> dict[str, bytes]:
+    wanted = list(set(hashes))
+    known: dict[str, bytes] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Passage.content_hash, Passage.embedding).where(
+                Passage.content_hash.in_(wanted[start : start + 500])
+            )
+        )
+        known.update({row[0]: row[1] for row in rows})
+    return known
+
+
+def _encode_missing(
+    embedder: Embedder, texts_by_hash: dict[str, str], known: dict[str, bytes]
+) -> int:
+    missing = [h for h in texts_by_hash if h not in known]
+    for start in range(0, len(missing), ENCODE_BATCH):
+        batch = missing[start : start + ENCODE_BATCH]
+        vectors = embedder.encode([texts_by_hash[h] for h in batch])
+        known.update({h: to_bytes(v) for h, v in zip(batch, vectors, strict=True)})
+    return len(missing)
+
+
+def _write_passages(
+    session: Session,
+    article_id: int,
+    texts: Sequence[str],
+    embedder: Embedder,
+    known: dict[str, bytes],
+) -> None:
+    existing = session.scalars(
+        select(Passage).where(Passage.article_id == article_id).order_by(Passage.ordinal)
+    ).all()
+    hashes = [_hash(embedder, text) for text in texts]
+    if [p.content_hash for p in existing] == hashes:
+        return  # unchanged: keep rows (and ids) as they are
+    session.execute(delete(Passage).where(Passage.article_id == article_id))
+    for ordinal, (text, digest) in enumerate(zip(texts, hashes, strict=True)):
+        session.add(
+            Passage(
+                article_id=article_id,
+                ordinal=ordinal,
+                text=text,
+                content_hash=digest,
+                embedding=known[digest],
+            )
+        )
+
+
+def sync_passages(session: Session, embedder: Embedder, articles: Sequence[Article]) -> int:
+    """Bring passages of these articles up to date (none unless published); returns encodes."""
+    plan: dict[int, list[str]] = {}
+    for article in articles:
+        plan[article.id] = (
+            passage_texts(article) if article.status is ArticleStatus.PUBLISHED else []
+        )
+    texts_by_hash = {_hash(embedder, t): t for texts in plan.values() for t in texts}
+    known = _known_embeddings(session, texts_by_hash)
+    encoded = _encode_missing(embedder, texts_by_hash, known)
+    for article_id, texts in plan.items():
+        _write_passages(session, article_id, texts, embedder, known)
+    session.flush()
+    return encoded
+
+
+def index_article(
+    session: Session, keyword_index: KeywordIndex, embedder: Embedder, article_id: int
+) -> None:
+    """Re-index one article after any change (a deleted or unpublished one is removed)."""
+    index_articles(session, keyword_index, embedder, [article_id])
+
+
+def index_articles(
+    session: Session, keyword_index: KeywordIndex, embedder: Embedder, article_ids: Sequence[int]
+) -> None:
+    """Re-index these articles: passages in SQL (committed), then one whoosh commit.
+
+    Safe to run twice; ids of deleted articles are removed from both indexes.
+    """
+    articles = session.scalars(select(Article).where(Article.id.in_(article_ids))).all()
+    gone = set(article_ids) - {a.id for a in articles}
+    if gone:
+        session.execute(delete(Passage).where(Passage.article_id.in_(gone)))
+    for start in range(0, len(articles), 500):
+        sync_passages(session, embedder, articles[start : start + 500])
+    session.commit()
+    published = [a for a in articles if a.status is ArticleStatus.PUBLISHED]
+    hidden = [a.id for a in articles if a.status is not ArticleStatus.PUBLISHED]
+    keyword_index.write([keyword_doc(a) for a in published], deletions=[*hidden, *gone])
+
+
+def rebuild_index(
+    session: Session, keyword_index: KeywordIndex, embedder: Embedder, batch: int = 500
+) -> RebuildReport:
+    """Recompute every passage and the whole whoosh index from the articles in SQL."""
+    article_ids = session.scalars(select(Article.id).order_by(Article.id)).all()
+    keyword_index.recreate()
+    published = passages = encoded = 0
+    for start in range(0, len(article_ids), batch):
+        chunk = session.scalars(
+            select(Article).where(Article.id.in_(article_ids[start : start + batch]))
+        ).all()
+        encoded += sync_passages(session, embedder, chunk)
+        session.commit()
+        docs = [keyword_doc(a) for a in chunk if a.status is ArticleStatus.PUBLISHED]
+        keyword_index.write(docs)
+        published += len(docs)
+        passages += sum(len(passage_texts(a)) for a in chunk if a.status is ArticleStatus.PUBLISHED)
+    _drop_orphans(session)
+    return RebuildReport(articles=published, passages=passages, encoded=encoded)
+
+
+def _drop_orphans(session: Session) -> None:
+    session.execute(delete(Passage).where(Passage.article_id.not_in(select(Article.id))))
+    session.commit()
+
+
+def index_solved_request(
+    session: Session,
+    embedder: Embedder,
+    request_id: int,
+    *,
+    subject: str,
+    question: str,
+    answer: str,
+) -> SolvedRequestDoc:
+    """Store (or refresh) a solved request for "similar solved requests"; commits."""
+    text = f"{subject}. {question}".strip()
+    digest = _hash(embedder, text)
+    doc = session.scalar(select(SolvedRequestDoc).where(SolvedRequestDoc.request_id == request_id))
+    if doc is None:
+        doc = SolvedRequestDoc(request_id=request_id, content_hash="", embedding=b"")
+        session.add(doc)
+    if doc.content_hash != digest:
+        doc.embedding = to_bytes(embedder.encode([text])[0])
+        doc.content_hash = digest
+    doc.subject, doc.question, doc.answer = subject, question, answer
+    session.commit()
+    return doc
+
+
+def remove_solved_request(session: Session, request_id: int) -> None:
+    """Forget a solved request (reopened, deleted or erased for privacy); commits."""
+    session.execute(delete(SolvedRequestDoc).where(SolvedRequestDoc.request_id == request_id))
+    session.commit()

@@ -1,0 +1,220 @@
+"""The whoosh keyword index: BM25F over title and body, identifiers as exact terms.
+
+Queries are built from analysed tokens as `Term` objects, never through whoosh's query
+parser (which reads user text as syntax: `mean?` is a wildcard, `help:` a field name).
+Scoring is pure Python and its cost grows with the posting lists a query touches, so a
+query keeps only its rarest terms. One searcher per process is kept open and refreshed
+when the index changed (the writer may be another process: the `knowledge` queue worker).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.query import And, Or, Query, Term
+
+from knowledge.text import identifiers, mixed_analyzer
+
+TITLE_BOOST = 2.5
+IDENTIFIER_BOOST = 8.0
+
+
+@dataclass(frozen=True)
+class KeywordDoc:
+    """What the keyword index stores for one published article."""
+
+    article_id: int
+    title: str
+    body: str
+    tags: str
+    locale: str
+    category: str
+    visibility: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which articles may match; None means any."""
+
+    locale: str | None = None
+    category: str | None = None
+    visibilities: tuple[str, ...] = ("public", "internal")
+
+
+def build_schema() -> Schema:
+    analyzer = mixed_analyzer()
+    return Schema(
+        article_id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer),
+        tags=TEXT(analyzer=analyzer),
+        ident=KEYWORD(lowercase=True, scorable=True),
+        locale=ID,
+        category=ID,
+        visibility=ID,
+    )
+
+
+class KeywordIndex:
+    """A whoosh index directory with one shared, refreshed searcher."""
+
+    def __init__(self, directory: Path, max_terms: int = 6, refresh_seconds: float = 1.0) -> None:
+        self.directory = Path(directory)
+        self.max_terms = max_terms
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._index: Any = None
+        self._searcher: Any = None
+        self._checked_at = 0.0
+        self._filter_cache: dict[Filters, set[int]] = {}
+        self._analyzer = mixed_analyzer()
+
+    # -- writing ---------------------------------------------------------------------------
+    def _open(self) -> Any:
+        if self._index is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if whoosh_index.exists_in(str(self.directory)):
+                self._index = whoosh_index.open_dir(str(self.directory))
+            else:
+                self._index = whoosh_index.create_in(str(self.directory), build_schema())
+        return self._index
+
+    def recreate(self) -> None:
+        """Drop every document (used by a full rebuild)."""
+        with self._lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._close_searcher()
+            self._index = whoosh_index.create_in(str(self.directory), build_schema())
+
+    def write(self, upserts: Iterable[KeywordDoc], deletions: Iterable[int] = ()) -> None:
+        """Add or replace documents and delete others, in one commit."""
+        writer = self._open().writer(timeout=30.0, limitmb=256)
+        try:
+            for article_id in deletions:
+                writer.delete_by_term("article_id", str(article_id))
+            for doc in upserts:
+                writer.update_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._checked_at = 0.0  # our own change: refresh on the next search
+
+    # -- reading ---------------------------------------------------------------------------
+    def searcher(self) -> Any:
+        """The shared searcher, refreshed at most once per `refresh_seconds`."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is None:
+                self._searcher = self._open().searcher(weighting=_weighting())
+                self._filter_cache = {}
+                self._checked_at = now
+            elif now - self._checked_at >= self._refresh_seconds:
+                self._checked_at = now
+                if not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+                    self._filter_cache = {}
+            return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_searcher()
+            self._index = None
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def analyze(self, text: str) -> list[str]:
+        """The index terms of a text, in order, with duplicates."""
+        return [token.text for token in self._analyzer(text)]
+
+    def search(self, text: str, filters: Filters, limit: int = 50) -> list[tuple[int, float]]:
+        """(article id, BM25F score) pairs, best first."""
+        searcher = self.searcher()
+        query = self.build_query(searcher, text)
+        if query is None:
+            return []
+        allowed = self._allowed(searcher, filters)
+        if not allowed:
+            return []
+        hits = searcher.search(query, limit=limit, filter=allowed)
+        return [(int(hit["article_id"]), float(hit.score)) for hit in hits]
+
+    def identifier_matches(self, text: str, filters: Filters) -> set[int]:
+        """Articles containing every identifier (error code, SKU, order number) in the text."""
+        codes = identifiers(text)
+        if not codes:
+            return set()
+        searcher = self.searcher()
+        query = And([Term("ident", code) for code in codes])
+        docs = set(searcher.docs_for_query(query)) & self._allowed(searcher, filters)
+        return {int(searcher.stored_fields(doc)["article_id"]) for doc in docs}
+
+    def build_query(self, searcher: Any, text: str) -> Query | None:
+        """OR of the rarest query terms in title (boosted) and body, plus identifiers."""
+        terms = self._rarest_terms(searcher, self.analyze(text))
+        clauses: list[Query] = []
+        for term in terms:
+            clauses.append(Term("title", term, boost=TITLE_BOOST))
+            clauses.append(Term("body", term))
+            clauses.append(Term("tags", term))
+        clauses.extend(Term("ident", code, boost=IDENTIFIER_BOOST) for code in identifiers(text))
+        return Or(clauses) if clauses else None
+
+    def _rarest_terms(self, searcher: Any, terms: Sequence[str]) -> list[str]:
+        total = max(searcher.doc_count(), 1)
+        scored: list[tuple[float, str]] = []
+        for term in dict.fromkeys(terms):
+            frequency = searcher.doc_frequency("body", term) + searcher.doc_frequency("title", term)
+            if frequency:
+                scored.append((math.log(1 + total / frequency), term))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [term for _, term in scored[: self.max_terms]]
+
+    def _allowed(self, searcher: Any, filters: Filters) -> set[int]:
+        # A plain set: whoosh accepts it as a filter (not a frozenset); never mutated.
+        cached = self._filter_cache.get(filters)
+        if cached is None:
+            clauses: list[Query] = [Or([Term("visibility", v) for v in filters.visibilities])]
+            if filters.locale:
+                clauses.append(Term("locale", filters.locale))
+            if filters.category:
+                clauses.append(Term("category", filters.category))
+            cached = set(searcher.docs_for_query(And(clauses)))
+            self._filter_cache[filters] = cached
+        return cached
+
+    def stored_ids(self) -> list[int]:
+        """Every article id in the index (for checks and tests)."""
+        searcher = self.searcher()
+        return sorted(int(fields["article_id"]) for fields in searcher.all_stored_fields())
+
+
+def _weighting() -> Any:
+    # Titles are short; normalise their length less than bodies (BM25F per-field B).
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.4)
+
+
+def _fields(doc: KeywordDoc) -> dict[str, str]:
+    codes = identifiers(f"{doc.title}\n{doc.body}\n{doc.tags}")
+    return {
+        "article_id": str(doc.article_id),
+        "title": doc.title,
+        "body": doc.body,
+        "tags": doc.tags,
+        "ident": " ".join(codes),
+        "locale": doc.locale,
+        "category": doc.category,
+        "visibility": doc.visibility,
+    }

@@ -1,0 +1,196 @@
+"""Knowledge base tables: articles, their revisions, search passages, logs and solved requests.
+
+Knowledge depends only on crm_core: agent and request ids are plain integer columns,
+not foreign keys into the desk tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm_core.db import Base, utcnow
+
+
+class Visibility(enum.StrEnum):
+    """Who may read an article: everyone, or agents only."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class ArticleStatus(enum.StrEnum):
+    """The article's place in the review workflow."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Store the values ("in_review"), not the member names, on both dialects.
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+class Category(Base):
+    """A group of articles; review may be required for everything in it."""
+
+    __tablename__ = "kb_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    review_required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Article(Base):
+    """One help article in one locale; translations point at their original."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(120), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    locale: Mapped[str] = mapped_column(String(16), default="en", index=True)
+    translation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="SET NULL")
+    )
+    visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "kb_visibility"), default=Visibility.PUBLIC
+    )
+    status: Mapped[ArticleStatus] = mapped_column(
+        _enum(ArticleStatus, "kb_article_status"), default=ArticleStatus.DRAFT, index=True
+    )
+    review_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_agent_id: Mapped[int | None] = mapped_column(Integer)
+    reviewer_agent_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    unhelpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    used_in_reply_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article",
+        order_by="ArticleRevision.number",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def public_key(self) -> str:
+        """The id shown to callers: the import key when there is one."""
+        return self.external_key or str(self.id)
+
+
+class ArticleRevision(Base):
+    """A snapshot taken at every save, numbered from 1 per article."""
+
+    __tablename__ = "kb_article_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    author_agent_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class ArticleFeedback(Base):
+    """A rating (and optional comment) from the portal, chat or an agent."""
+
+    __tablename__ = "kb_article_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="portal")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Passage(Base):
+    """A searchable slice of a published article with its embedding (float32 bytes)."""
+
+    __tablename__ = "kb_passages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchLog(Base):
+    """One search, kept for the gap report."""
+
+    __tablename__ = "kb_search_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(Text)
+    normalized_query: Mapped[str] = mapped_column(String(500), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    audience: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20), default="search")
+    top_score: Mapped[float | None] = mapped_column(Float)
+    result_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    no_answer: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class SolvedRequestDoc(Base):
+    """A solved request kept for "similar solved requests" (agents only, never the portal)."""
+
+    __tablename__ = "kb_solved_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, unique=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    solved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+KNOWLEDGE_TABLES = [
+    Category.__table__,
+    Article.__table__,
+    ArticleRevision.__table__,
+    ArticleFeedback.__table__,
+    Passage.__table__,
+    SearchLog.__table__,
+    SolvedRequestDoc.__table__,
+]
