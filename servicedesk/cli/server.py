@@ -23,7 +23,7 @@ def demo(port: int, no_serve: bool) -> None:
     from servicedesk.demo import load_demo
 
     lines = load_demo(container().uow)
-    click.echo("Demo data loaded. Sign in at http://127.0.0.1:%d/login with:" % port)
+    click.echo(f"Demo data loaded. Sign in at http://127.0.0.1:{port}/login with:")
     for line in lines:
         click.echo(line)
     if not no_serve:

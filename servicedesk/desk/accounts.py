@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import email_validator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-import email_validator
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -37,7 +37,9 @@ def deliver_reply(
             # without an adapter is a configuration gap that retrying cannot fix.
             shown_in_ui = message.channel in UI_CHANNELS
             message.delivery_state = DeliveryState.SENT if shown_in_ui else DeliveryState.FAILED
-            message.delivery_error = None if shown_in_ui else f"no {message.channel} adapter configured"
+            message.delivery_error = (
+                None if shown_in_ui else f"no {message.channel} adapter configured"
+            )
             uow.commit()
             return message.delivery_state
         message.delivery_state = DeliveryState.SENDING
@@ -76,7 +78,9 @@ def _outbound(uow: UnitOfWork, message: Message) -> OutboundMessage:
     same_channel = [m for m in inbound if m.channel == message.channel]
     last = same_channel[-1] if same_channel else None
     references = tuple(
-        m.external_id for m in reversed(request.messages) if m.external_id and m.channel == message.channel
+        m.external_id
+        for m in reversed(request.messages)
+        if m.external_id and m.channel == message.channel
     )
     subject = request.subject
     return OutboundMessage(
@@ -105,4 +109,4 @@ def _recipient(uow: UnitOfWork, customer_id: int, channel: str) -> Sender:
     )
     if match is None:
         raise LookupError(f"customer {customer_id} has no address to reply to")
-    return Sender(match.kind.value, match.address, match.display_name)  # type: ignore[arg-type]
+    return Sender(match.kind.value, match.address, match.display_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.customers import Customer
@@ -36,7 +36,7 @@ class InboxFilter:
     include_closed: bool = False
 
 
-def inbox_query(flt: InboxFilter, agent_id: int, team_ids: list[int]) -> Select[tuple[ServiceRequest]]:
+def inbox_query(flt: InboxFilter, agent_id: int, team_ids: list[int]) -> Select[ServiceRequest]:
     """Requests matching the filter, most urgent then oldest update first."""
     query = select(ServiceRequest).where(ServiceRequest.merged_into_id.is_(None))
     if flt.view == "mine":
@@ -62,7 +62,7 @@ def inbox_query(flt: InboxFilter, agent_id: int, team_ids: list[int]) -> Select[
     return query
 
 
-def _text_match(text: str):  # type: ignore[no-untyped-def]
+def _text_match(text: str) -> ColumnElement[bool]:
     """Reference, subject, customer or message text; LIKE keeps it portable across databases."""
     request_id = parse_reference(text)
     pattern = f"%{text.strip().replace('%', '').replace('_', '')}%"
@@ -70,7 +70,7 @@ def _text_match(text: str):  # type: ignore[no-untyped-def]
     in_customers = select(Customer.id).where(
         or_(Customer.name.ilike(pattern), Customer.email.ilike(pattern))
     )
-    clauses = [
+    clauses: list[ColumnElement[bool]] = [
         ServiceRequest.subject.ilike(pattern),
         ServiceRequest.id.in_(in_messages),
         ServiceRequest.customer_id.in_(in_customers),
@@ -135,7 +135,9 @@ def other_requests_of_customer(session: Session, request: ServiceRequest) -> lis
 
 
 def all_agents(session: Session) -> list[Agent]:
-    return list(session.scalars(select(Agent).where(Agent.is_active.is_(True)).order_by(Agent.name)))
+    return list(
+        session.scalars(select(Agent).where(Agent.is_active.is_(True)).order_by(Agent.name))
+    )
 
 
 def all_teams(session: Session) -> list[Team]:

@@ -121,7 +121,9 @@ def note(request_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         _form_errors(form)
         return _back(request_id)
-    return _run(request_id, "Note added.", operations.add_note, request_id, current_user.id, form.text.data)
+    return _run(
+        request_id, "Note added.", operations.add_note, request_id, current_user.id, form.text.data
+    )
 
 
 @console.post("/requests/<int:request_id>/properties")
@@ -135,10 +137,16 @@ def properties(request_id: int) -> ResponseReturnValue:
 
     def apply(uow):  # type: ignore[no-untyped-def]
         operations.update_request(
-            uow, request_id, current_user.id,
-            priority=Priority(form.priority.data), category=form.category.data or None, tags=tags,
+            uow,
+            request_id,
+            current_user.id,
+            priority=Priority(form.priority.data),
+            category=form.category.data or None,
+            tags=tags,
         )
-        operations.change_status(uow, request_id, Status(form.status.data), agent_id=current_user.id)
+        operations.change_status(
+            uow, request_id, Status(form.status.data), agent_id=current_user.id
+        )
 
     return _run(request_id, "Saved.", apply)
 
@@ -152,9 +160,13 @@ def assign(request_id: int) -> ResponseReturnValue:
         _form_errors(form)
         return _back(request_id)
     return _run(
-        request_id, "Assignment saved.", operations.assign_request, request_id,
+        request_id,
+        "Assignment saved.",
+        operations.assign_request,
+        request_id,
         int(assignee) if assignee.isdigit() else None,
-        team_id=int(team) if team.isdigit() else None, agent_id=current_user.id,
+        team_id=int(team) if team.isdigit() else None,
+        agent_id=current_user.id,
     )
 
 

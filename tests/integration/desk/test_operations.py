@@ -40,7 +40,9 @@ def mail(external_id: str, text: str = "My printer is on fire", **kw: object) ->
 
 def make_agent(uow_factory: UowFactory, email: str = "agent@x.test") -> int:
     with uow_factory() as uow:
-        agent = Agent(email=email, name=email.split("@")[0].title(), password_hash="x", roles=["agent"])
+        agent = Agent(
+            email=email, name=email.split("@")[0].title(), password_hash="x", roles=["agent"]
+        )
         uow.session.add(agent)
         uow.commit()
         return agent.id
@@ -94,7 +96,9 @@ def test_reply_referencing_our_message_threads_onto_the_request(uow_factory: Uow
         reply.external_id = "sr-reply-1@desk.test"  # what the email adapter stores after sending
         uow.commit()
     stranger = Sender("email", "bob@else.test")
-    answer = intake(uow_factory, mail("m2@else.test", references=("sr-reply-1@desk.test",), sender=stranger))
+    answer = intake(
+        uow_factory, mail("m2@else.test", references=("sr-reply-1@desk.test",), sender=stranger)
+    )
     assert (answer.outcome, answer.request_id, answer.thread_rule) == (
         "appended",
         opened.request_id,
@@ -109,7 +113,9 @@ def test_subject_token_only_threads_for_the_requests_customer(uow_factory: UowFa
     assert (same.outcome, same.thread_rule) == ("appended", "subject_token")
     stranger = intake(
         uow_factory,
-        mail("m3@evil.test", text="me too", subject=subject, sender=Sender("email", "eve@evil.test")),
+        mail(
+            "m3@evil.test", text="me too", subject=subject, sender=Sender("email", "eve@evil.test")
+        ),
     )
     assert stranger.outcome == "created"
     assert stranger.request_id != opened.request_id
@@ -118,18 +124,28 @@ def test_subject_token_only_threads_for_the_requests_customer(uow_factory: UowFa
 def test_address_token_threads(uow_factory: UowFactory) -> None:
     opened = intake(uow_factory, mail("m1@example.com"))
     token_address = f"support+{opened.reference}@desk.test"
-    result = intake(uow_factory, mail("m2@example.com", subject="hello", recipients=(token_address,)))
+    result = intake(
+        uow_factory, mail("m2@example.com", subject="hello", recipients=(token_address,))
+    )
     assert (result.request_id, result.thread_rule) == (opened.request_id, "address_token")
 
 
 def test_customer_reply_reopens_a_solved_request(uow_factory: UowFactory) -> None:
-    opened = intake(uow_factory, mail("chat-1", channel="webchat", thread_key="conv-1",
-                                      sender=Sender("webchat", "visitor-1")))
+    opened = intake(
+        uow_factory,
+        mail(
+            "chat-1", channel="webchat", thread_key="conv-1", sender=Sender("webchat", "visitor-1")
+        ),
+    )
     with uow_factory() as uow:
         change_status(uow, opened.request_id, Status.SOLVED)
         uow.commit()
-    again = intake(uow_factory, mail("chat-2", channel="webchat", thread_key="conv-1",
-                                     sender=Sender("webchat", "visitor-1")))
+    again = intake(
+        uow_factory,
+        mail(
+            "chat-2", channel="webchat", thread_key="conv-1", sender=Sender("webchat", "visitor-1")
+        ),
+    )
     assert (again.outcome, again.thread_rule) == ("appended", "thread_key")
     with uow_factory() as uow:
         request = uow.session.get(ServiceRequest, opened.request_id)
@@ -165,7 +181,9 @@ def test_reply_note_assign_and_audit_trail(uow_factory: UowFactory) -> None:
         request = uow.session.get(ServiceRequest, opened.request_id)
         assert request is not None
         assert [m.direction for m in request.messages] == [
-            Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE
+            Direction.INBOUND,
+            Direction.OUTBOUND,
+            Direction.NOTE,
         ]
         kinds = [e.kind for e in request.events]
         assert kinds == ["opened", "assigned", "replied", "status_changed", "note_added"]
@@ -202,7 +220,10 @@ def test_merge_moves_messages_and_future_replies(uow_factory: UowFactory) -> Non
 
 def test_attachments_are_stored_by_content(uow_factory: UowFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     store = AttachmentStore(tmp_path / "att", max_bytes=1000)
-    files = (AttachmentData("a.txt", "text/plain", b"hello"), AttachmentData("b.txt", "text/plain", b"hello"))
+    files = (
+        AttachmentData("a.txt", "text/plain", b"hello"),
+        AttachmentData("b.txt", "text/plain", b"hello"),
+    )
     result = intake(uow_factory, mail("m1@example.com", attachments=files), attachments=store)
     with uow_factory() as uow:
         message = uow.session.get(Message, result.message_id)

@@ -16,7 +16,9 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(html: str) -> str:
@@ -48,7 +50,9 @@ def app(container: Container) -> Flask:
     return create_app(container=container)
 
 
-def sign_in(client: FlaskClient, email: str = "agent@desk.example", password: str = "agent-password"):  # type: ignore[no-untyped-def]
+def sign_in(
+    client: FlaskClient, email: str = "agent@desk.example", password: str = "agent-password"
+):  # type: ignore[no-untyped-def]
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 

@@ -13,9 +13,16 @@ from tests.integration.web.conftest import csrf_token, sign_in
 
 
 def open_request(app: Flask, text: str = "Where is my parcel?", channel: str = "email") -> int:
-    sender = Sender("email", "ann@example.com", "Ann") if channel == "email" else Sender(channel, "v-1")
-    message = InboundMessage(channel=channel, external_id=f"{channel}-{text}", sender=sender,  # type: ignore[arg-type]
-                             text=text, subject="Parcel" if channel == "email" else None)
+    sender = (
+        Sender("email", "ann@example.com", "Ann") if channel == "email" else Sender(channel, "v-1")
+    )
+    message = InboundMessage(
+        channel=channel,
+        external_id=f"{channel}-{text}",
+        sender=sender,  # type: ignore[arg-type]
+        text=text,
+        subject="Parcel" if channel == "email" else None,
+    )
     with container_of(app).uow() as uow:
         result = receive_inbound(uow, message)
         uow.commit()
@@ -39,7 +46,9 @@ def test_wrong_password_is_refused(app: Flask) -> None:
 def test_login_without_csrf_token_is_refused(app: Flask) -> None:
     client = app.test_client()
     client.get("/login")
-    response = client.post("/login", data={"email": "agent@desk.example", "password": "agent-password"})
+    response = client.post(
+        "/login", data={"email": "agent@desk.example", "password": "agent-password"}
+    )
     assert response.status_code == 400
     assert client.get("/console").status_code == 302
 
@@ -47,8 +56,10 @@ def test_login_without_csrf_token_is_refused(app: Flask) -> None:
 def test_open_redirect_is_ignored(app: Flask) -> None:
     client = app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login?next=https://evil.test/x", data={
-        "email": "agent@desk.example", "password": "agent-password", "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.test/x",
+        data={"email": "agent@desk.example", "password": "agent-password", "csrf_token": token},
+    )
     assert response.headers["Location"] == "/console"
 
 
@@ -69,21 +80,31 @@ def test_inbox_lists_and_filters_requests(app: Flask, agent_client: FlaskClient)
     assert agent_client.get("/console?status=bogus").status_code == 400
 
 
-def test_reply_and_note_show_in_conversation_and_audit_trail(app: Flask, agent_client: FlaskClient) -> None:
+def test_reply_and_note_show_in_conversation_and_audit_trail(
+    app: Flask, agent_client: FlaskClient
+) -> None:
     request_id = open_request(app)
     page = agent_client.get(f"/console/requests/{request_id}").get_data(as_text=True)
     token = csrf_token(page)
-    agent_client.post(f"/console/requests/{request_id}/reply",
-                      data={"text": "It ships today.", "csrf_token": token})
-    agent_client.post(f"/console/requests/{request_id}/note",
-                      data={"text": "Checked with the warehouse.", "csrf_token": token})
+    agent_client.post(
+        f"/console/requests/{request_id}/reply",
+        data={"text": "It ships today.", "csrf_token": token},
+    )
+    agent_client.post(
+        f"/console/requests/{request_id}/note",
+        data={"text": "Checked with the warehouse.", "csrf_token": token},
+    )
     page = agent_client.get(f"/console/requests/{request_id}").get_data(as_text=True)
     assert "It ships today." in page and "Checked with the warehouse." in page
     assert "replied" in page and "note added" in page
     with container_of(app).uow() as uow:
         request = uow.session.get(ServiceRequest, request_id)
         assert request is not None
-        assert [m.direction for m in request.messages] == [Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE]
+        assert [m.direction for m in request.messages] == [
+            Direction.INBOUND,
+            Direction.OUTBOUND,
+            Direction.NOTE,
+        ]
 
 
 def test_form_without_csrf_changes_nothing(app: Flask, agent_client: FlaskClient) -> None:
@@ -97,8 +118,11 @@ def test_form_without_csrf_changes_nothing(app: Flask, agent_client: FlaskClient
 def test_empty_reply_names_the_field(app: Flask, agent_client: FlaskClient) -> None:
     request_id = open_request(app)
     token = csrf_token(agent_client.get(f"/console/requests/{request_id}").get_data(as_text=True))
-    response = agent_client.post(f"/console/requests/{request_id}/reply",
-                                 data={"text": "", "csrf_token": token}, follow_redirects=True)
+    response = agent_client.post(
+        f"/console/requests/{request_id}/reply",
+        data={"text": "", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "text: This field is required." in response.get_data(as_text=True)
 
 
@@ -109,12 +133,22 @@ def test_stale_reply_is_held_on_the_page(app: Flask, agent_client: FlaskClient) 
     seen = page.split('name="seen_message_id" type="hidden" value="')[1].split('"')[0]
     reference = f"SR-{request_id + 1000}"
     with container_of(app).uow() as uow:
-        receive_inbound(uow, InboundMessage(channel="email", external_id="late@x", text="one more thing",
-                                            sender=Sender("email", "ann@example.com"), subject=f"[{reference}]"))
+        receive_inbound(
+            uow,
+            InboundMessage(
+                channel="email",
+                external_id="late@x",
+                text="one more thing",
+                sender=Sender("email", "ann@example.com"),
+                subject=f"[{reference}]",
+            ),
+        )
         uow.commit()
-    response = agent_client.post(f"/console/requests/{request_id}/reply",
-                                 data={"text": "Done!", "csrf_token": token, "seen_message_id": seen},
-                                 follow_redirects=True)
+    response = agent_client.post(
+        f"/console/requests/{request_id}/reply",
+        data={"text": "Done!", "csrf_token": token, "seen_message_id": seen},
+        follow_redirects=True,
+    )
     assert "Not sent" in response.get_data(as_text=True)
 
 

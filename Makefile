@@ -1,0 +1,46 @@
+# The two commands of the README: `make demo` and `make test`. `make check` adds the linters.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Peers the tests start themselves (PostgreSQL and Redis run on the machine already).
+APT_PACKAGES := dovecot-imapd dovecot-core
+
+.PHONY: setup demo test lint check system-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	@# torch==2.13.0 is pinned in pyproject.toml: the CPU build, not several GB of CUDA.
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/servicedesk db upgrade
+	$(BIN)/servicedesk demo --port 5000
+
+test: $(STAMP) system-deps
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Web chat adapter: Socket.IO payloads from the widget to InboundMessage and back."""
