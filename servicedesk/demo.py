@@ -27,16 +27,41 @@ ADMIN = ("admin@demo.local", "demo-admin", "Ada Admin", ["admin", "agent", "revi
 AGENT = ("agent@demo.local", "demo-agent", "Alex Agent", ["agent"])
 
 DEMO_MESSAGES = [
-    ("email", "demo-1@customer.example", Sender("email", "maria@customer.example", "Maria Rossi"),
-     "Invoice charged twice", "Hi, my card was charged twice for invoice 2291. Can you refund one?"),
-    ("webchat", "demo-chat-1", Sender("webchat", "visitor-7f3a", "Jonas"),
-     None, "Hello! How do I reset my password? The link in the email has expired."),
-    ("slack", "demo-slack-1", Sender("slack", "U024BE7LH", "Priya (Acme)"),
-     None, "Our whole team gets a 502 on the dashboard since 9:00. Outage?"),
-    ("portal", "demo-portal-1", Sender("portal", "li.wei@shop.example", "Li Wei"),
-     "Return a damaged item", "The lamp in order 55812 arrived broken. How do I return it?"),
-    ("email", "demo-2@customer.example", Sender("email", "tom@startup.example", "Tom Berg"),
-     "Upgrade to the team plan", "We are 12 people now. What would the team plan cost per year?"),
+    (
+        "email",
+        "demo-1@customer.example",
+        Sender("email", "maria@customer.example", "Maria Rossi"),
+        "Invoice charged twice",
+        "Hi, my card was charged twice for invoice 2291. Can you refund one?",
+    ),
+    (
+        "webchat",
+        "demo-chat-1",
+        Sender("webchat", "visitor-7f3a", "Jonas"),
+        None,
+        "Hello! How do I reset my password? The link in the email has expired.",
+    ),
+    (
+        "slack",
+        "demo-slack-1",
+        Sender("slack", "U024BE7LH", "Priya (Acme)"),
+        None,
+        "Our whole team gets a 502 on the dashboard since 9:00. Outage?",
+    ),
+    (
+        "portal",
+        "demo-portal-1",
+        Sender("portal", "li.wei@shop.example", "Li Wei"),
+        "Return a damaged item",
+        "The lamp in order 55812 arrived broken. How do I return it?",
+    ),
+    (
+        "email",
+        "demo-2@customer.example",
+        Sender("email", "tom@startup.example", "Tom Berg"),
+        "Upgrade to the team plan",
+        "We are 12 people now. What would the team plan cost per year?",
+    ),
 ]
 
 
@@ -89,7 +114,11 @@ def _work_on(uow: UnitOfWork, request_id: int, index: int, agent_id: int, team_i
     if index == 0:
         assign_request(uow, request_id, agent_id, team_id=team_id, agent_id=agent_id)
         update_request(uow, request_id, agent_id, priority=Priority.HIGH, category="Billing")
-        post_reply(uow, request_id, agent_id, "Sorry about that, Maria. I am checking the charge now.")
-        add_note(uow, request_id, agent_id, "Payment provider shows two captures; refund the second.")
+        post_reply(
+            uow, request_id, agent_id, "Sorry about that, Maria. I am checking the charge now."
+        )
+        add_note(
+            uow, request_id, agent_id, "Payment provider shows two captures; refund the second."
+        )
     elif index == 2:
         update_request(uow, request_id, agent_id, priority=Priority.URGENT, category="Outage")

@@ -24,10 +24,13 @@ def _notify(event: object, notifier: Notifier) -> None:
             payload = {"request_id": rid, "message_id": mid}
             notifier.emit("message.created", payload, rooms.request(rid))
             notifier.emit("request.changed", {"request_id": rid}, rooms.console())
-        case events.ReplyPosted(request_id=rid, message_id=mid) | events.NoteAdded(
-            request_id=rid, message_id=mid
+        case (
+            events.ReplyPosted(request_id=rid, message_id=mid)
+            | events.NoteAdded(request_id=rid, message_id=mid)
         ):
-            notifier.emit("message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid))
+            notifier.emit(
+                "message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid)
+            )
             if isinstance(event, events.NoteAdded):
                 for agent_id in event.mentioned_agent_ids:
                     notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
