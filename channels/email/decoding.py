@@ -6,7 +6,7 @@ import codecs
 import contextlib
 import email.utils
 import re
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import Message
 from typing import Any
 
@@ -89,10 +89,21 @@ def _unescape_8bit(value: str) -> str:
 def _decode_words(value: str) -> str:
     value = _unescape_8bit(value)
     if "=?" in value:
-        # A bad encoded word or charset keeps what was written.
+        # A malformed encoded word keeps what was written.
         with contextlib.suppress(Exception):
-            value = str(make_header(decode_header(value)))
+            value = _decode_encoded_words(value)
     return " ".join(value.split())
+
+
+def _decode_encoded_words(value: str) -> str:
+    """RFC 2047 words, each through decode_text so unknown charsets fall back too."""
+    pieces = []
+    for chunk, charset in decode_header(value):
+        if isinstance(chunk, bytes):
+            pieces.append(decode_text(chunk, charset or "ascii"))
+        else:
+            pieces.append(chunk)
+    return "".join(pieces)
 
 
 def header_values(message: Message, name: str) -> list[str]:

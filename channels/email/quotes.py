@@ -23,6 +23,16 @@ _ATTRIBUTIONS = (
     (("den ",), ("skrev:",)),
     (("w dniu ",), ("napisał:", "napisała:")),
 )
+# "Am <date> schrieb Name <addr>:" puts the verb before the name.
+_VERBS_BEFORE_NAME = (
+    " schrieb ",
+    " a écrit ",
+    " escribió ",
+    " ha scritto ",
+    " escreveu ",
+    " skrev ",
+)
+_OPENINGS = ("am ", "le ", "el ", "il ", "em ", "den ", "on ")
 # Closings specific enough to trust when the attribution starts with a date or a name.
 _LOOSE_CLOSINGS = ("wrote:", "написал:", "написала:", "schrieb:", "a écrit :", "escribió:")
 _ORIGINAL_MESSAGE = re.compile(
@@ -66,6 +76,8 @@ def _is_attribution(lines: list[str], index: int) -> bool:
                 return True
         if joined.endswith(_LOOSE_CLOSINGS) and first[:1].isdigit():
             return True
+        if joined.endswith(":") and any(verb in joined for verb in _VERBS_BEFORE_NAME):
+            return "@" in joined and joined.startswith(_OPENINGS)
     return False
 
 
