@@ -44,13 +44,25 @@ class Container:
             if config.redis_url
             else InProcessQueue(synchronous=synchronous_jobs)
         )
-        return cls(
+        built = cls(
             config=config,
             engine=engine,
             sessions=make_session_factory(engine),
             tasks=tasks,
             notifier=RecordingNotifier(),
         )
+        built._register_adapters()
+        return built
+
+    def _register_adapters(self) -> None:
+        if self.config.mail_smtp_url and self.config.mail_from:
+            from channels.email.adapter import adapter_from_settings
+
+            self.adapters.register(
+                adapter_from_settings(
+                    self.config.mail_smtp_url, self.config.mail_from, sessions=self.sessions
+                )
+            )
 
     def uow(self) -> UnitOfWork:
         """A new unit of work whose committed events are dispatched to notifier and tasks."""
