@@ -1,0 +1,39 @@
+"""Configuration: defaults without settings, and a bad value names its variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from servicedesk.config import Config, ConfigError
+
+
+def test_no_settings_means_sqlite_in_the_instance_dir(tmp_path: Path) -> None:
+    config = Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path)})
+    assert config.database_url == f"sqlite:///{tmp_path / 'servicedesk.db'}"
+    assert config.redis_url is None
+    assert config.whoosh_dir == tmp_path / "whoosh"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path)}).secret_key
+    second = Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path)}).secret_key
+    assert first == second and len(first) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SERVICEDESK_DATABASE_URL", "mysql://nope"),
+        ("SERVICEDESK_REDIS_URL", "http://localhost"),
+        ("SERVICEDESK_SESSION_MINUTES", "-3"),
+        ("SERVICEDESK_MAIL_FROM", "not-an-address"),
+        ("SERVICEDESK_MAIL_IMAP_URL", "pop3://x"),
+        ("SERVICEDESK_SECURE_COOKIES", "maybe"),
+    ],
+)
+def test_bad_value_fails_with_its_name(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path), name: value})
