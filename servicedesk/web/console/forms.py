@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from servicedesk.desk.models import Priority, Status
 
-STATUS_CHOICES = [(s.value, s.value.replace("_", " ")) for s in Status]
-PRIORITY_CHOICES = [(p.value, p.value) for p in Priority]
+STATUS_CHOICES = [SelectChoice(s.value, s.value.replace("_", " ")) for s in Status]
+PRIORITY_CHOICES = [SelectChoice(p.value) for p in Priority]
 
 
 class ReplyForm(FlaskForm):  # type: ignore[misc]
     text = TextAreaField("Reply", validators=[DataRequired(), Length(max=100_000)])
     seen_message_id = IntegerField(validators=[Optional()])
     status_after = SelectField(
-        "Then set status", choices=[("", "keep"), *STATUS_CHOICES], validators=[Optional()]
+        "Then set status",
+        choices=[SelectChoice("", "keep"), *STATUS_CHOICES],
+        validators=[Optional()],
     )
 
 

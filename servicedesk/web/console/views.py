@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from servicedesk.app import container_of
 from servicedesk.desk import operations, queries
@@ -63,8 +64,12 @@ def show_request(request_id: int) -> ResponseReturnValue:
             assignee_id=str(item.assignee_id or ""), team_id=str(item.team_id or "")
         )
         agents, teams = queries.all_agents(uow.session), queries.all_teams(uow.session)
-        assign.assignee_id.choices = [("", "nobody")] + [(str(a.id), a.name) for a in agents]
-        assign.team_id.choices = [("", "no team")] + [(str(t.id), t.name) for t in teams]
+        assign.assignee_id.choices = [SelectChoice("", "nobody")] + [
+            SelectChoice(str(a.id), a.name) for a in agents
+        ]
+        assign.team_id.choices = [SelectChoice("", "no team")] + [
+            SelectChoice(str(t.id), t.name) for t in teams
+        ]
         last_id = max((m.id for m in item.messages), default=0)
         return render_template(
             "console/request.html",
