@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from knowledge.embedding import Embedder, shared_embedder
+from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.ports import Notifier, RequestRouter, TaskQueue
@@ -74,6 +75,11 @@ class Container:
     @cached_property
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        """Search and index maintenance; the whoosh index lives in the instance dir."""
+        return KnowledgeBase(self.sessions, self.config.whoosh_dir, self.embedder)
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -31,6 +31,9 @@ def _notify(event: object, notifier: Notifier) -> None:
             notifier.emit(
                 "message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid)
             )
+            if isinstance(event, events.ReplyPosted) and event.channel == "webchat":
+                # The chat widget fetches the reply (with the agent's name) from SQL.
+                notifier.emit("message.created", {"message_id": mid}, rooms.conversation(rid))
             if isinstance(event, events.NoteAdded):
                 for agent_id in event.mentioned_agent_ids:
                     notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
@@ -41,9 +44,15 @@ def _notify(event: object, notifier: Notifier) -> None:
         case events.RequestUpdated(request_id=rid) | events.RequestsMerged(target_id=rid):
             notifier.emit("request.changed", {"request_id": rid}, rooms.console())
             notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
+            notifier.emit("request.changed", {}, rooms.conversation(rid))  # widget: CSAT on solved
 
 
 def _schedule(event: object, tasks: TaskQueue) -> None:
-    if isinstance(event, events.ReplyPosted):
-        queue = "mail" if event.channel == "email" else "default"
-        tasks.enqueue(queue, "send_reply", event.message_id)
+    match event:
+        case events.ReplyPosted(message_id=mid, channel=channel):
+            tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
+        case events.MessageReceived(request_id=rid):
+            tasks.enqueue("knowledge", "suggest_for_request", rid)
+        case events.RequestUpdated(request_id=rid, fields=fields) if "status" in fields:
+            # The job checks the status itself: by the time it runs it may have changed.
+            tasks.enqueue("knowledge", "remember_solved_request", rid)

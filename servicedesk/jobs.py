@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from servicedesk import runtime
+from servicedesk.desk import suggestions
 from servicedesk.desk.delivery import deliver_reply
+from servicedesk.sockets import rooms
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +24,35 @@ def send_reply(message_id: int) -> None:
     deliver_reply(container.uow, container.adapters, message_id)
 
 
+def suggest_for_request(request_id: int) -> None:
+    """Compute knowledge suggestions for a request and push them to its console room."""
+    container = runtime.current()
+    with container.uow() as uow:
+        stored = suggestions.suggest_for_request(uow, container.knowledge, request_id)
+        uow.commit()
+    if stored:
+        container.notifier.emit(
+            "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
+        )
+
+
+def remember_solved_request(request_id: int) -> None:
+    """Index a solved request so agents see it among "similar solved requests"."""
+    container = runtime.current()
+    with container.uow() as uow:
+        suggestions.remember_solved_request(uow, container.knowledge, request_id)
+
+
+def index_article(article_id: int) -> None:
+    """Bring one article's keyword and vector index entries up to date (knowledge queue)."""
+    runtime.current().knowledge.index_article(article_id)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
+    "suggest_for_request": suggest_for_request,
+    "remember_solved_request": remember_solved_request,
+    "index_article": index_article,
 }
 
 

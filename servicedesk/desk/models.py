@@ -258,3 +258,17 @@ class RequestEvent(Base):
 
     request: Mapped[ServiceRequest] = relationship(back_populates="events")
     agent: Mapped[Agent | None] = relationship()
+
+
+class RequestSuggestions(Base):
+    """The latest knowledge suggestions computed for a request (by a background job)."""
+
+    __tablename__ = "request_suggestions"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    articles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    solved_requests: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    no_answer: Mapped[bool] = mapped_column(Boolean, default=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,91 @@
+"""Knowledge suggestions for a request: articles and similar solved requests."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import select
+
+from crm_core.db import UnitOfWork, utcnow
+from knowledge.models import Passage, SolvedRequestDoc
+from knowledge.service import Suggestions
+from servicedesk.desk.models import (
+    Direction,
+    RequestSuggestions,
+    ServiceRequest,
+    Status,
+    format_reference,
+)
+
+
+class SuggestionSource(Protocol):
+    """What the desk needs from the knowledge base."""
+
+    def suggest_for_text(self, text: str, *, limit: int = 5) -> Suggestions: ...
+
+    def index_solved_request(
+        self, request_id: int, *, subject: str, question: str, answer: str
+    ) -> None: ...
+
+
+def question_of(request: ServiceRequest) -> str:
+    """The subject and the customer's latest message: what an answer must address."""
+    inbound = [m.text for m in request.messages if m.direction == Direction.INBOUND]
+    return "\n".join(part for part in (request.subject, inbound[-1] if inbound else "") if part)
+
+
+def has_knowledge(uow: UnitOfWork) -> bool:
+    """Whether there is anything to suggest; lets jobs skip loading the model for nothing."""
+    articles = select(Passage.id).limit(1)
+    solved = select(SolvedRequestDoc.request_id).limit(1)
+    return bool(uow.session.scalar(articles) or uow.session.scalar(solved))
+
+
+def suggest_for_request(uow: UnitOfWork, source: SuggestionSource, request_id: int) -> bool:
+    """Compute and store suggestions; False when the request is gone or nothing is known."""
+    request = uow.session.get(ServiceRequest, request_id)
+    if request is None or not has_knowledge(uow):
+        return False
+    found = source.suggest_for_text(question_of(request), limit=5)
+    row = uow.session.get(RequestSuggestions, request_id) or RequestSuggestions(
+        request_id=request_id
+    )
+    row.articles = [
+        {
+            "id": h.article_id,
+            "key": h.key,
+            "title": h.title,
+            "snippet": h.snippet,
+            "score": round(h.score, 4),
+        }
+        for h in found.articles.hits
+    ]
+    row.solved_requests = [
+        {
+            "request_id": m.request_id,
+            "reference": format_reference(m.request_id),
+            "subject": m.subject,
+            "answer": m.answer,
+            "score": round(m.score, 4),
+        }
+        for m in found.solved_requests
+        if m.request_id != request_id
+    ]
+    row.no_answer = found.articles.no_answer
+    row.computed_at = utcnow()
+    uow.session.add(row)
+    return True
+
+
+def remember_solved_request(uow: UnitOfWork, source: SuggestionSource, request_id: int) -> bool:
+    """Index a solved request's question and final answer for "similar solved requests"."""
+    request = uow.session.get(ServiceRequest, request_id)
+    if request is None or request.status not in (Status.SOLVED, Status.CLOSED):
+        return False
+    answers = [m.text for m in request.messages if m.direction == Direction.OUTBOUND]
+    if not answers:
+        return False
+    source.index_solved_request(
+        request_id, subject=request.subject, question=question_of(request), answer=answers[-1]
+    )
+    return True
