@@ -71,6 +71,9 @@ def _init_extensions(app: Flask, config: Config, container: Container) -> None:
         cors_allowed_origins=[config.base_url, *config.widget_origins],
     )
     container.notifier = SocketIONotifier(socketio)
+    from servicedesk.sockets.setup import init_sockets
+
+    init_sockets(socketio, container)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -80,6 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(console)
+    from servicedesk.web.widget import widget
+
+    app.register_blueprint(widget)
 
 
 def _security_headers(response: Response) -> Response:

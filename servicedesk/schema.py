@@ -5,6 +5,7 @@ Add one line here for each new module with tables.
 """
 
 import channels.email.models  # noqa: F401
+import channels.webchat.models  # noqa: F401
 import crm_core.customers  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.models  # noqa: F401

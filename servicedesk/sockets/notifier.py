@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from servicedesk.sockets.rooms import namespace_of
+
 log = logging.getLogger(__name__)
 
 
@@ -16,7 +18,7 @@ class SocketIONotifier:
 
     def emit(self, event: str, payload: dict[str, Any], room: str) -> None:
         try:
-            self._socketio.emit(event, payload, to=room, namespace="/console")
+            self._socketio.emit(event, payload, to=room, namespace=namespace_of(room))
         except Exception:
             # Realtime is best effort: the database is the truth and clients replay gaps.
             log.exception("could not emit %s to %s", event, room)

@@ -19,3 +19,12 @@ def request(request_id: int) -> str:
 def conversation(request_id: int) -> str:
     """The customer's chat widget for one conversation."""
     return f"conversation:{request_id}"
+
+
+CHAT_NAMESPACE = "/chat"
+CONSOLE_NAMESPACE = "/console"
+
+
+def namespace_of(room: str) -> str:
+    """Conversation rooms live on the widget's namespace, every other room on the console's."""
+    return CHAT_NAMESPACE if room.startswith("conversation:") else CONSOLE_NAMESPACE

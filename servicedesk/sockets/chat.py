@@ -1,0 +1,176 @@
+"""The `/chat` namespace: the customer's widget.
+
+A visitor is whoever holds a signed visitor token; they only ever join the room of the
+conversation their token names, so one visitor cannot read another's conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask_socketio import Namespace, emit, join_room
+
+from channels.messages import InboundMessage
+from channels.webchat import Visitor, VisitorTokens, to_inbound
+from channels.webchat.identity import identify_visitor
+from servicedesk.app import container_of
+from servicedesk.desk.errors import DeskError
+from servicedesk.desk.models import Direction, Message, Status
+from servicedesk.desk.operations import receive_inbound
+from servicedesk.sockets import history, rooms
+from servicedesk.sockets.payloads import field, int_field, socket_id
+
+log = logging.getLogger(__name__)
+EMAIL_MAX = 320
+NAME_MAX = 200
+# The tag that tells agents (and reply delivery) to answer by email: nobody was online.
+REPLY_BY_EMAIL_TAG = "reply-by-email"
+
+
+@dataclass
+class VisitorState:
+    visitor: Visitor
+    request_id: int | None = None
+    name: str | None = None
+
+
+class ChatNamespace(Namespace):  # type: ignore[misc]
+    """Socket events of the chat widget; every handler acknowledges with a dict."""
+
+    def __init__(self, namespace: str = rooms.CHAT_NAMESPACE) -> None:
+        super().__init__(namespace)
+        self._lock = threading.Lock()
+        self._visitors: dict[str, VisitorState] = {}
+
+    def _tokens(self) -> VisitorTokens:
+        return VisitorTokens(container_of().config.secret_key)
+
+    def _state(self) -> VisitorState | None:
+        with self._lock:
+            return self._visitors.get(socket_id())
+
+    def on_connect(self, auth: Any = None) -> bool:
+        """Every connection gets a visitor: the token's, or a new one when it is missing."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        visitor = self._tokens().read(token) if token else None
+        if token and visitor is None:
+            return False  # a forged or expired token is refused, not silently replaced
+        visitor = visitor or self._tokens().new_visitor()
+        state = VisitorState(visitor)
+        with container_of().uow() as uow:
+            found = history.conversation_request(uow.session, visitor.conversation_id)
+            state.request_id = found.id if found else None
+        if state.request_id is not None:
+            join_room(rooms.conversation(state.request_id))
+        with self._lock:
+            self._visitors[socket_id()] = state
+        return True
+
+    def on_disconnect(self, *_reason: Any) -> None:
+        with self._lock:
+            self._visitors.pop(socket_id(), None)
+
+    def on_hello(self, data: Any = None) -> dict[str, Any]:
+        """The visitor's token, the gap since `last_id`, and whether an agent is online."""
+        state = self._state()
+        if state is None:
+            return {"error": "not connected"}
+        last_id = int_field(data, "last_id")
+        with container_of().uow() as uow:
+            found = history.conversation_request(uow.session, state.visitor.conversation_id)
+            messages = (
+                history.messages_after(uow.session, found.id, last_id, include_notes=False)
+                if found
+                else []
+            )
+            online = history.agents_online(uow.session)
+            status = found.status.value if found else None
+        return {
+            "token": self._tokens().issue(state.visitor),
+            "visitor_id": state.visitor.visitor_id,
+            "messages": messages,
+            "agents_online": online,
+            "status": status,
+        }
+
+    def on_message(self, data: Any = None) -> dict[str, Any]:
+        """A visitor's message; the same client id twice stores it once."""
+        state = self._state()
+        if state is None or not isinstance(data, dict):
+            return {"error": "bad request"}
+        parsed = to_inbound(state.visitor, data, display_name=state.name)
+        if not isinstance(parsed, InboundMessage):
+            return {"error": parsed.reason}
+        container = container_of()
+        with container.uow() as uow:
+            try:
+                result = receive_inbound(uow, parsed, router=container.router)
+            except DeskError as error:
+                return {"error": str(error)}
+            offline = history.agents_online(uow.session) == 0
+            stored = uow.session.get(Message, result.message_id)
+            if offline and stored is not None and stored.request.customer.email:
+                _tag_reply_by_email(stored)
+            view = history.message_view(stored) if stored else None
+            uow.commit()
+        self._joined(state, result.request_id)
+        return {"ok": True, "duplicate": result.outcome == "duplicate", "message": view}
+
+    def _joined(self, state: VisitorState, request_id: int) -> None:
+        if state.request_id != request_id:
+            state.request_id = request_id
+            join_room(rooms.conversation(request_id))
+
+    def on_identify(self, data: Any = None) -> dict[str, Any]:
+        """The pre-chat form: a name and an email link the visitor to the CRM customer."""
+        state = self._state()
+        if state is None or not isinstance(data, dict):
+            return {"error": "bad request"}
+        name = str(data.get("name") or "").strip()[:NAME_MAX] or None
+        email = str(data.get("email") or "").strip()[:EMAIL_MAX] or None
+        if email and (email.count("@") != 1 or "." not in email.split("@")[1]):
+            return {"error": "that email address does not look right"}
+        with container_of().uow() as uow:
+            identify_visitor(uow.session, state.visitor.visitor_id, name, email)
+            uow.commit()
+        state.name = name or state.name
+        return {"ok": True}
+
+    def on_typing(self, data: Any = None) -> None:
+        state = self._state()
+        if state is None or state.request_id is None:
+            return
+        payload = {"request_id": state.request_id, "typing": bool(field(data, "typing"))}
+        emit(
+            "customer.typing",
+            payload,
+            to=rooms.request(state.request_id),
+            namespace=rooms.CONSOLE_NAMESPACE,
+        )
+
+    def on_read(self, data: Any = None) -> None:
+        """Read receipt: the visitor has seen messages up to `message_id`."""
+        state = self._state()
+        if state is None or state.request_id is None:
+            return
+        payload = {"request_id": state.request_id, "message_id": int_field(data, "message_id")}
+        emit(
+            "customer.read",
+            payload,
+            to=rooms.request(state.request_id),
+            namespace=rooms.CONSOLE_NAMESPACE,
+        )
+
+
+def _tag_reply_by_email(message: Message) -> None:
+    # No agent is online: the conversation continues by email (see REPLY_BY_EMAIL_TAG).
+    service_request = message.request
+    if (
+        message.direction == Direction.INBOUND
+        and service_request.status != Status.CLOSED
+        and REPLY_BY_EMAIL_TAG not in service_request.tags
+    ):
+        service_request.tags = [*service_request.tags, REPLY_BY_EMAIL_TAG]

@@ -1,0 +1,161 @@
+"""The `/console` namespace: live inbox, request pages, presence and collision for agents.
+
+Only signed-in agents connect (the Flask-Login session cookie comes with the handshake);
+each handler checks again because a session can end while the socket stays open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_socketio import Namespace, emit, join_room, leave_room
+
+from servicedesk.app import container_of
+from servicedesk.desk import operations, queries
+from servicedesk.desk.errors import DeskError, StaleReply
+from servicedesk.desk.models import Presence, Status
+from servicedesk.sockets import history, rooms
+from servicedesk.sockets.payloads import field, int_field, socket_id
+from servicedesk.sockets.presence import Collision, set_presence
+
+CHOSEN_PRESENCE = {Presence.ONLINE.value, Presence.AWAY.value}
+
+
+def _agent_id() -> int | None:
+    return int(current_user.id) if current_user.is_authenticated else None
+
+
+class ConsoleNamespace(Namespace):  # type: ignore[misc]
+    """Socket events of the agent console; handlers acknowledge with a dict."""
+
+    def __init__(self, namespace: str = rooms.CONSOLE_NAMESPACE) -> None:
+        super().__init__(namespace)
+        self.collision = Collision()
+
+    def on_connect(self, auth: Any = None) -> bool:
+        agent_id = _agent_id()
+        if agent_id is None:
+            return False
+        join_room(rooms.console())
+        join_room(rooms.agent(agent_id))
+        self.collision.connected(agent_id, socket_id())
+        self._set_presence(agent_id, Presence.ONLINE)
+        return True
+
+    def on_disconnect(self, *_reason: Any) -> None:
+        agent_id = _agent_id()
+        if agent_id is None:
+            return
+        last, left = self.collision.disconnected(agent_id, socket_id())
+        for request_id in left:
+            self._broadcast_viewers(request_id)
+        if last:
+            self._set_presence(agent_id, Presence.OFFLINE)
+
+    def _set_presence(self, agent_id: int, presence: Presence) -> None:
+        with container_of().uow() as uow:
+            changed = set_presence(uow, agent_id, presence)
+            uow.commit()
+        if changed:
+            payload = {"agent_id": agent_id, "presence": presence.value}
+            emit("presence", payload, to=rooms.console(), namespace=self.namespace)
+
+    def on_presence(self, data: Any = None) -> dict[str, Any]:
+        """The console reports `online` or `away` (after idle); offline is the disconnect."""
+        agent_id, wanted = _agent_id(), field(data, "presence")
+        if agent_id is None or wanted not in CHOSEN_PRESENCE:
+            return {"error": "bad request"}
+        self._set_presence(agent_id, Presence(wanted))
+        return {"ok": True}
+
+    def on_view(self, data: Any = None) -> dict[str, Any]:
+        """The agent opened a request page: join its room and tell the others."""
+        agent_id, request_id = _agent_id(), int_field(data, "request_id")
+        if agent_id is None or not request_id:
+            return {"error": "bad request"}
+        join_room(rooms.request(request_id))
+        self.collision.view(request_id, socket_id(), agent_id, current_user.name)
+        return {"viewers": self._broadcast_viewers(request_id)}
+
+    def on_unview(self, data: Any = None) -> None:
+        request_id = int_field(data, "request_id")
+        leave_room(rooms.request(request_id))
+        self.collision.leave(request_id, socket_id())
+        self._broadcast_viewers(request_id)
+
+    def _broadcast_viewers(self, request_id: int) -> list[dict[str, object]]:
+        viewers = self.collision.viewers(request_id)
+        payload = {"request_id": request_id, "viewers": viewers}
+        emit("viewers", payload, to=rooms.request(request_id), namespace=self.namespace)
+        return viewers
+
+    def on_typing(self, data: Any = None) -> None:
+        """Other agents see who is typing; a chat customer sees that an agent is."""
+        agent_id, request_id = _agent_id(), int_field(data, "request_id")
+        if agent_id is None or not request_id:
+            return
+        typing = bool(field(data, "typing"))
+        payload = {"request_id": request_id, "agent_id": agent_id, "name": current_user.name}
+        payload["typing"] = typing
+        emit("typing", payload, to=rooms.request(request_id), include_self=False)
+        if field(data, "reply"):
+            to_customer = {"typing": typing, "name": current_user.name}
+            emit("agent.typing", to_customer, to=rooms.conversation(request_id), namespace="/chat")
+
+    def on_read(self, data: Any = None) -> None:
+        """Read receipt for the chat customer: the agent has seen up to `message_id`."""
+        request_id = int_field(data, "request_id")
+        if _agent_id() is None or not request_id:
+            return
+        payload = {"message_id": int_field(data, "message_id"), "name": current_user.name}
+        emit("agent.read", payload, to=rooms.conversation(request_id), namespace="/chat")
+
+    def on_sync(self, data: Any = None) -> dict[str, Any]:
+        """Messages (notes included) after `after_id`: live updates and reconnect replay."""
+        request_id = int_field(data, "request_id")
+        if _agent_id() is None or not request_id:
+            return {"error": "bad request"}
+        with container_of().uow() as uow:
+            after = int_field(data, "after_id")
+            return {
+                "messages": history.messages_after(
+                    uow.session, request_id, after, include_notes=True
+                )
+            }
+
+    def on_counts(self, _data: Any = None) -> dict[str, Any]:
+        agent_id = _agent_id()
+        if agent_id is None:
+            return {"error": "bad request"}
+        with container_of().uow() as uow:
+            return {"counts": queries.view_counts(uow.session, agent_id)}
+
+    def on_reply(self, data: Any = None) -> dict[str, Any]:
+        """Send a reply unless the agent's view is stale; then the newer messages come back."""
+        agent_id, request_id = _agent_id(), int_field(data, "request_id")
+        text = field(data, "text")
+        if agent_id is None or not request_id or not isinstance(text, str):
+            return {"error": "bad request"}
+        seen = int_field(data, "seen_message_id") or None
+        status_after = field(data, "status_after")
+        with container_of().uow() as uow:
+            try:
+                reply = operations.post_reply(
+                    uow,
+                    request_id,
+                    agent_id,
+                    text,
+                    seen_message_id=seen,
+                    status_after=Status(status_after) if status_after in set(Status) else None,
+                )
+                view = history.message_view(reply)
+                uow.commit()
+            except StaleReply as stale:
+                newer = history.messages_after(
+                    uow.session, request_id, seen or 0, include_notes=True
+                )
+                return {"stale": stale.newer_message_ids, "messages": newer}
+            except DeskError as error:
+                return {"error": str(error)}
+        return {"ok": True, "message": view}

@@ -1,0 +1,166 @@
+"""Widget endpoints: script, socket.io client, demo page, upload, CSAT, suggestions.
+
+Visitors authenticate with their signed token (no cookies, no CSRF token: the widget runs
+on the customer's site), and cross-origin calls are answered only for allowed origins.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, abort, jsonify, render_template, request, send_file
+from flask.typing import ResponseReturnValue
+
+from channels.messages import AttachmentData, InboundMessage
+from channels.webchat import Visitor, VisitorTokens, to_inbound
+from channels.webchat.models import RATINGS, ChatDeflection, ChatRating
+from servicedesk.app import ROOT, container_of
+from servicedesk.desk.errors import DeskError
+from servicedesk.desk.models import Status
+from servicedesk.desk.operations import receive_inbound
+from servicedesk.extensions import csrf
+from servicedesk.sockets import history
+from servicedesk.web.widget import widget
+from servicedesk.web.widget.uploads import UploadRefused, checked_upload
+
+log = logging.getLogger(__name__)
+STATIC = ROOT / "servicedesk" / "static" / "widget"
+SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+COMMENT_MAX = 2000
+
+
+@widget.after_request
+def _allow_widget_origins(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    config = container_of().config
+    if origin and origin in (config.base_url, *config.widget_origins):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@widget.get("/widget.js")
+def script() -> ResponseReturnValue:
+    response = send_file(STATIC / "widget.js", mimetype="text/javascript", max_age=300)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@widget.get("/widget/vendor/socket.io.min.js")
+def socket_io_client() -> ResponseReturnValue:
+    """socket.io-client from npm (`npm ci`), never from a CDN."""
+    if not SOCKET_IO_CLIENT.exists():
+        log.error("%s is missing: run `npm ci` in %s", SOCKET_IO_CLIENT, ROOT)
+        abort(404)
+    response = send_file(SOCKET_IO_CLIENT, mimetype="text/javascript", max_age=86400)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@widget.get("/widget/demo")
+def demo() -> ResponseReturnValue:
+    """A customer's web page with the one-tag embed, for trying the widget."""
+    return render_template("widget/demo.html", suggest=request.args.get("suggest", "on"))
+
+
+def _visitor(data: Any) -> Visitor:
+    token = data.get("token") if hasattr(data, "get") else None
+    visitor = VisitorTokens(container_of().config.secret_key).read(token)
+    if visitor is None:
+        abort(401)
+    return visitor
+
+
+@widget.route("/widget/upload", methods=["POST", "OPTIONS"])
+@csrf.exempt  # type: ignore[misc]
+def upload() -> ResponseReturnValue:
+    """A file from the visitor, stored as a chat message with an attachment."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    visitor = _visitor(request.form)
+    container = container_of()
+    limit = min(container.config.attachment_max_bytes, 10 * 1024 * 1024)
+    try:
+        attachment: AttachmentData = checked_upload(request.files.get("file"), limit)
+    except UploadRefused as refused:
+        return jsonify(error=str(refused)), refused.status
+    payload = {"text": request.form.get("text", ""), "client_id": request.form.get("client_id")}
+    parsed = to_inbound(visitor, payload, attachments=(attachment,))
+    if not isinstance(parsed, InboundMessage):
+        return jsonify(error=parsed.reason), 400
+    with container.uow() as uow:
+        try:
+            result = receive_inbound(
+                uow, parsed, router=container.router, attachments=container.attachments
+            )
+        except DeskError as error:
+            return jsonify(error=str(error)), 400
+        messages = history.messages_after(
+            uow.session, result.request_id, result.message_id - 1, include_notes=False
+        )
+        uow.commit()
+    return jsonify(ok=True, message=messages[0] if messages else None)
+
+
+@widget.route("/widget/csat", methods=["POST", "OPTIONS"])
+@csrf.exempt  # type: ignore[misc]
+def csat() -> ResponseReturnValue:
+    """One-click rating (good or bad) with an optional comment, once the chat is solved."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    data = request.get_json(silent=True) or {}
+    visitor = _visitor(data)
+    rating = RATINGS.get(str(data.get("rating")))
+    if rating is None:
+        return jsonify(error="rating: good or bad"), 400
+    comment = str(data.get("comment") or "").strip()[:COMMENT_MAX] or None
+    with container_of().uow() as uow:
+        found = history.conversation_request(uow.session, visitor.conversation_id)
+        if found is None or found.status not in (Status.SOLVED, Status.CLOSED):
+            return jsonify(error="the conversation is not solved yet"), 409
+        stored = uow.session.get(ChatRating, found.id) or ChatRating(request_id=found.id)
+        stored.visitor_id, stored.rating, stored.comment = visitor.visitor_id, rating, comment
+        uow.session.add(stored)
+        uow.commit()
+    return jsonify(ok=True)
+
+
+@widget.get("/widget/suggest")
+def suggest() -> ResponseReturnValue:
+    """Public articles that may answer the visitor's question before an agent joins."""
+    _visitor(request.args)
+    text = request.args.get("q", "").strip()[:500]
+    if not text:
+        return jsonify(articles=[])
+    try:
+        found = container_of().knowledge.search(text, audience="portal", limit=3, source="widget")
+    except Exception:
+        # Suggestions are a bonus: a missing index or model must not break the chat.
+        log.exception("widget suggestions failed")
+        return jsonify(articles=[])
+    articles = [
+        {"id": hit.article_id, "title": hit.title, "snippet": hit.snippet} for hit in found.answers
+    ]
+    return jsonify(articles=articles)
+
+
+@widget.route("/widget/deflect", methods=["POST", "OPTIONS"])
+@csrf.exempt  # type: ignore[misc]
+def deflect() -> ResponseReturnValue:
+    """The visitor says an article answered the question: recorded as a deflection."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    data = request.get_json(silent=True) or {}
+    visitor = _visitor(data)
+    article_id = data.get("article_id")
+    if not isinstance(article_id, int):
+        return jsonify(error="article_id: an integer"), 400
+    with container_of().uow() as uow:
+        query = str(data.get("query") or "")[:500]
+        uow.session.add(
+            ChatDeflection(visitor_id=visitor.visitor_id, article_id=article_id, query=query)
+        )
+        uow.commit()
+    return jsonify(ok=True)
