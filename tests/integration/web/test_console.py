@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Flask
 from flask.testing import FlaskClient
 
 from channels.messages import InboundMessage, Sender
-from servicedesk.app import container_of
+from servicedesk.app import container_of, create_app
+from servicedesk.container import Container
 from servicedesk.desk.models import Direction, ServiceRequest
 from servicedesk.desk.operations import receive_inbound
 from tests.integration.web.conftest import csrf_token, sign_in
@@ -156,3 +159,15 @@ def test_healthz_reports_the_database(app: Flask) -> None:
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["checks"] == {"database": "ok"}
+
+
+def test_healthz_names_a_failing_redis(container: Container) -> None:
+    # Nothing listens on port 1: the check must fail fast and name Redis.
+    broken = replace(container, config=replace(container.config, redis_url="redis://127.0.0.1:1/0"))
+        }
+    )
+    response = create_app(container=broken).test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["failing"] == ["redis"]
+    assert body["checks"]["database"] == "ok"
