@@ -163,9 +163,8 @@ def test_healthz_reports_the_database(app: Flask) -> None:
 
 def test_healthz_names_a_failing_redis(container: Container) -> None:
     # Nothing listens on port 1: the check must fail fast and name Redis.
-    broken = replace(container, config=replace(container.config, redis_url="redis://127.0.0.1:1/0"))
-        }
-    )
+    broken_config = replace(container.config, redis_url="redis://127.0.0.1:1/0")
+    broken = replace(container, config=broken_config)
     response = create_app(container=broken).test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
