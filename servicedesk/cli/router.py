@@ -1,5 +1,121 @@
-"""CLI commands (placeholder until the family lands)."""
+"""`servicedesk router ...`: train, classify, evaluate, list and roll back model versions.
+
+torch loads only inside the commands that encode text, so `servicedesk --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from servicedesk.cli.context import container
+
+
+def _service() -> Any:
+    from servicedesk.desk.routing.service import CategoryService
+
+    app = container()
+    return CategoryService(app.config.models_dir, app.embedder)
+
+
+def _fail_on_data_errors(action: Any) -> Any:
+    from servicedesk.desk.routing.training import TrainingDataError
+    from servicedesk.desk.routing.versions import NoActiveModelError
+
+    try:
+        return action()
+    except (TrainingDataError, NoActiveModelError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group("router")
+def router() -> None:
+    """Classify and route requests."""
+
+
+@router.command("train")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--label-column", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def train(file: Path, text_column: str, label_column: str, as_json: bool) -> None:
+    """Train a new version from a labelled CSV and make it active."""
+    info = _fail_on_data_errors(lambda: _service().train_csv(file, text_column, label_column))
+    out = {"version": info.version, "cv_accuracy": info.metrics["cv_accuracy"]}
+    out.update(info.metrics)
+    if as_json:
+        click.echo(json.dumps(out))
+    else:
+        click.echo(
+            f"trained router model v{info.version}: cross-validated accuracy "
+            f"{info.metrics['cv_accuracy']:.4f} on {info.metrics['n_train']} rows"
+        )
+
+
+@router.command("classify")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True)
+def classify(text: str, as_json: bool) -> None:
+    """Classify one text with the active version."""
+    decision = _fail_on_data_errors(lambda: _service().classify(text))
+    if as_json:
+        click.echo(json.dumps(decision.as_json()))
+    else:
+        scope = "out of scope" if decision.out_of_scope else "in scope"
+        click.echo(f"{decision.label} {decision.confidence:.2f} ({scope}, v{decision.version})")
+
+
+@router.command("eval")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--label-column", required=True)
+@click.option("--oos-label", default=None, help="Label of out-of-scope rows.")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(
+    file: Path, text_column: str, label_column: str, oos_label: str | None, as_json: bool
+) -> None:
+    """Evaluate the active version on a labelled CSV."""
+    result = _fail_on_data_errors(
+        lambda: _service().evaluate_csv(file, text_column, label_column, oos_label)
+    )
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        for key, value in result.items():
+            click.echo(f"{key:>18}  {value}")
+
+
+@router.command("versions")
+@click.option("--json", "as_json", is_flag=True)
+def versions(as_json: bool) -> None:
+    """List stored versions (the active one is marked)."""
+    from servicedesk.desk.routing.versions import ModelStore
+
+    infos = ModelStore(container().config.models_dir / "router").list()
+    if as_json:
+        click.echo(json.dumps([{**vars(i), "labels": list(i.labels)} for i in infos]))
+        return
+    for info in infos:
+        mark = "*" if info.active else " "
+        click.echo(
+            f"{mark} v{info.version}  {info.created_at}  "
+            f"cv_accuracy={info.metrics.get('cv_accuracy')}  labels={len(info.labels)}"
+        )
+
+
+@router.command("rollback")
+@click.argument("version", type=int)
+def rollback(version: int) -> None:
+    """Make a stored version active again."""
+    from servicedesk.desk.routing.versions import ModelStore
+
+    _fail_on_data_errors(
+        lambda: ModelStore(container().config.models_dir / "router").activate(version)
+    )
+    click.echo(f"router model v{version} is active")
+
+
+commands: list[click.Command] = [router]

@@ -1,0 +1,1 @@
+"""The router: classify every request (category, priority, language) and assign it."""
