@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.message import Message
 
 from channels.base import Ignored
 from channels.email.decoding import address_header, decode_text, header_text, parse_addresses
@@ -34,7 +34,7 @@ _RECIPIENT_FIELD = re.compile(
 _ACTION_FAILED = re.compile(r"^action\s*:\s*failed", re.IGNORECASE | re.MULTILINE)
 
 
-def detect_automated(message: EmailMessage) -> Ignored | None:
+def detect_automated(message: Message) -> Ignored | None:
     """Why this mail must be ignored and never answered, or None for a human's mail."""
     report = _report_type(message)
     if report == "delivery-status" or _looks_like_bounce(message):

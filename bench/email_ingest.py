@@ -1,0 +1,285 @@
+"""Email intake: survival, parse agreement, reply extraction, throughput and IMAP latency.
+
+    python -m bench.email_ingest [--data ../shared/data] [--json-out FILE] [--no-imap]
+
+Reads zammad_mail (measure only, never tune) and email_corpora (development sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import hashlib
+import json
+import re
+import statistics
+import tempfile
+import threading
+import time
+from email import policy
+from pathlib import Path
+from typing import Any
+
+from channels.base import Ignored, Rejected
+from channels.email.html import html_to_text
+from channels.email.parser import ParseLimits, parse_mail
+from channels.email.quotes import strip_quotes, visible_reply
+from channels.messages import InboundMessage
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
+NOT_MAIL = ("LICENSE", "expected", "_body", "_sender", "_signature", "_reply_text", "unicode_msg")
+
+
+def corpus_files(data: Path) -> list[Path]:
+    """Every raw mail of zammad_mail and email_corpora (not expectations or plain bodies)."""
+    files = sorted((data / "zammad_mail" / "mail").glob("*.box"))
+    corpora = data / "email_corpora"
+    for path in sorted(corpora.rglob("*")):
+        if not path.is_file() or path.suffix in (".json", ".txt", ".html"):
+            continue
+        if any(marker in path.name for marker in NOT_MAIL) or "email_reply_parser" in str(path):
+            continue
+        files.append(path)
+    return files
+
+
+def survival(files: list[Path], data: Path) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    slowest = (0.0, "")
+    crashes: list[str] = []
+    reasons: dict[str, str] = {}
+    for path in files:
+        started = time.perf_counter()
+        try:
+            result = parse_mail(path.read_bytes())
+        except Exception as error:  # the parser must never raise; count it if it does
+            crashes.append(f"{path.name}: {error!r}")
+            continue
+        elapsed = time.perf_counter() - started
+        slowest = max(slowest, (elapsed, path.name))
+        kind = type(result).__name__
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if isinstance(result, Rejected | Ignored):
+            reasons[str(path.relative_to(data))] = f"{kind}: {result.reason}"
+    return {
+        "files": len(files),
+        "crashes": crashes,
+        "outcomes": kinds,
+        "slowest_seconds": round(slowest[0], 3),
+        "slowest_file": slowest[1],
+        "not_inbound": reasons,
+    }
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).strip().lower()
+
+
+def agreement(data: Path) -> dict[str, Any]:
+    """Sender, subject and attachment agreement with zammad_mail/expected_parse.json."""
+    expected = json.loads((data / "zammad_mail" / "expected_parse.json").read_text())
+    scores = {"from_email": 0, "from_display_name": 0, "subject": 0}
+    attachments_expected = attachments_found = parsed = 0
+    for name, want in expected.items():
+        path = next((data / "zammad_mail" / "mail").glob(f"{name}.box"), None)
+        result = parse_mail(path.read_bytes(), classify=False) if path else None
+        if not isinstance(result, InboundMessage):
+            continue
+        parsed += 1
+        scores["from_email"] += _norm(want.get("from_email")) == result.sender.address
+        name_want = _norm(want.get("from_display_name"))
+        scores["from_display_name"] += name_want == _norm(result.sender.display_name)
+        scores["subject"] += _norm(want.get("subject")) == _norm(result.subject)
+        digests = {hashlib.md5(a.content).hexdigest() for a in result.attachments}
+        for item in want.get("attachments") or []:
+            prefs = item.get("preferences") or {}
+            if prefs.get("content-alternative") or prefs.get("original-format"):
+                continue  # Zammad stores the HTML body as a file; we keep it as the body
+            attachments_expected += 1
+            attachments_found += item.get("md5") in digests
+    total = len(expected)
+    return {
+        "mails": total,
+        "parsed": parsed,
+        **{key: round(value / total, 3) for key, value in scores.items()},
+        "attachment_recall": round(attachments_found / max(attachments_expected, 1), 3),
+        "attachments_expected": attachments_expected,
+    }
+
+
+def reply_extraction(data: Path) -> dict[str, Any]:
+    """Exact-match rates on email_reply_parser and talon, and the worst time per body."""
+    base = data / "email_corpora"
+    erp = json.loads((base / "email_reply_parser" / "expected.json").read_text())
+    erp_ok = erp_total = 0
+    worst = 0.0
+    for name, want in erp.items():
+        if name.startswith("_"):
+            continue
+        body = (base / "email_reply_parser" / name).read_bytes().decode("utf-8", "replace")
+        started = time.perf_counter()
+        got = visible_reply(body)
+        worst = max(worst, time.perf_counter() - started)
+        if "visible_reply" in want:
+            erp_total += 1
+            erp_ok += got == want["visible_reply"]
+    talon = json.loads((base / "talon" / "expected.json").read_text())
+    std_ok = 0
+    for name, want in talon["standard_replies"].items():
+        mail = email.message_from_bytes((base / "talon" / name).read_bytes(), policy=policy.default)
+        part = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+        text = part.get_payload(decode=True).decode("utf-8", "replace")  # type: ignore[union-attr]
+        std_ok += strip_quotes(text).strip() == want["expected_reply_text"].strip()
+    html_ok = html_total = 0
+    for name, want in talon.get("html_replies", {}).items():
+        path = base / "talon" / name
+        if not path.exists() or "expected_reply_text" not in want:
+            continue
+        html_total += 1
+        got = strip_quotes(html_to_text(path.read_text("utf-8", "replace")))
+        html_ok += "".join(got.split()) == "".join(want["expected_reply_text"].split())
+    return {
+        "email_reply_parser_exact": f"{erp_ok}/{erp_total}",
+        "talon_standard_exact": f"{std_ok}/{len(talon['standard_replies'])}",
+        "talon_html_exact": f"{html_ok}/{html_total}",
+        "worst_seconds": round(worst, 4),
+    }
+
+
+def _new_id(raw: bytes, message_id: bytes) -> bytes:
+    pattern = rb"(?im)^message-id:[^\r\n]*"
+    return re.sub(pattern, b"Message-ID: " + message_id, raw, count=1)
+
+
+def throughput(files: list[Path], copies: int) -> dict[str, Any]:
+    """Mails/s through parse + thread + persist (one transaction each) on a fresh SQLite file."""
+    import servicedesk.schema  # noqa: F401
+    from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
+    from servicedesk.desk.attachments import AttachmentStore
+    from servicedesk.desk.mail_intake import MailIntakeSettings, ingest_raw
+
+    raws = [p.read_bytes() for p in files]
+    raws = [r for r in raws if isinstance(parse_mail(r), InboundMessage)]
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        store = AttachmentStore(Path(tmp) / "attachments", 50 * 1024 * 1024)
+        settings = MailIntakeSettings(limits=ParseLimits(), attachments=store)
+        # Copies get their own Message-ID, so every mail is new to the desk.
+        batch = [
+            _new_id(raw, b"<copy-%d-%d@bench>" % (copy, i)) if copy else raw
+            for copy in range(copies)
+            for i, raw in enumerate(raws)
+        ]
+        batch = [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
+        outcomes: dict[str, int] = {}
+        started = time.perf_counter()
+        for raw in batch:
+            with UnitOfWork(sessions) as uow:
+                result = ingest_raw(uow, raw, settings)
+                uow.commit()
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        elapsed = time.perf_counter() - started
+        engine.dispose()
+    return {"mails": len(batch), "seconds": round(elapsed, 2),
+            "mails_per_second": round(len(batch) / elapsed, 1), "outcomes": outcomes}  # fmt: skip
+
+
+def imap_latency(samples: int) -> dict[str, Any]:
+    """IMAP APPEND → request committed (and published), measured one mail at a time."""
+    from imapclient import IMAPClient
+
+    import servicedesk.schema  # noqa: F401
+    from bench.email_dovecot import dovecot
+    from channels.email.imap import IdleListener
+    from channels.email.mailboxes import ImapSettings
+    from channels.email.models import Mailbox
+    from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
+    from servicedesk.desk.mail_intake import MailboxIntake, MailIntakeSettings
+
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, dovecot() as port:
+        engine = make_engine(f"sqlite:///{tmp}/latency.db")
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        with UnitOfWork(sessions) as uow:
+            box = Mailbox(
+                name="bench", host="127.0.0.1", port=port, tls=False, username="bench",
+                password_encrypted="-", from_address="s@d.example",
+            )  # fmt: skip
+            uow.session.add(box)
+            uow.commit()
+        done = threading.Event()
+        sink = MailboxIntake(
+            lambda: UnitOfWork(sessions), box.id, "INBOX", MailIntakeSettings(),
+            on_result=lambda uid, result: done.set(),
+        )  # fmt: skip
+        settings = ImapSettings("127.0.0.1", port, "bench", "bench", tls=False)
+        stop = threading.Event()
+        thread = threading.Thread(target=IdleListener(settings, sink, stop).run, daemon=True)
+        thread.start()
+        time.sleep(1.0)
+        with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+            client.login("bench", "bench")
+            for index in range(samples):
+                done.clear()
+                raw = (
+                    f"From: c{index}@example.com\r\nSubject: latency {index}\r\n"
+                    f"Message-ID: <lat-{index}@example.com>\r\n\r\nhello {index}\r\n"
+                ).encode()
+                started = time.perf_counter()
+                client.append("INBOX", raw)
+                if done.wait(30):
+                    latencies.append(time.perf_counter() - started)
+                time.sleep(0.05)
+        stop.set()
+        thread.join(20)
+        engine.dispose()
+    latencies.sort()
+    return {
+        "samples": len(latencies),
+        "lost": samples - len(latencies),
+        "p50_seconds": round(statistics.median(latencies), 3),
+        "p95_seconds": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
+        "max_seconds": round(latencies[-1], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--json-out", type=Path, default=Path("bench/results/email_ingest.json"))
+    parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--latency-samples", type=int, default=60)
+    parser.add_argument("--no-imap", action="store_true")
+    args = parser.parse_args()
+    files = corpus_files(args.data)
+    report: dict[str, Any] = {
+        "survival": survival(files, args.data),
+        "zammad_agreement": agreement(args.data),
+        "reply_extraction": reply_extraction(args.data),
+        "throughput_sqlite": throughput(files, args.copies),
+        "throughput_sqlite_small_mail": throughput(sorted(FIXTURES.glob("*.eml")), 60),
+    }
+    if not args.no_imap:
+        report["imap_latency"] = imap_latency(args.latency_samples)
+    print_report(report)
+    args.json_out.parent.mkdir(parents=True, exist_ok=True)
+    args.json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def print_report(report: dict[str, Any]) -> None:
+    rows = []
+    for section, values in report.items():
+        for key, value in values.items():
+            if key == "not_inbound":
+                continue
+            rows.append((section, key, json.dumps(value, ensure_ascii=False)))
+    width = max(len(r[0]) for r in rows), max(len(r[1]) for r in rows)
+    for section, key, value in rows:
+        print(f"{section:<{width[0]}}  {key:<{width[1]}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
