@@ -94,7 +94,7 @@ def versions(as_json: bool) -> None:
     """List stored versions (the active one is marked)."""
     from servicedesk.desk.routing.versions import ModelStore
 
-    infos = ModelStore(container().config.models_dir / "router").list()
+    infos = ModelStore(container().config.models_dir / "router").versions()
     if as_json:
         click.echo(json.dumps([{**vars(i), "labels": list(i.labels)} for i in infos]))
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -152,7 +153,7 @@ class EnsembleClassifier:
         """Class probabilities under the chosen mixture, and nearest-example similarity."""
         return self.components(texts, vectors).mix(self.mixture)
 
-    def _prototype_log_proba(self, similarity: Matrix) -> Matrix:
+    def _prototype_log_proba(self, similarity: npt.NDArray[np.floating[Any]]) -> Matrix:
         # Per class, the similarity to its closest example, turned into a softmax.
         per_class = np.full((similarity.shape[0], len(self.labels)), -1.0)
         for index in range(len(self.labels)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,9 @@ class Thresholds:
     min_probability: float = 0.0
     min_similarity: float = -1.0
 
-    def declines(self, probability: FloatArray, similarity: FloatArray) -> npt.NDArray[np.bool_]:
+    def declines(
+        self, probability: FloatArray, similarity: npt.NDArray[np.floating[Any]]
+    ) -> npt.NDArray[np.bool_]:
         return (probability < self.min_probability) | (similarity < self.min_similarity)
 
 

@@ -88,7 +88,7 @@ class ModelStore:
             active=version == self.active_version(),
         )
 
-    def list(self) -> list[VersionInfo]:
+    def versions(self) -> list[VersionInfo]:
         """Every complete version, oldest first."""
         return [
             self.info(n)
@@ -114,7 +114,7 @@ class ModelStore:
     def _numbers(self) -> list[int]:
         if not self.root.exists():
             return []
-        names = (p.name for p in self.root.iterdir() if p.is_dir())
+        names = [p.name for p in self.root.iterdir() if p.is_dir()]
         return [int(name[1:]) for name in names if name.startswith("v") and name[1:].isdigit()]
 
 

@@ -1,0 +1,92 @@
+"""Assignment against the database: lock the team's agents, count open work, choose.
+
+Agent rows are locked with SELECT ... FOR UPDATE (in id order, so two intakes never
+deadlock) before open requests are counted; a concurrent intake for the same team waits
+for the first to commit and then sees its assignment, so no agent exceeds capacity.
+SQLite ignores FOR UPDATE but allows one writer at a time, which gives the same result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from servicedesk.desk.models import OPEN_STATUSES, Agent, ServiceRequest, Team, team_members
+from servicedesk.desk.routing.policies import Candidate, Choice, Need, choose_agent
+
+
+def locked_candidates(session: Session, team_id: int) -> list[Candidate]:
+    """Snapshots of the team's active agents, their rows locked until commit."""
+    agents = session.scalars(
+        select(Agent)
+        .join(team_members, team_members.c.agent_id == Agent.id)
+        .where(team_members.c.team_id == team_id, Agent.is_active.is_(True))
+        .order_by(Agent.id)
+        .with_for_update(of=Agent)
+    ).all()
+    counts = open_counts(session, [agent.id for agent in agents])
+    return [
+        Candidate(
+            agent_id=agent.id,
+            name=agent.name,
+            presence=str(agent.presence),
+            presence_changed_at=agent.presence_changed_at,
+            capacity=agent.capacity,
+            open_count=counts.get(agent.id, 0),
+            skills=frozenset(agent.skills or ()),
+            languages=frozenset(agent.languages or ()),
+        )
+        for agent in agents
+    ]
+
+
+def open_counts(session: Session, agent_ids: list[int]) -> dict[int, int]:
+    """Open requests per agent."""
+    if not agent_ids:
+        return {}
+    rows = session.execute(
+        select(ServiceRequest.assignee_id, func.count())
+        .where(ServiceRequest.assignee_id.in_(agent_ids))
+        .where(ServiceRequest.status.in_(OPEN_STATUSES))
+        .group_by(ServiceRequest.assignee_id)
+    ).all()
+    return {int(agent_id): int(count) for agent_id, count in rows if agent_id is not None}
+
+
+def _previous_agent(session: Session, request: ServiceRequest) -> int | None:
+    return session.scalar(
+        select(ServiceRequest.assignee_id)
+        .where(ServiceRequest.customer_id == request.customer_id)
+        .where(ServiceRequest.id != request.id, ServiceRequest.assignee_id.is_not(None))
+        .order_by(ServiceRequest.created_at.desc())
+        .limit(1)
+    )
+
+
+def assign_in_team(
+    session: Session, request: ServiceRequest, team: Team, now: datetime, away_grace: timedelta
+) -> Choice:
+    """Choose an agent of `team` for `request` and set it; None leaves it waiting."""
+    need = Need(request.category, request.language, _previous_agent(session, request))
+    candidates = locked_candidates(session, team.id)
+    choice = choose_agent(
+        team.assignment_policy, candidates, need, now, away_grace, team.last_assigned_agent_id
+    )
+    if choice.agent is not None:
+        request.assignee_id = choice.agent.agent_id
+        team.last_assigned_agent_id = choice.agent.agent_id
+        session.flush()
+    return choice
+
+
+def waiting_requests(session: Session) -> list[ServiceRequest]:
+    """Unassigned open requests with a team: most urgent first, then oldest."""
+    rows = session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.assignee_id.is_(None), ServiceRequest.team_id.is_not(None))
+        .where(ServiceRequest.status.in_(OPEN_STATUSES))
+        .order_by(ServiceRequest.created_at, ServiceRequest.id)
+    ).all()
+    return sorted(rows, key=lambda r: -r.priority.rank)  # stable: oldest first per priority
