@@ -9,6 +9,7 @@ import channels.webchat.models  # noqa: F401
 import crm_core.customers  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.models  # noqa: F401
+import servicedesk.desk.routing.models  # noqa: F401
 from crm_core.db import Base
 
 metadata = Base.metadata
