@@ -10,11 +10,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from servicedesk.desk.models import OPEN_STATUSES, Agent, ServiceRequest, Team, team_members
 from servicedesk.desk.routing.policies import Candidate, Choice, Need, choose_agent
+
+
+def lock_team(session: Session, team_id: int) -> None:
+    """Serialise assignment per team: a no-op write takes the row lock (SQLite: the db lock).
+
+    On SQLite a transaction that read before its first write cannot upgrade once another
+    writer committed, so callers there should call this before their first read.
+    """
+    session.execute(
+        update(Team)
+        .where(Team.id == team_id)
+        .values(last_assigned_agent_id=Team.last_assigned_agent_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def locked_candidates(session: Session, team_id: int) -> list[Candidate]:
@@ -69,6 +83,7 @@ def assign_in_team(
     session: Session, request: ServiceRequest, team: Team, now: datetime, away_grace: timedelta
 ) -> Choice:
     """Choose an agent of `team` for `request` and set it; None leaves it waiting."""
+    lock_team(session, team.id)
     need = Need(request.category, request.language, _previous_agent(session, request))
     candidates = locked_candidates(session, team.id)
     choice = choose_agent(
