@@ -26,6 +26,9 @@ from knowledge.text import identifiers, mixed_analyzer
 
 TITLE_BOOST = 2.5
 IDENTIFIER_BOOST = 8.0
+ALL_FIELDS = ("title", "body", "tags")
+# Short fields only: posting lists stay short, so scoring stays fast at any corpus size.
+SHORT_FIELDS = ("title", "tags")
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,13 @@ class KeywordIndex:
             elif now - self._checked_at >= self._refresh_seconds:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
+                    # whoosh cannot refresh a searcher opened on an empty index (its
+                    # EmptyReader has no segments to reuse), so open a fresh one.
+                    stale, self._searcher = (
+                        self._searcher,
+                        self._open().searcher(weighting=_weighting()),
+                    )
+                    stale.close()
                     self._filter_cache = {}
             return self._searcher
 
@@ -139,10 +148,12 @@ class KeywordIndex:
         """The index terms of a text, in order, with duplicates."""
         return [token.text for token in self._analyzer(text)]
 
-    def search(self, text: str, filters: Filters, limit: int = 50) -> list[tuple[int, float]]:
-        """(article id, BM25F score) pairs, best first."""
+    def search(
+        self, text: str, filters: Filters, limit: int = 50, fields: tuple[str, ...] = ALL_FIELDS
+    ) -> list[tuple[int, float]]:
+        """(article id, BM25F score) pairs, best first, matching in `fields`."""
         searcher = self.searcher()
-        query = self.build_query(searcher, text)
+        query = self.build_query(searcher, text, fields)
         if query is None:
             return []
         allowed = self._allowed(searcher, filters)
@@ -161,14 +172,17 @@ class KeywordIndex:
         docs = set(searcher.docs_for_query(query)) & self._allowed(searcher, filters)
         return {int(searcher.stored_fields(doc)["article_id"]) for doc in docs}
 
-    def build_query(self, searcher: Any, text: str) -> Query | None:
+    def build_query(
+        self, searcher: Any, text: str, fields: tuple[str, ...] = ALL_FIELDS
+    ) -> Query | None:
         """OR of the rarest query terms in title (boosted) and body, plus identifiers."""
         terms = self._rarest_terms(searcher, self.analyze(text))
         clauses: list[Query] = []
         for term in terms:
-            clauses.append(Term("title", term, boost=TITLE_BOOST))
-            clauses.append(Term("body", term))
-            clauses.append(Term("tags", term))
+            clauses.extend(
+                Term(field, term, boost=TITLE_BOOST if field == "title" else 1.0)
+                for field in fields
+            )
         clauses.extend(Term("ident", code, boost=IDENTIFIER_BOOST) for code in identifiers(text))
         return Or(clauses) if clauses else None
 

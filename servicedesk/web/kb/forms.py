@@ -1,0 +1,59 @@
+"""The article editor form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from knowledge.articles import ArticleDraft
+from knowledge.models import Article, Visibility
+
+
+class ArticleForm(FlaskForm):  # type: ignore[misc]
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
+    body = TextAreaField("Body (Markdown)", validators=[DataRequired(), Length(max=200_000)])
+    category = StringField("Category", validators=[Optional(), Length(max=120)])
+    tags = StringField("Tags (comma separated)", validators=[Optional(), Length(max=500)])
+    locale = StringField(
+        "Locale",
+        default="en",
+        validators=[
+            DataRequired(),
+            Regexp(r"^[a-z]{2}(-[A-Za-z]{2,4})?$", message="e.g. en or zh"),
+        ],
+    )
+    visibility = SelectField(
+        "Visibility",
+        choices=[SelectChoice(v.value, v.value) for v in Visibility],
+        default=Visibility.PUBLIC.value,
+    )
+    review_required = BooleanField("Publishing needs a reviewer")
+
+    def to_draft(self) -> ArticleDraft:
+        tags = tuple(sorted({t.strip() for t in (self.tags.data or "").split(",") if t.strip()}))
+        return ArticleDraft(
+            title=self.title.data.strip(),
+            body=self.body.data,
+            summary=self.summary.data or "",
+            category=(self.category.data or "").strip() or None,
+            tags=tags,
+            locale=self.locale.data,
+            visibility=Visibility(self.visibility.data),
+            review_required=bool(self.review_required.data),
+        )
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleForm:
+        return cls(
+            title=article.title,
+            summary=article.summary,
+            body=article.body,
+            category=article.category or "",
+            tags=", ".join(article.tags),
+            locale=article.locale,
+            visibility=article.visibility.value,
+            review_required=article.review_required,
+        )

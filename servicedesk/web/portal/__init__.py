@@ -1,0 +1,7 @@
+"""The public help centre: search and read public articles, rate them."""
+
+from flask import Blueprint
+
+portal = Blueprint("portal", __name__, url_prefix="/help")
+
+from servicedesk.web.portal import views  # noqa: E402,F401  (registers routes)
