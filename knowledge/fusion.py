@@ -18,15 +18,15 @@ from dataclasses import dataclass
 class FusionSettings:
     """Weights and thresholds; the defaults come from `bench.kb_tune` on the dev split."""
 
-    keyword_weight: float = 0.15
-    keyword_power: float = 1.0
+    keyword_weight: float = 0.04
+    keyword_power: float = 2.0
     identifier_bonus: float = 1.0
     semantic_candidates: int = 50
     keyword_candidates: int = 50
     # Below these top scores there is no answer worth showing (calibrated on dev queries
     # against off-topic questions; see BENCHMARKS.md).
-    hybrid_threshold: float = 0.40
-    semantic_threshold: float = 0.35
+    hybrid_threshold: float = 0.47
+    semantic_threshold: float = 0.46
 
 
 def fuse(

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm_core.db import utcnow
 from knowledge.embedding import Embedder
 from knowledge.keyword import KeywordDoc, KeywordIndex
-from knowledge.models import Article, ArticleStatus, Passage, SolvedRequestDoc
+from knowledge.models import Article, ArticleStatus, IndexState, Passage, SolvedRequestDoc
 from knowledge.rendering import plain_text
 from knowledge.text import content_hash, split_passages
 from knowledge.vectors import to_bytes
@@ -31,6 +32,17 @@ class RebuildReport:
     articles: int
     passages: int
     encoded: int
+
+
+def bump_index_version(session: Session) -> None:
+    """Tell every process's vector snapshot that the search data changed (no commit)."""
+    state = session.get(IndexState, 1, with_for_update=True)
+    if state is None:
+        session.add(IndexState(id=1, version=1, updated_at=utcnow()))
+    else:
+        state.version += 1
+        state.updated_at = utcnow()
+    session.flush()
 
 
 def keyword_doc(article: Article) -> KeywordDoc:
@@ -145,6 +157,7 @@ def index_articles(
         session.execute(delete(Passage).where(Passage.article_id.in_(gone)))
     for start in range(0, len(articles), 500):
         sync_passages(session, embedder, articles[start : start + 500])
+    bump_index_version(session)
     session.commit()
     published = [a for a in articles if a.status is ArticleStatus.PUBLISHED]
     hidden = [a.id for a in articles if a.status is not ArticleStatus.PUBLISHED]
@@ -174,6 +187,7 @@ def rebuild_index(
 
 def _drop_orphans(session: Session) -> None:
     session.execute(delete(Passage).where(Passage.article_id.not_in(select(Article.id))))
+    bump_index_version(session)
     session.commit()
 
 
@@ -197,6 +211,7 @@ def index_solved_request(
         doc.embedding = to_bytes(embedder.encode([text])[0])
         doc.content_hash = digest
     doc.subject, doc.question, doc.answer = subject, question, answer
+    bump_index_version(session)
     session.commit()
     return doc
 
@@ -204,4 +219,5 @@ def index_solved_request(
 def remove_solved_request(session: Session, request_id: int) -> None:
     """Forget a solved request (reopened, deleted or erased for privacy); commits."""
     session.execute(delete(SolvedRequestDoc).where(SolvedRequestDoc.request_id == request_id))
+    bump_index_version(session)
     session.commit()

@@ -70,9 +70,16 @@ def build_schema() -> Schema:
 class KeywordIndex:
     """A whoosh index directory with one shared, refreshed searcher."""
 
-    def __init__(self, directory: Path, max_terms: int = 6, refresh_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        max_terms: int = 6,
+        posting_budget: int = 3000,
+        refresh_seconds: float = 1.0,
+    ) -> None:
         self.directory = Path(directory)
         self.max_terms = max_terms
+        self.posting_budget = posting_budget
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._index: Any = None
@@ -177,12 +184,19 @@ class KeywordIndex:
     ) -> Query | None:
         """OR of the rarest query terms in title (boosted) and body, plus identifiers."""
         terms = self._rarest_terms(searcher, self.analyze(text))
+        budget = self.posting_budget
         clauses: list[Query] = []
         for term in terms:
-            clauses.extend(
-                Term(field, term, boost=TITLE_BOOST if field == "title" else 1.0)
-                for field in fields
-            )
+            for field in fields:
+                if field == "body":
+                    # Bodies are long and common words touch most documents: add a body
+                    # clause only while the postings it costs fit the budget.
+                    postings = searcher.doc_frequency("body", term)
+                    if postings > budget:
+                        continue
+                    budget -= postings
+                boost = TITLE_BOOST if field == "title" else 1.0
+                clauses.append(Term(field, term, boost=boost))
         clauses.extend(Term("ident", code, boost=IDENTIFIER_BOOST) for code in identifiers(text))
         return Or(clauses) if clauses else None
 

@@ -185,6 +185,16 @@ class SolvedRequestDoc(Base):
     solved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class IndexState(Base):
+    """One row whose version is bumped whenever the derived search data changes."""
+
+    __tablename__ = "kb_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 KNOWLEDGE_TABLES = [
     Category.__table__,
     Article.__table__,
@@ -193,4 +203,5 @@ KNOWLEDGE_TABLES = [
     Passage.__table__,
     SearchLog.__table__,
     SolvedRequestDoc.__table__,
+    IndexState.__table__,
 ]

@@ -1,0 +1,173 @@
+"""Search latency at scale: 10,000 synthetic articles built from real FAQ sentences.
+
+    python -m bench.kb_latency [--data ../shared/data] [--articles 10000] --json-out FILE
+
+Article text is sampled from StackFAQ sentences (real vocabulary, ~400 words each);
+passage embeddings are random unit vectors (encoding 50k passages would take an hour and
+does not change the cost of a dot product); the queries are real StackFAQ questions,
+encoded by the real model on every search, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, insert, select
+
+from bench.kb_common import load_stackfaq, split_queries
+from crm_core.db import make_engine, make_session_factory
+from knowledge.embedding import MiniLMEmbedder
+from knowledge.indexing import _hash, bump_index_version, keyword_doc, passage_texts
+from knowledge.models import Article, ArticleStatus, Passage, Visibility
+from knowledge.schema import ensure_schema
+from knowledge.service import KnowledgeBase
+
+
+def synthetic_articles(data_dir: Path, count: int, seed: int = 7) -> list[dict[str, Any]]:
+    data = load_stackfaq(data_dir)
+    sentences = [
+        s.strip()
+        for record in data.corpus
+        for s in re.split(r"(?<=[.!?])\s+", record["text"])
+        if 5 <= len(s.split()) <= 60
+    ]
+    titles = [record["title"] for record in data.corpus]
+    rng = random.Random(seed)
+    articles = []
+    for number in range(count):
+        words, body = 0, []
+        while words < 400:
+            sentence = rng.choice(sentences)
+            body.append(sentence)
+            words += len(sentence.split())
+        if number % 50 == 0:
+            body.append(f"Error code ERR-{number:05d} means the request was rejected.")
+        articles.append(
+            {
+                "external_key": f"syn{number:05d}",
+                "title": f"{rng.choice(titles)} ({number})",
+                "body": " ".join(body),
+                "visibility": Visibility.INTERNAL if number % 10 == 0 else Visibility.PUBLIC,
+            }
+        )
+    return articles
+
+
+def populate(
+    workdir: Path, kb: KnowledgeBase, sessions: Any, articles: list[dict[str, Any]]
+) -> float:
+    """Insert articles and random-vector passages, build whoosh; returns build seconds."""
+    rng = np.random.default_rng(7)
+    with sessions() as session:
+        session.execute(
+            insert(Article),
+            [
+                {**a, "summary": "", "tags": [], "locale": "en", "status": ArticleStatus.PUBLISHED}
+                for a in articles
+            ],
+        )
+        session.commit()
+        rows = session.scalars(select(Article)).all()
+        passages = []
+        for article in rows:
+            for ordinal, text in enumerate(passage_texts(article)):
+                vector = rng.standard_normal(kb.embedder.dimension).astype(np.float32)
+                vector /= np.linalg.norm(vector)
+                passages.append(
+                    {
+                        "article_id": article.id,
+                        "ordinal": ordinal,
+                        "text": text,
+                        "content_hash": _hash(kb.embedder, text),
+                        "embedding": vector.tobytes(),
+                    }
+                )
+        session.execute(insert(Passage), passages)
+        bump_index_version(session)
+        session.commit()
+        started = time.perf_counter()
+        kb.keyword_index.recreate()
+        for start in range(0, len(rows), 1000):
+            kb.keyword_index.write([keyword_doc(a) for a in rows[start : start + 1000]])
+        return time.perf_counter() - started
+
+
+def timed(kb: KnowledgeBase, queries: list[str], **options: Any) -> dict[str, float]:
+    latencies = []
+    for text in queries:
+        started = time.perf_counter()
+        kb.search(text, log=False, **options)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * len(latencies))],
+        "p99_ms": latencies[int(0.99 * len(latencies))],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kb_bench_10k"
+    )
+    args = parser.parse_args(argv)
+
+    engine = make_engine(f"sqlite:///{args.workdir / 'bench.db'}")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    ensure_schema(engine)
+    sessions = make_session_factory(engine)
+    kb = KnowledgeBase(sessions, args.workdir / "whoosh", MiniLMEmbedder())
+    with sessions() as session:
+        existing = session.scalar(select(func.count(Article.id))) or 0
+    build_seconds = None
+    if existing != args.articles:
+        if existing:
+            raise SystemExit(f"{args.workdir} holds {existing} articles; remove it first")
+        build_seconds = populate(
+            args.workdir, kb, sessions, synthetic_articles(args.data, args.articles)
+        )
+
+    data = load_stackfaq(args.data)
+    queries = list(split_queries(data, "test").values())[: args.queries]
+    kb.search("warm up", log=False)
+    rows: dict[str, dict[str, float]] = {}
+    for mode in ("keyword", "semantic", "hybrid"):
+        rows[mode] = timed(kb, queries, mode=mode, audience="agent", snippets=False)
+    rows["hybrid+portal+snippets"] = timed(kb, queries, mode="hybrid", audience="portal")
+    rows["identifier query"] = timed(kb, [f"what does ERR-{n * 50:05d} mean" for n in range(100)])
+
+    print(f"\n{args.articles} articles, {len(queries)} real queries (2 cores)")
+    print(f"{'search':<24}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
+    for name, values in rows.items():
+        print(
+            f"{name:<24}{values['p50_ms']:>10.1f}{values['p95_ms']:>10.1f}{values['p99_ms']:>10.1f}"
+        )
+    if build_seconds is not None:
+        print(f"whoosh index build: {build_seconds:.1f} s")
+    result = {
+        "articles": args.articles,
+        "queries": len(queries),
+        "latency": rows,
+        "whoosh_build_seconds": build_seconds,
+    }
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
