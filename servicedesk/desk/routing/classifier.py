@@ -21,7 +21,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from knowledge.embedding import Vectors
 
@@ -125,7 +125,7 @@ class EnsembleClassifier:
             [self._word.fit_transform(clean), self._char.fit_transform(clean)]
         ).tocsr()
         # Multi-threaded BLAS on small matrices is up to 80x slower here (threads spin).
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _single_thread_blas():
             self._embedding_model.fit(vectors, target)
             self._ngram_model.fit(ngrams, target)
         self._train_vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -133,7 +133,7 @@ class EnsembleClassifier:
 
     def components(self, texts: Sequence[str], vectors: Vectors) -> Components:
         """Every component's log-probabilities and the nearest-example similarity."""
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _single_thread_blas():
             return self._components(texts, vectors)
 
     def _components(self, texts: Sequence[str], vectors: Vectors) -> Components:
@@ -182,3 +182,14 @@ class EnsembleClassifier:
 def _log_softmax(logits: Matrix) -> Matrix:
     shifted = logits - logits.max(axis=1, keepdims=True)
     return np.asarray(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _single_thread_blas() -> Any:
+    # Inspecting the loaded libraries costs milliseconds: do it once per process.
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
