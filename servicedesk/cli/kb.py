@@ -21,11 +21,10 @@ MODES = ("hybrid", "keyword", "semantic")
 
 def _knowledge_base() -> KnowledgeBase:
     from knowledge.schema import ensure_schema
-    from knowledge.service import KnowledgeBase
 
     app = container()
     ensure_schema(app.engine)  # stopgap until the Alembic migration has the kb tables
-    return KnowledgeBase(app.sessions, app.config.whoosh_dir, app.embedder)
+    return app.knowledge
 
 
 @click.group("kb")
