@@ -126,17 +126,23 @@
       seenField.value = Math.max(Number(seenField.value || 0), reply.message.id);
       form.querySelector("textarea").value = "";
       document.getElementById("stale-notice").hidden = true;
-      socket.emit("typing", { request_id: requestId, typing: false, reply: true });
+      stopReplyTyping();
       toast("Reply sent.");
     });
   }
 
   function typingEmitter(textarea, isReply) {
     var timer = null;
+    function stop() {
+      clearTimeout(timer);
+      timer = null;
+      socket.emit("typing", { request_id: requestId, typing: false, reply: isReply });
+    }
     textarea.addEventListener("input", function () {
       if (!timer) { socket.emit("typing", { request_id: requestId, typing: true, reply: isReply }); } else { clearTimeout(timer); }
-      timer = setTimeout(function () { timer = null; socket.emit("typing", { request_id: requestId, typing: false, reply: isReply }); }, 2500);
+      timer = setTimeout(stop, 2500);
     });
+    return stop;
   }
 
   var typists = {};
@@ -149,10 +155,11 @@
       (names.length ? " · " + names.join(", ") + " typing…" : "");
   }
 
+  var stopReplyTyping = function () {};
   if (requestId) {
     var replyForm = document.getElementById("reply-form");
     replyForm.addEventListener("submit", sendReply);
-    typingEmitter(replyForm.querySelector("textarea"), true);
+    stopReplyTyping = typingEmitter(replyForm.querySelector("textarea"), true);
     var noteText = document.getElementById("note-text");
     if (noteText) { typingEmitter(noteText, false); }
   }

@@ -179,6 +179,8 @@
     if (file) { upload(file, text); } else if (text) { send(text); }
     input.value = "";
     q("#sdw-file").value = "";
+    clearTimeout(typingTimer);
+    typingTimer = null;
     if (socket.connected) { socket.emit("typing", { typing: false }); }
   });
   q("#sdw-input").addEventListener("keydown", function (e) {

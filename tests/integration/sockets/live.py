@@ -63,7 +63,15 @@ class LiveServer:
         return f"http://127.0.0.1:{self.server.server_port}"
 
     def stop(self) -> None:
+        """Like a process exit: no new connections, and every open socket is dropped."""
         self.server.shutdown()
+        # Long-poll requests outlive `shutdown()` in their threads; close them as a dying
+        # process would (an engine-level close, after which clients reconnect).
+        # `wait=False`: nobody may be polling to drain the close packet.
+        engine = self.app.extensions["socketio"].server.eio
+        for sid, sock in list(engine.sockets.items()):
+            sock.close(wait=False)
+            engine.sockets.pop(sid, None)
         self.server.server_close()
         self.thread.join(timeout=5)
 
