@@ -38,10 +38,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Python's sqlite3 module only opens a transaction before DML, so a SAVEPOINT issued
+    # first became the outermost transaction and its RELEASE committed to disk: a crash
+    # right after it left half a unit of work behind. We open the transaction ourselves.
+    # Deferred, not IMMEDIATE: read-only sessions nested inside a unit of work (search,
+    # the sign-in user loader) must not wait for the write lock their caller holds.
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not manage transactions itself: `_sqlite_begin` does.
+    dbapi_connection.isolation_level = None
     # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

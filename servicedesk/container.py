@@ -18,6 +18,7 @@ from knowledge.embedding import Embedder, shared_embedder
 from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
+from servicedesk.desk.mail_intake import MailIntakeSettings
 from servicedesk.desk.ports import Notifier, RequestRouter, TaskQueue
 from servicedesk.dispatch import dispatch
 from servicedesk.sockets.notifier import RecordingNotifier
@@ -75,6 +76,23 @@ class Container:
     @cached_property
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
+
+    def mail_intake_settings(self) -> MailIntakeSettings:
+        """Parse limits from the config, our own addresses, attachments and the router."""
+        from channels.email.mailboxes import own_addresses
+        from channels.email.parser import ParseLimits
+
+        config = self.config
+        limits = ParseLimits(
+            attachment_max_bytes=config.attachment_max_bytes,
+            attachment_max_count=config.attachment_max_count,
+            max_message_bytes=max(2 * config.attachment_max_bytes + 1024 * 1024, 10 * 1024 * 1024),
+        )
+        with self.sessions() as session:
+            own = own_addresses(session, (config.mail_from,))
+        return MailIntakeSettings(
+            limits=limits, own_addresses=own, attachments=self.attachments, router=self.router
+        )
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:

@@ -27,9 +27,7 @@ def send_reply(message_id: int) -> None:
 def suggest_for_request(request_id: int) -> None:
     """Compute knowledge suggestions for a request and push them to its console room."""
     container = runtime.current()
-    with container.uow() as uow:
-        stored = suggestions.suggest_for_request(uow, container.knowledge, request_id)
-        uow.commit()
+    stored = suggestions.suggest_for_request(container.uow, container.knowledge, request_id)
     if stored:
         container.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)

@@ -26,21 +26,8 @@ def _app() -> Any:
 
 
 def _settings(app: Any) -> MailIntakeSettings:
-    from channels.email.mailboxes import own_addresses
-    from channels.email.parser import ParseLimits
-    from servicedesk.desk.mail_intake import MailIntakeSettings
-
-    config = app.config
-    limits = ParseLimits(
-        attachment_max_bytes=config.attachment_max_bytes,
-        attachment_max_count=config.attachment_max_count,
-        max_message_bytes=max(2 * config.attachment_max_bytes + 1024 * 1024, 10 * 1024 * 1024),
-    )
-    with app.sessions() as session:
-        own = own_addresses(session, (config.mail_from,))
-    return MailIntakeSettings(
-        limits=limits, own_addresses=own, attachments=app.attachments, router=app.router
-    )
+    settings: MailIntakeSettings = app.mail_intake_settings()
+    return settings
 
 
 @click.group("mail")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy import select
 
 from crm_core.db import UnitOfWork, utcnow
 from knowledge.models import Passage, SolvedRequestDoc
-from knowledge.service import Suggestions
+from knowledge.search import Hit
+from knowledge.service import SolvedMatch, Suggestions
 from servicedesk.desk.models import (
     Direction,
     RequestSuggestions,
@@ -41,40 +43,54 @@ def has_knowledge(uow: UnitOfWork) -> bool:
     return bool(uow.session.scalar(articles) or uow.session.scalar(solved))
 
 
-def suggest_for_request(uow: UnitOfWork, source: SuggestionSource, request_id: int) -> bool:
-    """Compute and store suggestions; False when the request is gone or nothing is known."""
-    request = uow.session.get(ServiceRequest, request_id)
-    if request is None or not has_knowledge(uow):
-        return False
-    found = source.suggest_for_text(question_of(request), limit=5)
-    row = uow.session.get(RequestSuggestions, request_id) or RequestSuggestions(
-        request_id=request_id
-    )
-    row.articles = [
-        {
-            "id": h.article_id,
-            "key": h.key,
-            "title": h.title,
-            "snippet": h.snippet,
-            "score": round(h.score, 4),
-        }
-        for h in found.articles.hits
-    ]
-    row.solved_requests = [
-        {
-            "request_id": m.request_id,
-            "reference": format_reference(m.request_id),
-            "subject": m.subject,
-            "answer": m.answer,
-            "score": round(m.score, 4),
-        }
-        for m in found.solved_requests
-        if m.request_id != request_id
-    ]
-    row.no_answer = found.articles.no_answer
-    row.computed_at = utcnow()
-    uow.session.add(row)
+def suggest_for_request(
+    uow_factory: Callable[[], UnitOfWork], source: SuggestionSource, request_id: int
+) -> bool:
+    """Compute and store suggestions; False when the request is gone or nothing is known.
+
+    The knowledge base writes its own search log, so the question is read, the search
+    run and the result stored in separate transactions: on SQLite a transaction that
+    read before another one committed could not write afterwards.
+    """
+    with uow_factory() as uow:
+        request = uow.session.get(ServiceRequest, request_id)
+        if request is None or not has_knowledge(uow):
+            return False
+        question = question_of(request)
+    found = source.suggest_for_text(question, limit=5)
+    with uow_factory() as uow:
+        row = uow.session.get(RequestSuggestions, request_id) or RequestSuggestions(
+            request_id=request_id
+        )
+        row.articles = [_article(hit) for hit in found.articles.hits]
+        row.solved_requests = [
+            _solved(match) for match in found.solved_requests if match.request_id != request_id
+        ]
+        row.no_answer = found.articles.no_answer
+        row.computed_at = utcnow()
+        uow.session.add(row)
+        uow.commit()
     return True
+
+
+def _article(hit: Hit) -> dict[str, object]:
+    return {
+        "id": hit.article_id,
+        "key": hit.key,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "score": round(hit.score, 4),
+    }
+
+
+def _solved(match: SolvedMatch) -> dict[str, object]:
+    return {
+        "request_id": match.request_id,
+        "reference": format_reference(match.request_id),
+        "subject": match.subject,
+        "answer": match.answer,
+        "score": round(match.score, 4),
+    }
 
 
 def remember_solved_request(uow: UnitOfWork, source: SuggestionSource, request_id: int) -> bool:
