@@ -14,8 +14,8 @@ from crm_core.db import make_engine, make_session_factory
 from knowledge.embedding import Embedder
 from knowledge.fusion import FusionSettings
 from knowledge.importing import import_articles
-from knowledge.schema import ensure_schema
 from knowledge.service import KnowledgeBase
+from servicedesk import migrate
 
 DEV_SUFFIXES = {f"_q{n:02d}" for n in range(5)}
 
@@ -68,7 +68,7 @@ def build_kb(
     """A knowledge base in `workdir` holding the corpus (re-runs reuse the embeddings)."""
     workdir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
-    ensure_schema(engine)
+    migrate.upgrade(engine)
     sessions = make_session_factory(engine)
     kb = KnowledgeBase(sessions, workdir / "whoosh", embedder, settings)
     with sessions() as session:

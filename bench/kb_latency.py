@@ -28,8 +28,8 @@ from crm_core.db import make_engine, make_session_factory
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.indexing import _hash, bump_index_version, keyword_doc, passage_texts
 from knowledge.models import Article, ArticleStatus, Passage, Visibility
-from knowledge.schema import ensure_schema
 from knowledge.service import KnowledgeBase
+from servicedesk import migrate
 
 
 def synthetic_articles(data_dir: Path, count: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     engine = make_engine(f"sqlite:///{args.workdir / 'bench.db'}")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    ensure_schema(engine)
+    migrate.upgrade(engine)
     sessions = make_session_factory(engine)
     kb = KnowledgeBase(sessions, args.workdir / "whoosh", MiniLMEmbedder())
     with sessions() as session:

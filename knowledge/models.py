@@ -194,14 +194,3 @@ class IndexState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-
-KNOWLEDGE_TABLES = [
-    Category.__table__,
-    Article.__table__,
-    ArticleRevision.__table__,
-    ArticleFeedback.__table__,
-    Passage.__table__,
-    SearchLog.__table__,
-    SolvedRequestDoc.__table__,
-    IndexState.__table__,
-]

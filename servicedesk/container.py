@@ -20,6 +20,8 @@ from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.mail_intake import MailIntakeSettings
 from servicedesk.desk.ports import Notifier, RequestRouter, TaskQueue
+from servicedesk.desk.routing.router import Router
+from servicedesk.desk.routing.service import CategoryService
 from servicedesk.dispatch import dispatch
 from servicedesk.sockets.notifier import RecordingNotifier
 from servicedesk.tasks import InProcessQueue, RqQueue
@@ -54,6 +56,8 @@ class Container:
             notifier=RecordingNotifier(),
         )
         built._register_adapters()
+        # The classifier loads its model files and the sentence model on first use only.
+        built.router = Router(CategoryService(config.models_dir, built.embedder))
         return built
 
     def _register_adapters(self) -> None:

@@ -22,6 +22,7 @@ from servicedesk.desk.operations import (
     receive_inbound,
     update_request,
 )
+from servicedesk.desk.ports import RequestRouter
 
 ADMIN = ("admin@demo.local", "demo-admin", "Ada Admin", ["admin", "agent", "reviewer"])
 AGENT = ("agent@demo.local", "demo-agent", "Alex Agent", ["agent"])
@@ -65,11 +66,13 @@ DEMO_MESSAGES = [
 ]
 
 
-def load_demo(make_uow: Callable[[], UnitOfWork]) -> list[str]:
+def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None = None) -> list[str]:
     """Create the demo data (idempotent) and return the sign-in lines to print."""
     with make_uow() as uow:
         admin_id, agent_id = (_ensure_agent(uow, *spec) for spec in (ADMIN, AGENT))
         team = _ensure_team(uow, "Support", [admin_id, agent_id])
+        # Requests the router cannot place with confidence wait here for a human.
+        _ensure_team(uow, "Triage", [admin_id, agent_id])
         uow.commit()
     for index, (channel, external_id, sender, subject, text) in enumerate(DEMO_MESSAGES):
         with make_uow() as uow:
@@ -82,7 +85,7 @@ def load_demo(make_uow: Callable[[], UnitOfWork]) -> list[str]:
                 thread_key=external_id if channel in {"webchat", "slack"} else None,
                 received_at=utcnow() - timedelta(hours=len(DEMO_MESSAGES) - index),
             )
-            result = receive_inbound(uow, message)
+            result = receive_inbound(uow, message, router=router)
             if result.outcome == "created":
                 _work_on(uow, result.request_id, index, agent_id, team)
             uow.commit()

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db import Base, utcnow
@@ -106,17 +105,3 @@ class AutomaticMailLog(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_email_automatic_log_recipient_sent", "recipient", "sent_at"),)
-
-
-EMAIL_TABLES = (
-    Mailbox.__table__,
-    MailCheckpoint.__table__,
-    IngestedMail.__table__,
-    QuarantinedMail.__table__,
-    AutomaticMailLog.__table__,
-)
-
-
-def ensure_email_tables(engine: Engine) -> None:
-    """Create missing email tables (stopgap until the Alembic migration has them)."""
-    Base.metadata.create_all(engine, tables=list(EMAIL_TABLES), checkfirst=True)  # type: ignore[arg-type]

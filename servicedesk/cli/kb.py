@@ -20,11 +20,7 @@ MODES = ("hybrid", "keyword", "semantic")
 
 
 def _knowledge_base() -> KnowledgeBase:
-    from knowledge.schema import ensure_schema
-
-    app = container()
-    ensure_schema(app.engine)  # stopgap until the Alembic migration has the kb tables
-    return app.knowledge
+    return container().knowledge
 
 
 @click.group("kb")
@@ -126,9 +122,7 @@ def reindex_command() -> None:
 def gaps_command(days: int, stale_months: int) -> None:
     """Searches without a good answer, and stale or badly rated articles."""
     from knowledge.reports import gap_report
-    from knowledge.schema import ensure_schema
 
-    ensure_schema(container().engine)
     with container().uow() as uow:
         report = gap_report(uow.session, days=days, stale_months=stale_months)
     click.echo("Unanswered searches:")

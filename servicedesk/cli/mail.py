@@ -18,11 +18,7 @@ if TYPE_CHECKING:
 
 
 def _app() -> Any:
-    from channels.email.models import ensure_email_tables
-
-    app = container()
-    ensure_email_tables(app.engine)
-    return app
+    return container()
 
 
 def _settings(app: Any) -> MailIntakeSettings:

@@ -22,7 +22,8 @@ def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
     from servicedesk.demo import load_demo
 
-    lines = load_demo(container().uow)
+    built = container()
+    lines = load_demo(built.uow, built.router)
     click.echo(f"Demo data loaded. Sign in at http://127.0.0.1:{port}/login with:")
     for line in lines:
         click.echo(line)

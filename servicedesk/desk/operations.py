@@ -31,6 +31,7 @@ from servicedesk.desk.models import (
     Team,
 )
 from servicedesk.desk.ports import RequestRouter
+from servicedesk.desk.routing.corrections import record_correction
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
@@ -134,9 +135,9 @@ def _open_request(
     uow.session.flush()
     record(uow.session, request, "opened", "customer", channel=message.channel)
     if router is not None:
-        reason = router.route(uow.session, request, f"{subject}\n{message.text}")
-        request.routing_reason = reason
-        record(uow.session, request, "routed", "router", reason=reason)
+        decision = router.route(uow.session, request, f"{subject}\n{message.text}")
+        request.routing_reason = decision.reason
+        record(uow.session, request, "routed", "router", **decision.as_event_data())
     uow.events.append(events.RequestOpened(request.id))
     if request.assignee_id is not None:
         uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
@@ -315,8 +316,17 @@ def assign_request(
         old_team=old[1],
         new_team=request.team_id,
     )
+    if actor is not None and old[0] != request.assignee_id:
+        # An agent overriding the router (or a colleague) teaches the router.
+        record_correction(
+            uow.session, request.id, "assignee", _text(old[0]), _text(request.assignee_id)
+        )
     uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
     return request
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def change_status(
@@ -366,6 +376,8 @@ def update_request(
     for name, (old, new) in changes.items():
         setattr(request, name, new)
         record(uow.session, request, f"{name}_changed", "agent", agent, old=old, new=new)
+        if name in {"category", "priority"}:
+            record_correction(uow.session, request.id, name, _text(old), _text(new))
     if changes:
         request.updated_at = utcnow()
         uow.events.append(events.RequestUpdated(request.id, tuple(changes)))

@@ -23,9 +23,18 @@ class Notifier(Protocol):
     def emit(self, event: str, payload: dict[str, Any], room: str) -> None: ...
 
 
+class RoutingOutcome(Protocol):
+    """What the router decided, with the reason shown to agents."""
+
+    @property
+    def reason(self) -> str: ...
+
+    def as_event_data(self) -> dict[str, Any]: ...
+
+
 class RequestRouter(Protocol):
     """Classifies and assigns a newly opened request (step 4 of intake)."""
 
-    def route(self, session: Session, request: ServiceRequest, text: str) -> str:
-        """Set category, priority, language, team and assignee; return the reason to show."""
+    def route(self, session: Session, request: ServiceRequest, text: str) -> RoutingOutcome:
+        """Set category, priority, language, team and assignee on the request."""
         ...

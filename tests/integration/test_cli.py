@@ -31,16 +31,31 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
-    run = subprocess.run([SERVICEDESK, "db", "upgrade"], env=env(tmp_path), capture_output=True,
-                         text=True, check=True)
+    run = subprocess.run(
+        [SERVICEDESK, "db", "upgrade"],
+        env=env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "up to date" in run.stdout
     tables = inspect(create_engine(f"sqlite:///{tmp_path / 'instance' / 'servicedesk.db'}"))
-    assert {"service_requests", "messages", "agents", "alembic_version"} <= set(tables.get_table_names())
+    assert {"service_requests", "messages", "agents", "alembic_version"} <= set(
+        tables.get_table_names()
+    )
 
 
 def test_agent_create_then_duplicate_is_refused(tmp_path: Path) -> None:
-    args = [SERVICEDESK, "agent", "create", "kim@desk.example", "--role", "sales",
-            "--password", "long-enough"]
+    args = [
+        SERVICEDESK,
+        "agent",
+        "create",
+        "kim@desk.example",
+        "--role",
+        "sales",
+        "--password",
+        "long-enough",
+    ]
     first = subprocess.run(args, env=env(tmp_path), capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert "roles sales" in first.stdout
@@ -58,8 +73,9 @@ def test_bad_setting_stops_the_command_with_its_name(tmp_path: Path) -> None:
 
 def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     for _ in range(2):
-        run = subprocess.run([SERVICEDESK, "demo", "--no-serve"], env=env(tmp_path),
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [SERVICEDESK, "demo", "--no-serve"], env=env(tmp_path), capture_output=True, text=True
+        )
         assert run.returncode == 0, run.stderr
         assert "admin@demo.local / demo-admin" in run.stdout
         assert "agent@demo.local / demo-agent" in run.stdout

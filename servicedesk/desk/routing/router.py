@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from crm_core.db import utcnow
 from servicedesk.desk.models import Priority, ServiceRequest, Team
 from servicedesk.desk.routing.assignment import assign_in_team, waiting_requests
+from servicedesk.desk.routing.corrections import record_correction
 from servicedesk.desk.routing.language import detect_language
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
 from servicedesk.desk.routing.rules import DEFAULT_RULES, Rule, evaluate_rules, rule_from_dict
@@ -155,18 +156,7 @@ class Router:
         self, session: Session, request_id: int, field: str, old: str | None, new: str | None
     ) -> RoutingCorrection:
         """Store an agent's re-categorisation or reassignment as a training signal."""
-        request = session.get(ServiceRequest, request_id)
-        text = "\n".join(m.text for m in request.messages[:1]) if request else ""
-        correction = RoutingCorrection(
-            request_id=request_id,
-            field=field,
-            old_value=old,
-            new_value=new,
-            text=f"{request.subject}\n{text}".strip() if request else text,
-        )
-        session.add(correction)
-        session.flush()
-        return correction
+        return record_correction(session, request_id, field, old, new)
 
     def _classify(self, text: str) -> CategoryDecision | None:
         if self.classifier is None:

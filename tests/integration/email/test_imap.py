@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from channels.email.imap import IdleListener, poll_once
 from channels.email.mailboxes import ImapSettings
-from channels.email.models import IngestedMail, Mailbox, MailCheckpoint, ensure_email_tables
+from channels.email.models import IngestedMail, Mailbox, MailCheckpoint
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from servicedesk.desk.mail_intake import MailboxIntake, MailIntakeSettings
 from servicedesk.desk.models import Message, ServiceRequest
@@ -192,7 +192,6 @@ def test_killed_listener_loses_nothing_and_ingests_nothing_twice(
     finally:
         child.terminate()
         child.wait(20)
-    ensure_email_tables(engine)
     with sessions() as session:
         assert session.scalar(select(func.count(ServiceRequest.id))) == total
         assert session.scalar(select(func.count(Message.id))) == total
