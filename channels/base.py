@@ -25,6 +25,10 @@ class Rejected:
 ParseResult = InboundMessage | Ignored | Rejected
 
 
+class DeliveryRefused(Exception):
+    """The channel will never deliver this message; retrying cannot help."""
+
+
 class ChannelAdapter(Protocol):
     """What the desk needs from a channel."""
 

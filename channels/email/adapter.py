@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels.base import ParseResult
+from channels.base import DeliveryRefused, ParseResult
 from channels.email.compose import ReplyRenderer, compose_reply, message_id_for
 from channels.email.models import AutomaticMailLog
 from channels.email.parser import ParseLimits, parse_mail
@@ -20,7 +20,7 @@ from crm_core.db import utcnow
 AUTOMATIC_PER_DAY = 5
 
 
-class AutomaticMailCapped(RuntimeError):
+class AutomaticMailCapped(DeliveryRefused):
     """An automatic notice was not sent: the recipient already got the daily maximum."""
 
 

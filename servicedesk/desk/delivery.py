@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from channels.base import DeliveryRefused
 from channels.messages import OutboundMessage, Sender
 from channels.registry import AdapterRegistry
 from crm_core.customers import ChannelIdentity
@@ -46,6 +47,10 @@ def deliver_reply(
         uow.commit()
     try:
         provider_id = adapters.get(outbound.channel).send(outbound)
+    except DeliveryRefused as refusal:
+        # Permanent: record why and return, so the job is not retried.
+        _mark(uow_factory, message_id, DeliveryState.FAILED, error=str(refusal)[:2000])
+        return DeliveryState.FAILED
     except Exception as error:
         _mark(uow_factory, message_id, DeliveryState.FAILED, error=repr(error)[:2000])
         raise
