@@ -19,7 +19,7 @@ from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.mail_intake import MailIntakeSettings
-from servicedesk.desk.ports import Notifier, RequestRouter, TaskQueue
+from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.dispatch import dispatch
@@ -37,7 +37,7 @@ class Container:
     tasks: TaskQueue
     notifier: Notifier
     adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
-    router: RequestRouter | None = None
+    router: Router | None = None
 
     @classmethod
     def build(cls, config: Config, *, synchronous_jobs: bool = False) -> Container:

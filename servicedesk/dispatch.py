@@ -54,5 +54,10 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
         case events.MessageReceived(request_id=rid):
             tasks.enqueue("knowledge", "suggest_for_request", rid)
         case events.RequestUpdated(request_id=rid, fields=fields) if "status" in fields:
-            # The job checks the status itself: by the time it runs it may have changed.
+            # The jobs check the status themselves: by the time they run it may have changed.
             tasks.enqueue("knowledge", "remember_solved_request", rid)
+            tasks.enqueue("default", "assign_waiting")
+        case events.RequestAssigned() | events.RequestsMerged():
+            tasks.enqueue("default", "assign_waiting")
+        case events.PresenceChanged(presence="online"):
+            tasks.enqueue("default", "assign_waiting")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from servicedesk import runtime
-from servicedesk.desk import suggestions
+from servicedesk.desk import events, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.sockets import rooms
 
@@ -46,11 +46,24 @@ def index_article(article_id: int) -> None:
     runtime.current().knowledge.index_article(article_id)
 
 
+def assign_waiting() -> None:
+    """Give queued requests to agents who have room now (capacity freed or agent online)."""
+    container = runtime.current()
+    if container.router is None:
+        return
+    with container.uow() as uow:
+        assigned = container.router.assign_waiting(uow.session)
+        for request_id, agent_id in assigned:
+            uow.events.append(events.RequestAssigned(request_id, agent_id, None))
+        uow.commit()
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "suggest_for_request": suggest_for_request,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,
+    "assign_waiting": assign_waiting,
 }
 
 

@@ -50,6 +50,14 @@ class RequestUpdated:
 
 
 @dataclass(frozen=True)
+class PresenceChanged:
+    """An agent came online, went away or signed off."""
+
+    agent_id: int
+    presence: str
+
+
+@dataclass(frozen=True)
 class RequestsMerged:
     source_id: int
     target_id: int
@@ -63,4 +71,5 @@ DomainEvent = (
     | RequestAssigned
     | RequestUpdated
     | RequestsMerged
+    | PresenceChanged
 )

@@ -25,6 +25,7 @@ from servicedesk.desk.models import (
     DeliveryState,
     Direction,
     Message,
+    Presence,
     Priority,
     ServiceRequest,
     Status,
@@ -404,3 +405,14 @@ def merge_requests(
     uow.session.flush()
     uow.events.append(events.RequestsMerged(source.id, target.id))
     return target
+
+
+def set_presence(uow: UnitOfWork, agent_id: int, presence: Presence) -> bool:
+    """Store an agent's presence; True when it changed (coming online frees queued work)."""
+    agent = get_agent(uow, agent_id)
+    if agent.presence == presence:
+        return False
+    agent.presence = presence
+    agent.presence_changed_at = utcnow()
+    uow.events.append(events.PresenceChanged(agent.id, presence.value))
+    return True

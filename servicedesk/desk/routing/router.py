@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
+from servicedesk.desk.audit import record
 from servicedesk.desk.models import Priority, ServiceRequest, Team
 from servicedesk.desk.routing.assignment import assign_in_team, waiting_requests
 from servicedesk.desk.routing.corrections import record_correction
@@ -149,6 +150,14 @@ class Router:
             choice = assign_in_team(session, request, team, self.clock(), self.away_grace)
             if choice.agent is not None:
                 request.routing_reason = f"{request.routing_reason or ''}; {choice.reason} (queue)"
+                record(
+                    session,
+                    request,
+                    "assigned",
+                    "router",
+                    new_assignee=choice.agent.agent_id,
+                    reason=f"{choice.reason} (queue)",
+                )
                 assigned.append((request.id, choice.agent.agent_id))
         return assigned
 
