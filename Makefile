@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-# Peers the tests start themselves (PostgreSQL and Redis run on the machine already).
-APT_PACKAGES := dovecot-imapd dovecot-core
+# Peers the tests start themselves (PostgreSQL and Redis run on the machine already),
+# and Chromium for the browser tests (driven by Playwright; never `playwright install`).
+APT_PACKAGES := dovecot-imapd dovecot-core chromium
+NPM_STAMP := node_modules/.package-lock.json
 
 .PHONY: setup demo test lint check system-deps clean
 
@@ -17,21 +19,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP)
+# Front-end libraries come from the npm registry, pinned by package-lock.json.
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(STAMP) $(NPM_STAMP)
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-demo: $(STAMP)
+demo: setup
 	$(BIN)/servicedesk db upgrade
 	$(BIN)/servicedesk demo --port 5000
 
-test: $(STAMP) system-deps
+test: setup system-deps
 	$(BIN)/pytest
 
 lint: $(STAMP)
