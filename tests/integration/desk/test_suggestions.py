@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy.engine import Engine
 
-from channels.messages import InboundMessage, Sender
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.importing import import_articles
-from servicedesk import runtime
-from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.models import RequestSuggestions, Status
-from servicedesk.desk.operations import change_status, post_reply, receive_inbound
-from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.desk.operations import change_status, post_reply
+from tests.integration.desk.conftest import ask
 
 ARTICLES = [
     {
@@ -38,33 +32,13 @@ ARTICLES = [
 
 
 @pytest.fixture
-def container(engine: Engine, tmp_path: Path, embedder: MiniLMEmbedder) -> Container:
-    config = Config(instance_dir=tmp_path, database_url=str(engine.url), secret_key="k")
-    built = Container.build(config, synchronous_jobs=True)
-    built.__dict__["embedder"] = embedder  # share the session's model load
-    built.notifier = RecordingNotifier()
-    runtime.install(built)
-    with built.uow() as uow:
+def container(desk_container: Container, embedder: MiniLMEmbedder) -> Container:
+    desk_container.__dict__["embedder"] = embedder  # share the session's model load
+    with desk_container.uow() as uow:
         report = import_articles(uow.session, ARTICLES)
         uow.commit()
-    built.knowledge.index_articles(report.changed_ids)
-    return built
-
-
-def ask(container: Container, external_id: str, text: str) -> int:
-    with container.uow() as uow:
-        result = receive_inbound(
-            uow,
-            InboundMessage(
-                channel="email",
-                external_id=external_id,
-                subject=None,
-                text=text,
-                sender=Sender("email", f"{external_id}@customer.example"),
-            ),
-        )
-        uow.commit()
-    return result.request_id
+    desk_container.knowledge.index_articles(report.changed_ids)
+    return desk_container
 
 
 def test_new_request_gets_the_right_article_pushed(container: Container) -> None:
