@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
 from channels.messages import InboundMessage, Sender
 from crm_core.db import UnitOfWork, utcnow
+from knowledge.importing import import_articles
 from servicedesk.desk.accounts import create_agent, find_agent
 from servicedesk.desk.models import Agent, Priority, Team
 from servicedesk.desk.operations import (
@@ -64,6 +66,59 @@ DEMO_MESSAGES = [
         "We are 12 people now. What would the team plan cost per year?",
     ),
 ]
+
+
+DEMO_ARTICLES = [
+    {
+        "_id": "demo-reset-password",
+        "title": "Reset your password",
+        "category": "Account",
+        "text": "Open **Settings → Security** and choose *Forgot password*. The reset link in the "
+        "email is valid for 24 hours; request a new one if it has expired.",
+    },
+    {
+        "_id": "demo-double-charge",
+        "title": "I was charged twice",
+        "category": "Billing",
+        "text": "A second charge for the same invoice is refunded automatically within five "
+        "working days. If it is older than that, reply with the invoice number.",
+    },
+    {
+        "_id": "demo-returns",
+        "title": "Return a damaged item",
+        "category": "Orders",
+        "text": "Take a photo of the damage, open the order in your account and choose "
+        "*Return item*. We email a prepaid label; refunds follow once it arrives.",
+    },
+    {
+        "_id": "demo-status-502",
+        "title": "Dashboard shows error 502",
+        "category": "Outage",
+        "text": "Error 502 means the dashboard cannot reach its backend. Check the status page; "
+        "if it reports no incident, clear the browser cache and try again.",
+    },
+    {
+        "_id": "demo-plans",
+        "title": "Team plan pricing",
+        "category": "Sales",
+        "text": "The team plan costs 8 per user per month, billed yearly, with volume "
+        "discounts from 25 users. Sales can prepare a quote.",
+    },
+]
+
+
+def load_articles(make_uow: Callable[[], UnitOfWork], knowledge: ArticleIndexer) -> int:
+    """Import the demo help articles (idempotent) and index what changed."""
+    with make_uow() as uow:
+        report = import_articles(uow.session, DEMO_ARTICLES)
+        uow.commit()
+    if report.changed_ids:
+        knowledge.index_articles(report.changed_ids)
+    return report.total
+
+
+class ArticleIndexer(Protocol):
+    def index_articles(self, article_ids: list[int]) -> None: ...
 
 
 def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None = None) -> list[str]:

@@ -20,9 +20,11 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
-    from servicedesk.demo import load_demo
+    from servicedesk.demo import load_articles, load_demo
 
     built = container()
+    click.echo("Loading demo data (the first run also indexes the help articles)...")
+    load_articles(built.uow, built.knowledge)
     lines = load_demo(built.uow, built.router)
     click.echo(f"Demo data loaded. Sign in at http://127.0.0.1:{port}/login with:")
     for line in lines:
