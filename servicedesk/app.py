@@ -80,12 +80,14 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web import auth, health
     from servicedesk.web.console import console
     from servicedesk.web.kb import kb
+    from servicedesk.web.mail import mail
     from servicedesk.web.portal import portal
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(console)
     app.register_blueprint(kb)
+    app.register_blueprint(mail)
     app.register_blueprint(portal)
     from servicedesk.web.widget import widget
 

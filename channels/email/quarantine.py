@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import decode_header, make_header
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels.email.models import QuarantinedMail
+from channels.email.models import IngestedMail, QuarantinedMail
 from channels.email.parser import raw_digest
 
 
@@ -24,6 +25,16 @@ class QuarantineEntry:
     replayed_at: datetime | None
     outcome: str | None
     subject_hint: str
+
+
+@dataclass(frozen=True)
+class QuarantineDetail:
+    """One quarantined mail for the console: its headers as sent and where it ended up."""
+
+    entry: QuarantineEntry
+    headers: list[tuple[str, str]]
+    request_id: int | None
+    reference: str | None
 
 
 def quarantine_mail(
@@ -83,3 +94,52 @@ def _subject_hint(raw: bytes) -> str:
         if line.lower().startswith(b"subject:"):
             return line[8:].decode("utf-8", "replace").strip()[:200]
     return ""
+
+
+def quarantine_detail(session: Session, quarantine_id: int) -> QuarantineDetail | None:
+    """Headers, size and the request the intake ledger links it to (after a replay)."""
+    row = session.get(QuarantinedMail, quarantine_id)
+    if row is None:
+        return None
+    ledger = session.scalars(
+        select(IngestedMail).where(IngestedMail.raw_sha256 == row.raw_sha256)
+    ).first()
+    return QuarantineDetail(
+        entry=_entry(row),
+        headers=header_lines(row.raw),
+        request_id=ledger.request_id if ledger else None,
+        reference=ledger.reference if ledger else None,
+    )
+
+
+def quarantined_raw(session: Session, quarantine_id: int) -> bytes | None:
+    """The mail exactly as received."""
+    row = session.get(QuarantinedMail, quarantine_id)
+    return row.raw if row is not None else None
+
+
+def header_lines(raw: bytes, limit: int = 200) -> list[tuple[str, str]]:
+    """Unfolded header fields, encoded words decoded where they decode; never raises.
+
+    Read line by line rather than with the email parser: these mails broke the parser.
+    """
+    fields: list[list[str]] = []
+    for line in raw[:65536].splitlines():
+        if not line.strip():
+            break
+        text = line.decode("utf-8", "replace")
+        if text[:1] in (" ", "\t") and fields:
+            fields[-1][1] += " " + text.strip()
+        elif ":" in text and len(fields) < limit:
+            name, _, value = text.partition(":")
+            fields.append([name.strip(), value.strip()])
+    return [(name, _decoded(value)) for name, value in fields]
+
+
+def _decoded(value: str) -> str:
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, UnicodeError, ValueError):
+        return value

@@ -1,0 +1,23 @@
+"""Email administration in the console: mailboxes and the quarantine (admins only)."""
+
+from flask import Blueprint, abort
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from servicedesk.extensions import login_manager
+
+mail = Blueprint("mail", __name__, url_prefix="/console/mail")
+
+
+@mail.before_request
+def admins_only() -> ResponseReturnValue | None:
+    """Mailbox passwords and raw customer mail are for admins only."""
+    if not current_user.is_authenticated:
+        response: ResponseReturnValue = login_manager.unauthorized()
+        return response
+    if not current_user.has_role("admin"):
+        abort(403)
+    return None
+
+
+from servicedesk.web.mail import views  # noqa: E402,F401  (registers routes)
