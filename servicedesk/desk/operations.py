@@ -236,9 +236,14 @@ def post_reply(
     return reply
 
 
+# Customers who wrote through the help centre's form have no inbox there: we answer by email.
+REPLY_CHANNEL = {"portal": "email"}
+
+
 def _reply_channel(request: ServiceRequest) -> str:
     inbound = [m for m in request.messages if m.direction == Direction.INBOUND]
-    return inbound[-1].channel if inbound else request.channel
+    channel = inbound[-1].channel if inbound else request.channel
+    return REPLY_CHANNEL.get(channel, channel)
 
 
 def _guard_stale_reply(

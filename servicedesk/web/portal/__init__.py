@@ -4,4 +4,4 @@ from flask import Blueprint
 
 portal = Blueprint("portal", __name__, url_prefix="/help")
 
-from servicedesk.web.portal import views  # noqa: E402,F401  (registers routes)
+from servicedesk.web.portal import contact, views  # noqa: E402,F401  (registers routes)

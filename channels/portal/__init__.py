@@ -1,0 +1,1 @@
+"""Portal adapter: the help centre's contact form to InboundMessage."""
