@@ -17,11 +17,13 @@ from channels.messages import InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.identity import identify_visitor
 from servicedesk.app import container_of
+from servicedesk.container import Container
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.models import Direction, Message, Status
-from servicedesk.desk.operations import receive_inbound
+from servicedesk.desk.operations import IntakeResult, receive_inbound
 from servicedesk.sockets import history, rooms
 from servicedesk.sockets.payloads import field, int_field, socket_id
+from servicedesk.sockets.writes import write
 
 log = logging.getLogger(__name__)
 EMAIL_MAX = 320
@@ -105,17 +107,10 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         if not isinstance(parsed, InboundMessage):
             return {"error": parsed.reason}
         container = container_of()
-        with container.uow() as uow:
-            try:
-                result = receive_inbound(uow, parsed, router=container.router)
-            except DeskError as error:
-                return {"error": str(error)}
-            offline = history.agents_online(uow.session) == 0
-            stored = uow.session.get(Message, result.message_id)
-            if offline and stored is not None and stored.request.customer.email:
-                _tag_reply_by_email(stored)
-            view = history.message_view(stored) if stored else None
-            uow.commit()
+        try:
+            result, view = write(container, lambda: _store(container, parsed))
+        except DeskError as error:
+            return {"error": str(error)}
         self._joined(state, result.request_id)
         return {"ok": True, "duplicate": result.outcome == "duplicate", "message": view}
 
@@ -163,6 +158,20 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
             to=rooms.request(state.request_id),
             namespace=rooms.CONSOLE_NAMESPACE,
         )
+
+
+def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult, dict[str, Any]]:
+    """Receive the message in its own unit of work; returns the result and the message view."""
+    with container.uow() as uow:
+        result = receive_inbound(uow, message, router=container.router)
+        stored = uow.session.get(Message, result.message_id)
+        assert stored is not None
+        # Only a visitor with an email can be answered by email; ask SQL only then.
+        if stored.request.customer.email and history.agents_online(uow.session) == 0:
+            _tag_reply_by_email(stored)
+        view = history.message_view(stored)
+        uow.commit()
+    return result, view
 
 
 def _tag_reply_by_email(message: Message) -> None:

@@ -12,12 +12,14 @@ from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
 from servicedesk.app import container_of
+from servicedesk.container import Container
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
 from servicedesk.desk.models import Presence, Status
 from servicedesk.sockets import history, rooms
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.presence import Collision, set_presence
+from servicedesk.sockets.writes import write
 
 CHOSEN_PRESENCE = {Presence.ONLINE.value, Presence.AWAY.value}
 
@@ -54,9 +56,15 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
             self._set_presence(agent_id, Presence.OFFLINE)
 
     def _set_presence(self, agent_id: int, presence: Presence) -> None:
-        with container_of().uow() as uow:
-            changed = set_presence(uow, agent_id, presence)
-            uow.commit()
+        container = container_of()
+
+        def store() -> bool:
+            with container.uow() as uow:
+                stored = set_presence(uow, agent_id, presence)
+                uow.commit()
+            return stored
+
+        changed = write(container, store)
         if changed:
             payload = {"agent_id": agent_id, "presence": presence.value}
             emit("presence", payload, to=rooms.console(), namespace=self.namespace)
@@ -139,23 +147,31 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
             return {"error": "bad request"}
         seen = int_field(data, "seen_message_id") or None
         status_after = field(data, "status_after")
-        with container_of().uow() as uow:
-            try:
-                reply = operations.post_reply(
-                    uow,
-                    request_id,
-                    agent_id,
-                    text,
-                    seen_message_id=seen,
-                    status_after=Status(status_after) if status_after in set(Status) else None,
-                )
-                view = history.message_view(reply)
-                uow.commit()
-            except StaleReply as stale:
-                newer = history.messages_after(
-                    uow.session, request_id, seen or 0, include_notes=True
-                )
-                return {"stale": stale.newer_message_ids, "messages": newer}
-            except DeskError as error:
-                return {"error": str(error)}
-        return {"ok": True, "message": view}
+        status = Status(status_after) if status_after in set(Status) else None
+        container = container_of()
+        return write(
+            container, lambda: _post_reply(container, request_id, agent_id, text, seen, status)
+        )
+
+
+def _post_reply(
+    container: Container,
+    request_id: int,
+    agent_id: int,
+    text: str,
+    seen: int | None,
+    status: Status | None,
+) -> dict[str, Any]:
+    with container.uow() as uow:
+        try:
+            reply = operations.post_reply(
+                uow, request_id, agent_id, text, seen_message_id=seen, status_after=status
+            )
+            view = history.message_view(reply)
+            uow.commit()
+        except StaleReply as stale:
+            newer = history.messages_after(uow.session, request_id, seen or 0, include_notes=True)
+            return {"stale": stale.newer_message_ids, "messages": newer}
+        except DeskError as error:
+            return {"error": str(error)}
+    return {"ok": True, "message": view}

@@ -1,0 +1,263 @@
+"""Chat delivery latency: N widget customers and 20 agents against real server processes.
+
+    python -m bench.chat_latency --customers 500 [--agents 20] [--rate 0.2] [--seconds 20]
+                                 [--processes 2 --redis redis://127.0.0.1:6379/14] [--json]
+
+The servers (werkzeug threaded, as in production's embedded mode, SQLite WAL) run in child
+processes; customers and agents are python-socketio AsyncClients over websocket in this
+process, so send and receive times come from one clock. Each agent views the requests of
+its share of customers; latency is customer `message` emit → agent `message.created`.
+With `--processes 2 --redis URL`, clients are spread over two web processes and events
+cross between them through the Redis message queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+from bench.chat_server import build_config, seed
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Run:
+    """Send times by message id and the delivery latencies seen by agents."""
+
+    sent_at: dict[int, float] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    early: dict[int, float] = field(default_factory=dict)  # arrived before the ack
+    errors: int = 0
+
+
+@contextmanager
+def throwaway_database(admin_url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for one run (dropped afterwards), or None for SQLite."""
+    if not admin_url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"chat_bench_{random.getrandbits(32):x}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_servers(workdir: Path, count: int, redis_url: str | None) -> list[tuple[str, Any]]:
+    ports = [free_port() for _ in range(count)]
+    base = f"http://127.0.0.1:{ports[0]}"
+    origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
+    seed(build_config(workdir, base, origins, redis_url))
+    servers = []
+    for port in ports:
+        command = [sys.executable, "-m", "bench.chat_server", str(workdir), str(port), base]
+        command += [origins, redis_url or ""]
+        process = subprocess.Popen(command)
+        servers.append((f"http://127.0.0.1:{port}", process))
+    for url, _process in servers:
+        _wait_ready(url)
+    return servers
+
+
+def _wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/login", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+def login_cookie(url: str, email: str) -> str:
+    from tests.integration.sockets.live import CSRF
+
+    http = requests.Session()
+    token = CSRF.search(http.get(f"{url}/login", timeout=5).text)
+    assert token
+    data = {"email": email, "password": "bench-password", "csrf_token": token.group(1)}
+    http.post(f"{url}/login", data=data, allow_redirects=False, timeout=5)
+    return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+
+
+async def connect_agent(url: str, email: str, run: Run) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False)
+
+    async def created(data: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        sent = run.sent_at.pop(data["message_id"], None)
+        if sent is None:
+            run.early[data["message_id"]] = now
+        else:
+            run.latencies_ms.append((now - sent) * 1000)
+
+    client.on("message.created", created, namespace="/console")
+    cookie = await asyncio.to_thread(login_cookie, url, email)
+    await client.connect(
+        url,
+        namespaces=["/console"],
+        transports=["websocket"],
+        headers={"Cookie": cookie, "Origin": url},
+    )
+    return client
+
+
+async def connect_customer(url: str) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(
+        url,
+        namespaces=["/chat"],
+        transports=["websocket"],
+        headers={"Origin": url},
+        wait_timeout=30,
+    )
+    return client
+
+
+async def send(client: socketio.AsyncClient, run: Run, text: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    ack = await client.call(
+        "message",
+        {"client_id": f"m{random.getrandbits(60):x}", "text": text},
+        namespace="/chat",
+        timeout=30,
+    )
+    if not ack or not ack.get("ok"):
+        run.errors += 1
+        return {}
+    message_id = ack["message"]["id"]
+    arrived = run.early.pop(message_id, None)
+    if arrived is not None:
+        run.latencies_ms.append((arrived - started) * 1000)
+    else:
+        run.sent_at[message_id] = started
+    return ack  # type: ignore[no-any-return]
+
+
+async def customer_loop(client: socketio.AsyncClient, run: Run, rate: float, until: float) -> int:
+    sent = 0
+    next_at = time.perf_counter() + random.random() / rate
+    while next_at < until:
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        await send(client, run, f"bench message {sent}")
+        sent += 1
+        next_at += random.expovariate(rate)  # Poisson arrivals, independent of delays
+    return sent
+
+
+async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
+    run = Run()
+    agents = [
+        await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run)
+        for i in range(args.agents)
+    ]
+    customers = []
+    for batch in range(0, args.customers, 50):
+        chunk = range(batch, min(batch + 50, args.customers))
+        customers += await asyncio.gather(*(connect_customer(urls[i % len(urls)]) for i in chunk))
+    # Warm-up: every customer opens a request; agents view their share of them.
+    opened = await asyncio.gather(*(send(c, run, "hello, I need help") for c in customers))
+    for index, ack in enumerate(opened):
+        if ack:
+            agent = agents[index % len(agents)]
+            await agent.call(
+                "view", {"request_id": ack["message"]["request_id"]}, namespace="/console"
+            )
+    await asyncio.sleep(1)
+    run.latencies_ms.clear()
+    run.sent_at.clear()
+    started = time.perf_counter()
+    until = started + args.seconds
+    counts = await asyncio.gather(*(customer_loop(c, run, args.rate, until) for c in customers))
+    elapsed = max(args.seconds, time.perf_counter() - started)
+    await asyncio.sleep(2)  # let the last deliveries arrive
+    lost = len(run.sent_at)
+    await asyncio.gather(*(client.disconnect() for client in [*customers, *agents]))
+    await asyncio.sleep(0.5)  # let aiohttp close its transports before the loop ends
+    ordered = sorted(run.latencies_ms)
+    return {
+        "customers": args.customers,
+        "agents": args.agents,
+        "processes": len(urls),
+        "messages": sum(counts),
+        "messages_per_s": round(sum(counts) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered), 2) if ordered else None,
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2) if ordered else None,
+        "lost": lost,
+        "errors": run.errors,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=0.2, help="messages per second per customer")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument(
+        "--redis", default=None, help="Redis message queue (needed for --processes > 1)"
+    )
+    parser.add_argument(
+        "--postgres", default=None, help="admin URL; the bench creates and drops its own database"
+    )
+    parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    args = parser.parse_args(argv)
+    if args.processes > 1 and not args.redis:
+        parser.error("--processes > 1 needs --redis")
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.postgres) as url:
+        if url:
+            (Path(tmp) / "database_url").write_text(url)
+        servers = start_servers(Path(tmp), args.processes, args.redis)
+        try:
+            result = asyncio.run(measure(args, [url for url, _ in servers]))
+        finally:
+            for _url, process in servers:
+                process.terminate()
+                process.wait(timeout=10)
+    result["database"] = "postgresql" if args.postgres else "sqlite"
+    RESULTS.mkdir(exist_ok=True)
+    name = f"chat_latency_{args.customers}_{args.processes}p_{result['database']}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        print(f"{key:>15}  {value}")
+
+
+if __name__ == "__main__":
+    main()
