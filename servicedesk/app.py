@@ -37,6 +37,7 @@ def create_app(config: Config | None = None, container: Container | None = None)
     _init_extensions(app, config, container)
     _register_blueprints(app)
     app.after_request(_security_headers)
+    app.context_processor(lambda: {"nav_links": _navigation(app)})
     runtime.install(container)
     return app
 
@@ -92,6 +93,20 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.widget import widget
 
     app.register_blueprint(widget)
+
+
+NAVIGATION = (
+    ("console.inbox", "Inbox"),
+    ("kb.index", "Knowledge base"),
+    ("portal.search", "Help centre"),
+    ("router.index", "Routing"),
+    ("mail.index", "Email"),
+)
+
+
+def _navigation(app: Flask) -> list[tuple[str, str]]:
+    """The console's top links, for the pages this app has."""
+    return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
 
 def _security_headers(response: Response) -> Response:
