@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy import select, update
 
-from channels.base import Ignored, Rejected
+from channels.base import Ignored, ParseResult, Rejected
 from channels.email.automated import Bounce
 from channels.email.models import IngestedMail, MailCheckpoint, QuarantinedMail
 from channels.email.parser import ParseLimits, parse_mail, raw_digest
@@ -62,13 +62,35 @@ def ingest_raw(
     mailbox_id: int | None = None,
 ) -> MailResult:
     """Decide on one raw mail; the same bytes are decided once. Does not commit."""
+    parse = lambda: parse_mail(raw, settings.limits, settings.own_addresses)  # noqa: E731
+    return _ingest(uow, raw, parse, settings, source, mailbox_id)
+
+
+def ingest_parsed(
+    uow: UnitOfWork,
+    raw: bytes,
+    parsed: ParseResult,
+    settings: MailIntakeSettings,
+    source: str | None = None,
+    mailbox_id: int | None = None,
+) -> MailResult:
+    """`ingest_raw` for a mail parsed elsewhere (a parse worker process). Does not commit."""
+    return _ingest(uow, raw, lambda: parsed, settings, source, mailbox_id)
+
+
+def _ingest(
+    uow: UnitOfWork,
+    raw: bytes,
+    parse: Callable[[], ParseResult],
+    settings: MailIntakeSettings,
+    source: str | None,
+    mailbox_id: int | None,
+) -> MailResult:
     digest = raw_digest(raw)
-    seen = uow.session.scalars(
-        select(IngestedMail).where(IngestedMail.raw_sha256 == digest)
-    ).first()
+    seen = _ledger(uow, digest)
     if seen is not None:
         return _repeat(seen)
-    parsed = parse_mail(raw, settings.limits, settings.own_addresses)
+    parsed = parse()
     if isinstance(parsed, Rejected):
         quarantine_mail(uow.session, raw, parsed.reason, source, mailbox_id)
         result = MailResult("quarantined", reason=parsed.reason)
@@ -76,6 +98,11 @@ def ingest_raw(
         result = _decide(uow, raw, parsed, settings, source, mailbox_id)
     _remember(uow, digest, parsed, result, mailbox_id)
     return result
+
+
+def _ledger(uow: UnitOfWork, digest: str) -> IngestedMail | None:
+    query = select(IngestedMail).where(IngestedMail.raw_sha256 == digest)
+    return uow.session.scalars(query).first()
 
 
 def _repeat(seen: IngestedMail) -> MailResult:
@@ -135,7 +162,6 @@ def _remember(
             mailbox_id=mailbox_id,
         )
     )
-    uow.session.flush()
 
 
 def mark_bouncing(uow: UnitOfWork, addresses: tuple[str, ...]) -> int:
