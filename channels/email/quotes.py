@@ -42,11 +42,13 @@ _ORIGINAL_MESSAGE = re.compile(
 )
 _SEPARATOR = re.compile(r"^\s*[-_=]{5,}\s*$")
 _HEADER_LINE = re.compile(
-    r"^\s*\*?(from|von|de|van|da|od|från|fra|sent|gesendet|envoyé|enviado|date|datum|to|an|"
-    r"à|para|subject|betreff|objet|asunto|cc)\s*:\*?\s",
+    r"^\s*\*?(from|von|de|van|da|od|från|fra|от|sent|gesendet|envoyé|enviado|отправлено|"
+    r"date|datum|дата|to|an|à|para|кому|subject|betreff|objet|asunto|тема|cc|копия)\s*:\*?\s",
     re.IGNORECASE,
 )
-_FROM_LINE = re.compile(r"^\s*\*?(from|von|de|van|da|od|från|fra)\s*:\*?\s", re.IGNORECASE)
+_FROM_LINE = re.compile(r"^\s*\*?(from|von|de|van|da|od|från|fra|от)\s*:\*?\s", re.IGNORECASE)
+# "26.06.2014, 14:41, "Name" <a@b>:" or "<date> от Name <a@b>:" right above a quote block.
+_INTRODUCER_HINT = re.compile(r"@|\d{4}|\d{1,2}:\d{2}")
 _MOBILE_SIGNATURE = re.compile(
     r"^(sent from my [\w.' -]{1,40}|sent from (outlook|mail|yahoo mail)[\w ]{0,30}|"
     r"get outlook for \w+|von meinem [\w ]{1,30} gesendet|envoyé de mon [\w ]{1,30}|"
@@ -82,11 +84,20 @@ def _is_attribution(lines: list[str], index: int) -> bool:
 
 
 def _is_outlook_header(lines: list[str], index: int) -> bool:
-    """A From: line followed by at least two more header-looking lines (Outlook, Exchange)."""
-    if not _FROM_LINE.match(lines[index][:_MAX_MATCH_CHARS]):
+    """Three or more header-looking lines in a row, one of them From (Outlook, Hotmail).
+
+    Hotmail starts the block with Date:, Outlook with From:.
+    """
+    if not _HEADER_LINE.match(lines[index][:_MAX_MATCH_CHARS]):
         return False
-    following = [line for line in lines[index + 1 : index + 7] if line.strip()]
-    return sum(1 for line in following[:5] if _HEADER_LINE.match(line[:_MAX_MATCH_CHARS])) >= 2
+    block = [lines[index]]
+    for line in lines[index + 1 : index + 7]:
+        if not line.strip():
+            continue
+        if not _HEADER_LINE.match(line[:_MAX_MATCH_CHARS]):
+            break
+        block.append(line)
+    return len(block) >= 3 and any(_FROM_LINE.match(line[:_MAX_MATCH_CHARS]) for line in block)
 
 
 def _quote_start(lines: list[str]) -> int | None:
@@ -105,7 +116,7 @@ def _quote_start(lines: list[str]) -> int | None:
 
 
 def _trailing_quote_block(lines: list[str]) -> int | None:
-    """Start of a block of '>' lines that runs to the end (bottom quote, no attribution)."""
+    """Start of a block of '>' lines that runs to the end, with the line introducing it."""
     start = None
     for index in range(len(lines) - 1, -1, -1):
         stripped = lines[index].strip()
@@ -114,8 +125,13 @@ def _trailing_quote_block(lines: list[str]) -> int | None:
         if stripped.startswith(">"):
             start = index
         else:
-            break
+            return index if start is not None and _introduces_quote(stripped) else start
     return start
+
+
+def _introduces_quote(line: str) -> bool:
+    """An attribution we have no words for: short, ends in ':', has a date or an address."""
+    return len(line) <= 300 and line.endswith(":") and bool(_INTRODUCER_HINT.search(line))
 
 
 def strip_quotes(text: str) -> str:

@@ -29,6 +29,8 @@ def test_wrapped_attribution_over_two_lines() -> None:
         "Von: Support <s@d.example>\nGesendet: Montag\nAn: Bob\nBetreff: Rechnung",
         "Am 03.03.2025 um 10:00 schrieb Support <s@d.example>:",
         "Le lun. 3 mars 2025 à 10:00, Support <s@d.example> a écrit :",
+        "Date: Mon, 3 Mar 2025 10:00\nSubject: Invoice\nFrom: s@d.example\nTo: b@c.example",
+        "От: Support\nОтправлено: 3 марта 2025 г. 10:00\nКому: Bob\nТема: Счёт",  # noqa: RUF001
     ],
 )
 def test_client_specific_reply_headers(header: str) -> None:
@@ -72,3 +74,25 @@ def test_pathological_input_finishes() -> None:
     # Long punctuation runs and huge quotes are where backtracking regexes explode.
     text = ("On " + "x" * 50_000 + "\n") * 20 + "> " + "-" * 200_000 + "\n" + "> q\n" * 100_000
     assert visible_reply(text).startswith("On xxx")
+
+
+@pytest.mark.parametrize(
+    "introducer",
+    [
+        '03.03.2025, 10:00, "Support" <s@d.example>:',
+        "Mon, 3 Mar 2025 10:00:00 +0100 от Support <s@d.example>:",
+    ],
+)
+def test_unknown_attribution_above_a_final_quote_block_goes_with_it(introducer: str) -> None:
+    text = f"Answer here\n\n{introducer}\n\n> quoted body\n> more\n"
+    assert visible_reply(text) == "Answer here"
+
+
+def test_a_plain_line_ending_with_a_colon_before_a_quote_stays() -> None:
+    text = "I disagree with this part:\n\n> quoted body\n"
+    assert strip_quotes(text) == "I disagree with this part:"
+
+
+def test_two_header_lines_are_not_a_reply_header() -> None:
+    text = "Subject: printer\nDate: today\n\nIt is broken again."
+    assert visible_reply(text) == text
