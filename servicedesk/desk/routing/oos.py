@@ -104,7 +104,7 @@ def pick_mixture(simulation: Simulation) -> Mixture:
 
 
 def pick_thresholds(
-    simulation: Simulation, mixture: Mixture, oos_weight: float = 0.25
+    simulation: Simulation, mixture: Mixture, oos_weight: float = 0.2
 ) -> Thresholds:
     """The cut-off pair maximising a weighted mean of in-scope accuracy and OOS recall."""
     if not simulation.out_probability.get(mixture) or not simulation.in_probability.get(mixture):
