@@ -6,11 +6,14 @@ import binascii
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from email import message_from_string
+from email import policy as email_policy
 from email.message import Message
 
 from channels.email.decoding import _decode_words, decode_text, header_text
 
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} (.{1,255})$")
+_BOUNDARY_LINE = re.compile(r"^--([^\s\"]{1,200})\s*$")
 
 
 class StructureError(ValueError):
@@ -98,7 +101,9 @@ def _is_attachment(part: Message) -> bool:
         named = bool(part.get_filename())
     except Exception:  # malformed parameters: treat as unnamed
         named = False
-    return named and part.get_content_maintype() != "text"
+    # An invalid Content-Type ("BINARY") reads as text/plain; a named one is still a file.
+    declared = str(part.get("Content-Type", "")).split(";", 1)[0].strip()
+    return named and (part.get_content_maintype() != "text" or "/" not in declared)
 
 
 def extract(message: Message) -> Extracted:
@@ -124,7 +129,39 @@ def _visit(part: Message, found: Extracted, in_related: bool) -> None:
             if isinstance(child, Message):
                 _visit(child, found, related)
         return
+    if part.get_content_maintype() == "multipart":
+        _visit_broken_multipart(part, found, in_related)
+        return
     _visit_leaf(part, found, in_related)
+
+
+def _visit_broken_multipart(part: Message, found: Extracted, in_related: bool) -> None:
+    """A multipart whose declared boundary never occurs (spam, broken gateways).
+
+    Re-read it with the boundary its body actually uses; with none, its text is the body.
+    """
+    salvaged = _with_found_boundary(part)
+    if salvaged is not None:
+        _visit(salvaged, found, in_related)
+        return
+    text = part_text(part)
+    if text.strip():
+        found.plain.append(text)
+
+
+def _with_found_boundary(part: Message) -> Message | None:
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return None
+    lines = payload.splitlines()
+    for index, line in enumerate(lines[:200]):
+        match = _BOUNDARY_LINE.match(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if match and following.lower().startswith("content-"):
+            head = f'Content-Type: multipart/mixed; boundary="{match.group(1)}"\n\n'
+            salvaged = message_from_string(head + payload, policy=email_policy.compat32)
+            return salvaged if salvaged.is_multipart() else None
+    return None
 
 
 def _best_alternatives(children: object) -> list[Message]:
@@ -175,6 +212,12 @@ def _visit_forward(part: Message, found: Extracted) -> None:
     found.files.append(ExtractedFile(f"{safe}.eml", "message/rfc822", raw))
     nested = Extracted()
     _visit(inner, nested, in_related=False)
+    # The forward's own files are listed too: agents open a PDF, not an .eml. Their
+    # Content-IDs point into the forward's HTML, which we do not render, so not inline.
+    for file in nested.files:
+        file.inline = False
+    found.files.extend(nested.files)
+    found.forwarded.extend(nested.forwarded)
     body = "\n".join(nested.plain).strip()
     if not body and nested.html:
         from channels.email.html import html_to_text

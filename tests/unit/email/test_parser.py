@@ -224,3 +224,59 @@ def test_stdlib_get_content_trap_is_avoided() -> None:
         part.get_content()  # type: ignore[attr-defined]
     result = parse_mail(raw)
     assert isinstance(result, InboundMessage) and result.text == "hej"
+
+
+def _mail(body: str, content_type: str) -> InboundMessage:
+    raw = (
+        "From: Kim <kim@customer.example>\r\nTo: support@desk.example\r\nSubject: t\r\n"
+        f"Message-ID: <t@customer.example>\r\nMIME-Version: 1.0\r\nContent-Type: {content_type}\r\n"
+        f"\r\n{body}"
+    ).encode()
+    result = parse_mail(raw, None, OWN)
+    assert isinstance(result, InboundMessage), result
+    return result
+
+
+def test_multipart_whose_boundary_never_occurs_is_read_with_the_one_used() -> None:
+    body = (
+        "--used-instead\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "The printer is jammed.\r\n"
+        "--used-instead\r\nContent-Type: application/pdf; name=scan.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--used-instead--\r\n"
+    )
+    message = _mail(body, 'multipart/mixed; boundary="declared-but-absent"')
+    assert message.text == "The printer is jammed."
+    assert [(a.filename, a.content) for a in message.attachments] == [("scan.pdf", b"%PDF-1.4\n")]
+
+
+def test_multipart_without_any_boundary_is_plain_text() -> None:
+    message = _mail("Just words.\r\n", 'multipart/alternative; boundary="nope"')
+    assert message.text == "Just words." and message.attachments == ()
+
+
+def test_files_inside_a_forwarded_mail_are_attachments_too() -> None:
+    body = (
+        "--outer\r\nContent-Type: text/plain\r\n\r\nSee the forward.\r\n"
+        "--outer\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: Billing <billing@vendor.example>\r\nSubject: invoice\r\n"
+        'Content-Type: multipart/mixed; boundary="inner"\r\n\r\n'
+        "--inner\r\nContent-Type: text/plain\r\n\r\nAmount due.\r\n"
+        "--inner\r\nContent-Type: image/png; name=logo.png\r\nContent-ID: <logo>\r\n"
+        "Content-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw==\r\n"
+        "--inner--\r\n--outer--\r\n"
+    )
+    message = _mail(body, 'multipart/mixed; boundary="outer"')
+    names = [(a.filename, a.inline) for a in message.attachments]
+    assert names == [("invoice.eml", False), ("logo.png", False)]
+    assert "Amount due." in message.text
+
+
+def test_named_part_with_an_invalid_content_type_is_a_file() -> None:
+    body = (
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee file.\r\n"
+        '--b\r\nContent-Type: BINARY;name="tool.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        "AAEC\r\n--b--\r\n"
+    )
+    message = _mail(body, 'multipart/mixed; boundary="b"')
+    assert message.text == "See file."
+    assert [(a.filename, a.content) for a in message.attachments] == [("tool.bin", b"\x00\x01\x02")]
