@@ -4,7 +4,8 @@
   "use strict";
   var tag = document.currentScript;
   var idleMs = Number(tag.getAttribute("data-idle-seconds") || 300) * 1000;
-  var socket = window.io("/console", { reconnectionDelayMax: 3000 });
+  // Closing the tab disconnects at once, so presence turns offline without a ping timeout.
+  var socket = window.io("/console", { reconnectionDelayMax: 3000, closeOnBeforeunload: true });
   var page = document.querySelector("[data-request-id]");
   var requestId = page ? Number(page.getAttribute("data-request-id")) : null;
   var seenField = document.querySelector("#reply-form [name=seen_message_id]");

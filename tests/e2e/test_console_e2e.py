@@ -1,0 +1,58 @@
+"""Console presence: automatic away after idle; live notice when a request is assigned."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from servicedesk.container import Container
+from servicedesk.desk.models import Agent, Presence, ServiceRequest
+from servicedesk.desk.operations import assign_request
+from tests.e2e.conftest import agent_page, customer_page, customer_says
+from tests.integration.sockets.live import LiveServer
+
+
+def presence_of(container: Container, email: str) -> Presence:
+    with container.uow() as uow:
+        agent = uow.session.scalars(select(Agent).where(Agent.email == email)).one()
+        return agent.presence
+
+
+def wait_for_presence(container: Container, email: str, wanted: Presence) -> None:
+    deadline = time.monotonic() + 10
+    while presence_of(container, email) != wanted:
+        assert time.monotonic() < deadline, f"{email} never became {wanted}"
+        time.sleep(0.1)
+
+
+def test_idle_agent_becomes_away_then_online_and_offline(
+    browser: Browser, live: LiveServer, container: Container
+) -> None:
+    live.app.config["CONSOLE_IDLE_SECONDS"] = 1
+    page = agent_page(browser, live)
+    page.goto(f"{live.url}/console")  # rendered with the short idle time
+    wait_for_presence(container, "alex@desk.example", Presence.AWAY)
+    page.mouse.move(200, 200)
+    page.mouse.move(220, 240)
+    wait_for_presence(container, "alex@desk.example", Presence.ONLINE)
+    page.goto("about:blank")  # the tab leaves the console
+    wait_for_presence(container, "alex@desk.example", Presence.OFFLINE)
+
+
+def test_assignment_is_announced_live(
+    browser: Browser, live: LiveServer, container: Container
+) -> None:
+    customer = customer_page(browser, live)
+    customer_says(customer, "Who will help me?")
+    agent = agent_page(browser, live)
+    agent.context.grant_permissions(["notifications"])
+    expect(agent.locator("table.requests")).to_contain_text("Who will help me?")
+    with container.uow() as uow:
+        request = uow.session.scalars(select(ServiceRequest)).one()
+        alex = uow.session.scalars(select(Agent).where(Agent.email == "alex@desk.example")).one()
+        assign_request(uow, request.id, alex.id)
+        uow.commit()
+    expect(agent.locator(".live-toasts")).to_contain_text("A request was assigned to you.")
+    expect(agent.locator('.count[data-view="mine"]')).to_have_text("1")
