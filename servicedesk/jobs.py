@@ -58,12 +58,24 @@ def assign_waiting() -> None:
         uow.commit()
 
 
+def retrain_router() -> None:
+    """Retrain the category model from agents' corrections (default queue); see retraining."""
+    from servicedesk.desk.routing.retraining import retrain_router as retrain
+
+    container = runtime.current()
+    if container.router is None or container.router.classifier is None:
+        return
+    outcome = retrain(container.uow, container.router.classifier)
+    log.info("retrain_router: %s", outcome.reason)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "suggest_for_request": suggest_for_request,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,
     "assign_waiting": assign_waiting,
+    "retrain_router": retrain_router,
 }
 
 

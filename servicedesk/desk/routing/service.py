@@ -45,7 +45,8 @@ class CategoryService:
     def train(self, texts: Sequence[str], labels: Sequence[str]) -> VersionInfo:
         """Train a new version on the rows and make it active (only once it is complete)."""
         model = train_model(texts, labels, self.training_embedder)
-        return self.store.save(model, data_hash(texts, labels))
+        rows = (list(texts), list(labels))
+        return self.store.save(model, data_hash(texts, labels), rows=rows)
 
     def train_csv(self, path: Path, text_column: str, label_column: str) -> VersionInfo:
         texts, labels = read_labelled_csv(path, text_column, label_column)

@@ -1,7 +1,9 @@
 """Model versions on disk: `models_dir/router/v<N>/` with metadata, plus an active pointer.
 
-Each version holds the pickled model and `meta.json` (training-data hash, metrics,
-date, labels). `ACTIVE` names the version in use; rolling back rewrites only that file.
+Each version holds the pickled model, `meta.json` (training-data hash, metrics, date,
+labels, the last correction it learned from) and `training.json` (its rows, so a later
+version can be retrained from them plus new corrections). `ACTIVE` names the version in
+use; rolling back rewrites only that file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from servicedesk.desk.routing.training import RouterModel
+
+TrainingRows = tuple[list[str], list[str]]
 
 
 class NoActiveModelError(LookupError):
@@ -32,6 +36,7 @@ class VersionInfo:
     labels: tuple[str, ...]
     metrics: dict[str, Any]
     active: bool = False
+    corrections_through: int = 0
 
 
 class ModelStore:
@@ -42,7 +47,14 @@ class ModelStore:
         self._loaded: dict[int, RouterModel] = {}
         self._lock = threading.Lock()
 
-    def save(self, model: RouterModel, data_hash: str, activate: bool = True) -> VersionInfo:
+    def save(
+        self,
+        model: RouterModel,
+        data_hash: str,
+        activate: bool = True,
+        rows: TrainingRows | None = None,
+        corrections_through: int = 0,
+    ) -> VersionInfo:
         """Store a new version with the next number; make it active unless told not to."""
         self.root.mkdir(parents=True, exist_ok=True)
         version = max(self._numbers(), default=0) + 1
@@ -55,12 +67,18 @@ class ModelStore:
         folder = self.root / f"v{version}"
         with (folder / "model.pkl").open("wb") as handle:
             pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        if rows is not None:
+            texts, labels = rows
+            _write_atomically(
+                folder / "training.json", json.dumps({"texts": texts, "labels": labels})
+            )
         meta = {
             "version": version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "data_hash": data_hash,
             "labels": list(model.labels),
             "metrics": model.metrics,
+            "corrections_through": corrections_through,
         }
         _write_atomically(folder / "meta.json", json.dumps(meta, indent=2))
         if activate:
@@ -86,7 +104,16 @@ class ModelStore:
             labels=tuple(meta["labels"]),
             metrics=meta["metrics"],
             active=version == self.active_version(),
+            corrections_through=int(meta.get("corrections_through", 0)),
         )
+
+    def training_rows(self, version: int) -> TrainingRows:
+        """The rows a version was trained on (texts, labels)."""
+        path = self.root / f"v{version}" / "training.json"
+        if not path.exists():
+            raise NoActiveModelError(f"router model v{version} has no stored training data")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list(data["texts"]), list(data["labels"])
 
     def versions(self) -> list[VersionInfo]:
         """Every complete version, oldest first."""
