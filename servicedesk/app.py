@@ -90,6 +90,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kb)
     app.register_blueprint(mail)
     app.register_blueprint(portal)
+    from servicedesk.web.router import router as routing_pages
+
+    app.register_blueprint(routing_pages)
     from servicedesk.web.widget import widget
 
     app.register_blueprint(widget)
