@@ -267,7 +267,7 @@ def main() -> None:
     parser.add_argument("--no-imap", action="store_true")
     parser.add_argument("--only-throughput", action="store_true", help="skip everything else")
     parser.add_argument(
-        "--parse-workers", type=int, default=1, help="parse processes beside the writer (0: inline)"
+        "--parse-workers", type=int, default=0, help="parse processes beside the writer (0: inline)"
     )
     args = parser.parse_args()
     files = corpus_files(args.data)
@@ -284,7 +284,6 @@ def main() -> None:
         "zammad_agreement": agreement(args.data),
         "reply_extraction": reply_extraction(args.data),
         **report,
-        "throughput_sqlite_inline_parse": throughput(files, args.copies),
     }
     if not args.no_imap:
         report["imap_latency"] = imap_latency(args.latency_samples)
