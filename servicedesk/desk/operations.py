@@ -238,12 +238,20 @@ def post_reply(
 
 # Customers who wrote through the help centre's form have no inbox there: we answer by email.
 REPLY_CHANNEL = {"portal": "email"}
+# Set on a chat that arrived while no agent was online: the visitor left, so answer by email.
+REPLY_BY_EMAIL_TAG = "reply-by-email"
 
 
 def _reply_channel(request: ServiceRequest) -> str:
+    if REPLY_BY_EMAIL_TAG in request.tags and _has_email(request):
+        return "email"
     inbound = [m for m in request.messages if m.direction == Direction.INBOUND]
     channel = inbound[-1].channel if inbound else request.channel
     return REPLY_CHANNEL.get(channel, channel)
+
+
+def _has_email(request: ServiceRequest) -> bool:
+    return any(i.kind == "email" for i in request.customer.identities)
 
 
 def _guard_stale_reply(

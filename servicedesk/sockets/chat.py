@@ -20,7 +20,7 @@ from servicedesk.app import container_of
 from servicedesk.container import Container
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.models import Direction, Message, Status
-from servicedesk.desk.operations import IntakeResult, receive_inbound
+from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
 from servicedesk.sockets import history, rooms
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.writes import write
@@ -28,8 +28,6 @@ from servicedesk.sockets.writes import write
 log = logging.getLogger(__name__)
 EMAIL_MAX = 320
 NAME_MAX = 200
-# The tag that tells agents (and reply delivery) to answer by email: nobody was online.
-REPLY_BY_EMAIL_TAG = "reply-by-email"
 
 
 @dataclass

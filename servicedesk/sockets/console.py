@@ -16,9 +16,10 @@ from servicedesk.container import Container
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
 from servicedesk.desk.models import Presence, Status
+from servicedesk.desk.operations import set_presence
 from servicedesk.sockets import history, rooms
 from servicedesk.sockets.payloads import field, int_field, socket_id
-from servicedesk.sockets.presence import Collision, set_presence
+from servicedesk.sockets.presence import Collision
 from servicedesk.sockets.writes import write
 
 CHOSEN_PRESENCE = {Presence.ONLINE.value, Presence.AWAY.value}

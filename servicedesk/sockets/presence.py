@@ -10,19 +10,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from crm_core.db import UnitOfWork, utcnow
-from servicedesk.desk.models import Agent, Presence
-
-
-def set_presence(uow: UnitOfWork, agent_id: int, presence: Presence) -> bool:
-    """Store the agent's presence; True when it changed."""
-    agent = uow.session.get(Agent, agent_id)
-    if agent is None or agent.presence == presence:
-        return False
-    agent.presence = presence
-    agent.presence_changed_at = utcnow()
-    return True
-
 
 @dataclass
 class Collision:

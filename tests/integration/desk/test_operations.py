@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from channels.messages import AttachmentData, InboundMessage, Sender
-from crm_core.customers import ChannelIdentity, Customer, LifecycleStage
+from crm_core.customers import ChannelIdentity, Customer, LifecycleStage, link_identity
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.errors import InvalidChange, StaleReply
 from servicedesk.desk.models import Agent, Direction, Message, RequestEvent, ServiceRequest, Status
 from servicedesk.desk.operations import (
+    REPLY_BY_EMAIL_TAG,
     add_note,
     assign_request,
     change_status,
@@ -240,3 +241,18 @@ def test_identity_is_unique_per_kind_and_address(uow_factory: UowFactory) -> Non
         assert uow.session.scalar(select(func.count(Customer.id))) == 1
         assert uow.session.scalar(select(func.count(ChannelIdentity.id))) == 1
         assert uow.session.scalar(select(func.count(RequestEvent.id))) >= 1
+
+
+def test_chat_tagged_reply_by_email_is_answered_by_email(uow_factory: UowFactory) -> None:
+    agent_id = make_agent(uow_factory)
+    visitor = Sender("webchat", "visitor-9", "Kim")
+    opened = intake(
+        uow_factory, mail("c-1", channel="webchat", thread_key="conv-9", sender=visitor)
+    )
+    with uow_factory() as uow:
+        request = uow.session.get(ServiceRequest, opened.request_id)
+        assert request is not None
+        assert post_reply(uow, request.id, agent_id, "still here?").channel == "webchat"
+        link_identity(uow.session, request.customer, "email", "kim@example.com")
+        request.tags = [REPLY_BY_EMAIL_TAG]
+        assert post_reply(uow, request.id, agent_id, "we emailed you").channel == "email"
