@@ -175,6 +175,9 @@
   socket.on("message.created", function (d) { if (d.request_id === requestId) { sync(); } });
   socket.on("request.changed", function (d) { if (!requestId) { refreshInbox(); } else if (d.request_id === requestId) { toast("This request was changed; reload to see its properties."); } });
   socket.on("request.opened", function () { if (!requestId) { refreshInbox(); } });
+  socket.on("suggestions.ready", function (d) {
+    if (d.request_id === requestId) { document.dispatchEvent(new CustomEvent("suggestions:ready")); }
+  });
   socket.on("viewers", function (d) { if (d.request_id === requestId) { showCollision(d.viewers); } });
   socket.on("typing", function (d) { typists[d.name] = d.typing; showCollision(); });
   socket.on("customer.typing", function (d) { typists[page ? page.getAttribute("data-customer-name") : "Customer"] = d.typing; showCollision(); });

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 console = Blueprint("console", __name__, url_prefix="/console")
 
-from servicedesk.web.console import forms, views  # noqa: E402,F401  (registers routes)
+from servicedesk.web.console import forms, suggestions, views  # noqa: E402,F401  (registers routes)

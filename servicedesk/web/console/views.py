@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from servicedesk.app import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
-from servicedesk.desk.models import Priority, Status, parse_reference
+from servicedesk.desk.models import Priority, RequestSuggestions, Status, parse_reference
 from servicedesk.web.console import console
 from servicedesk.web.console.forms import (
     AssignForm,
@@ -81,6 +81,8 @@ def show_request(request_id: int) -> ResponseReturnValue:
             merge=MergeForm(),
             others=queries.other_requests_of_customer(uow.session, item),
             agent_names={a.id: a.name for a in agents},
+            suggestions=uow.session.get(RequestSuggestions, request_id),
+            request_id=request_id,
         )
 
 
