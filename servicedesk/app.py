@@ -98,18 +98,27 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(widget)
 
 
-NAVIGATION = (
-    ("console.inbox", "Inbox"),
-    ("kb.index", "Knowledge base"),
-    ("portal.search", "Help centre"),
-    ("router.index", "Routing"),
-    ("mail.index", "Email"),
+NAVIGATION = (  # endpoint, label, role needed to see the link
+    ("console.inbox", "Inbox", None),
+    ("kb.index", "Knowledge base", None),
+    ("portal.search", "Help centre", None),
+    ("router.index", "Routing", None),
+    ("mail.mailboxes", "Email", "admin"),
 )
 
 
 def _navigation(app: Flask) -> list[tuple[str, str]]:
-    """The console's top links, for the pages this app has."""
-    return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
+    """The console's top links: the pages this app has that the signed-in agent may use."""
+    from flask_login import current_user
+
+    def allowed(role: str | None) -> bool:
+        return role is None or bool(current_user.is_authenticated and current_user.has_role(role))
+
+    return [
+        (endpoint, label)
+        for endpoint, label, role in NAVIGATION
+        if endpoint in app.view_functions and allowed(role)
+    ]
 
 
 def _security_headers(response: Response) -> Response:
