@@ -1,4 +1,5 @@
-"""Router tables: admin rules (ordered) and corrections agents made (a training signal)."""
+"""Router tables: admin rules (ordered), corrections agents made (a training signal), and
+per-channel limits on how many open requests an agent takes."""
 
 from __future__ import annotations
 
@@ -35,3 +36,15 @@ class RoutingCorrection(Base):
     new_value: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentChannelCapacity(Base):
+    """At most `capacity` open requests of `channel` for one agent (beside their overall cap)."""
+
+    __tablename__ = "agent_channel_capacities"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)

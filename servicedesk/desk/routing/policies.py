@@ -25,9 +25,14 @@ class Candidate:
     open_count: int
     skills: frozenset[str] = field(default_factory=frozenset)
     languages: frozenset[str] = field(default_factory=frozenset)
+    # The request's channel: the agent's limit there (None: only the overall cap) and load.
+    channel_capacity: int | None = None
+    channel_open: int = 0
 
     @property
     def has_room(self) -> bool:
+        if self.channel_capacity is not None and self.channel_open >= self.channel_capacity:
+            return False
         return self.open_count < self.capacity
 
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from servicedesk.desk.routing.policies import Candidate, Need, choose_agent, is_available
@@ -50,3 +51,13 @@ def test_sticky_prefers_previous_agent_unless_full():
     assert choose_agent("sticky", pool, Need(previous_agent_id=2), NOW).agent.agent_id == 2
     full = [agent(1), agent(2, 3)]
     assert choose_agent("sticky", full, Need(previous_agent_id=2), NOW).agent.agent_id == 1
+
+
+def test_a_full_channel_skips_the_agent_even_with_overall_room():
+    chats_full = replace(agent(1, open_count=1), channel_capacity=2, channel_open=2)
+    free = replace(agent(2, open_count=2), channel_capacity=2, channel_open=1)
+    choice = choose_agent("least_loaded", [chats_full, free], Need(), NOW)
+    assert choice.agent is not None and choice.agent.agent_id == 2
+    assert choose_agent("least_loaded", [chats_full], Need(), NOW).agent is None
+    uncapped = replace(agent(3, open_count=1), channel_capacity=None, channel_open=9)
+    assert uncapped.has_room
