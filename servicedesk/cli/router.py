@@ -118,4 +118,40 @@ def rollback(version: int) -> None:
     click.echo(f"router model v{version} is active")
 
 
+@router.command("retrain")
+def retrain() -> None:
+    """Retrain from agents' category corrections now (what the retrain_router job does)."""
+    from servicedesk.desk.routing.retraining import retrain_router
+
+    app = container()
+    outcome = _fail_on_data_errors(lambda: retrain_router(app.uow, _service()))
+    click.echo(f"{outcome.status}: {outcome.reason}")
+
+
+@router.command("channel-capacity")
+@click.argument("agent_email")
+@click.argument("channel")
+@click.argument("capacity")
+def channel_capacity(agent_email: str, channel: str, capacity: str) -> None:
+    """Cap an agent's open requests on a channel (a number, or 'none' to remove the cap)."""
+    from sqlalchemy import func, select
+
+    from servicedesk.desk.models import Agent
+    from servicedesk.desk.routing.assignment import set_channel_capacity
+
+    if capacity != "none" and not capacity.isdigit():
+        raise click.BadParameter("a number of requests, or 'none'", param_hint="CAPACITY")
+    with container().uow() as uow:
+        agent = uow.session.scalar(
+            select(Agent).where(func.lower(Agent.email) == agent_email.lower())
+        )
+        if agent is None:
+            raise click.ClickException(f"no agent {agent_email}")
+        limit = None if capacity == "none" else int(capacity)
+        set_channel_capacity(uow.session, agent.id, channel, limit)
+        uow.commit()
+    shown = "no cap" if limit is None else f"at most {limit} open"
+    click.echo(f"{agent_email} on {channel}: {shown}")
+
+
 commands: list[click.Command] = [router]
