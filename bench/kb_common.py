@@ -71,6 +71,7 @@ def build_kb(
     migrate.upgrade(engine)
     sessions = make_session_factory(engine)
     kb = KnowledgeBase(sessions, workdir / "whoosh", embedder, settings)
+    kb.searcher.query_cache_size = 0  # time every encode: modes repeat the same queries
     with sessions() as session:
         records = [
             {"_id": r["_id"], "title": r["title"], "text": r["text"], "locale": "en"}

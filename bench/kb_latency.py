@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from sqlalchemy import func, insert, select
 from bench.kb_common import load_stackfaq, split_queries
 from crm_core.db import make_engine, make_session_factory
 from knowledge.embedding import MiniLMEmbedder
+from knowledge.fusion import FusionSettings
 from knowledge.indexing import _hash, bump_index_version, keyword_doc, passage_texts
 from knowledge.models import Article, ArticleStatus, Passage, Visibility
 from knowledge.service import KnowledgeBase
@@ -98,21 +101,75 @@ def populate(
         kb.keyword_index.recreate()
         for start in range(0, len(rows), 1000):
             kb.keyword_index.write([keyword_doc(a) for a in rows[start : start + 1000]])
+        kb.keyword_index.optimize()
         return time.perf_counter() - started
 
 
-def timed(kb: KnowledgeBase, queries: list[str], **options: Any) -> dict[str, float]:
-    latencies = []
+def side_by_side(
+    kb: KnowledgeBase,
+    variants: dict[str, tuple[FusionSettings, dict[str, Any]]],
+    queries: list[str],
+) -> dict[str, dict[str, float]]:
+    """Interleave the variants query by query, so machine load hits them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    skipped = dict.fromkeys(variants, 0)
     for text in queries:
-        started = time.perf_counter()
-        kb.search(text, log=False, **options)
-        latencies.append((time.perf_counter() - started) * 1000)
-    latencies.sort()
-    return {
-        "p50_ms": statistics.median(latencies),
-        "p95_ms": latencies[int(0.95 * len(latencies))],
-        "p99_ms": latencies[int(0.99 * len(latencies))],
-    }
+        for name, (settings, options) in variants.items():
+            kb.searcher.settings = settings
+            started = time.perf_counter()
+            response = kb.search(text, log=False, **options)
+            samples[name].append((time.perf_counter() - started) * 1000)
+            skipped[name] += all(hit.keyword_score is None for hit in response.hits)
+    rows = {}
+    for name, latencies in samples.items():
+        latencies.sort()
+        rows[name] = {
+            "p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[int(0.95 * len(latencies))],
+            "p99_ms": latencies[int(0.99 * len(latencies))],
+            "bm25_skipped": skipped[name] / max(len(queries), 1),
+        }
+    return rows
+
+
+def run_variants(kb: KnowledgeBase, queries: list[str]) -> dict[str, dict[str, float]]:
+    """Every search shape, each pair of variants interleaved query by query."""
+    settled = kb.searcher.settings
+    always = replace(settled, skip_keyword_when_settled=False)
+    agent = {"audience": "agent", "snippets": False}
+    rows = side_by_side(
+        kb,
+        {
+            "keyword": (settled, {**agent, "mode": "keyword"}),
+            "semantic": (settled, {**agent, "mode": "semantic"}),
+            "hybrid": (settled, {**agent, "mode": "hybrid"}),
+            "hybrid, BM25 always": (always, {**agent, "mode": "hybrid"}),
+            "hybrid+portal+snippets": (settled, {"mode": "hybrid", "audience": "portal"}),
+        },
+        queries,
+    )
+    identifier_queries = [f"what does ERR-{n * 50:05d} mean" for n in range(100)]
+    rows.update(
+        side_by_side(
+            kb,
+            {
+                "identifier query": (settled, {"audience": "portal"}),
+                "identifier, BM25 always": (always, {"audience": "portal"}),
+            },
+            identifier_queries,
+        )
+    )
+    kb.searcher.settings = settled
+    return rows
+
+
+def print_rows(rows: dict[str, dict[str, float]]) -> None:
+    print(f"{'search':<26}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'BM25 skipped':>14}")
+    for name, values in rows.items():
+        print(
+            f"{name:<26}{values['p50_ms']:>10.1f}{values['p95_ms']:>10.1f}"
+            f"{values['p99_ms']:>10.1f}{values['bm25_skipped']:>14.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -131,6 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     migrate.upgrade(engine)
     sessions = make_session_factory(engine)
     kb = KnowledgeBase(sessions, args.workdir / "whoosh", MiniLMEmbedder())
+    kb.searcher.query_cache_size = 0  # time every encode
     with sessions() as session:
         existing = session.scalar(select(func.count(Article.id))) or 0
     build_seconds = None
@@ -144,24 +202,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     data = load_stackfaq(args.data)
     queries = list(split_queries(data, "test").values())[: args.queries]
     kb.search("warm up", log=False)
-    rows: dict[str, dict[str, float]] = {}
-    for mode in ("keyword", "semantic", "hybrid"):
-        rows[mode] = timed(kb, queries, mode=mode, audience="agent", snippets=False)
-    rows["hybrid+portal+snippets"] = timed(kb, queries, mode="hybrid", audience="portal")
-    rows["identifier query"] = timed(kb, [f"what does ERR-{n * 50:05d} mean" for n in range(100)])
-
+    load_before = os.getloadavg()[0]
+    rows = run_variants(kb, queries)
+    load_after = os.getloadavg()[0]
     print(f"\n{args.articles} articles, {len(queries)} real queries (2 cores)")
-    print(f"{'search':<24}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
-    for name, values in rows.items():
-        print(
-            f"{name:<24}{values['p50_ms']:>10.1f}{values['p95_ms']:>10.1f}{values['p99_ms']:>10.1f}"
-        )
+    print(f"load average (1 min) before {load_before:.1f}, after {load_after:.1f}")
+    print_rows(rows)
     if build_seconds is not None:
         print(f"whoosh index build: {build_seconds:.1f} s")
     result = {
         "articles": args.articles,
         "queries": len(queries),
         "latency": rows,
+        "load_average": [load_before, load_after],
         "whoosh_build_seconds": build_seconds,
     }
     if args.json_out:

@@ -42,9 +42,12 @@ class MiniLMEmbedder:
     dimension = 384
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self, model_path: str | None = None, batch_size: int = 64, threads: int | None = 1
+    ) -> None:
         self._model_path = model_path
         self._batch_size = batch_size
+        self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -57,7 +60,15 @@ class MiniLMEmbedder:
                 # Quiet load: no weight-loading progress bars on the CLI's stderr.
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self._threads is not None:
+                    # One intra-op thread: queries are single short texts, and on two
+                    # shared cores a second OpenMP thread spin-waits against the web
+                    # workers (measured: p50 15 ms with one thread, 30-170 ms with two
+                    # under load). Bulk re-indexing loses some throughput; it is rare.
+                    torch.set_num_threads(self._threads)
 
                 path = self._model_path or default_model_path()
                 self._model = SentenceTransformer(path, device="cpu")

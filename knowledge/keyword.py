@@ -86,6 +86,7 @@ class KeywordIndex:
         self._searcher: Any = None
         self._checked_at = 0.0
         self._filter_cache: dict[Filters, set[int]] = {}
+        self._docnums: dict[int, int | None] = {}  # article id -> whoosh document number
         self._analyzer = mixed_analyzer()
 
     # -- writing ---------------------------------------------------------------------------
@@ -119,6 +120,11 @@ class KeywordIndex:
         writer.commit()
         self._checked_at = 0.0  # our own change: refresh on the next search
 
+    def optimize(self) -> None:
+        """Merge every segment into one: fewer, longer posting lists score faster."""
+        self._open().optimize()
+        self._checked_at = 0.0
+
     # -- reading ---------------------------------------------------------------------------
     def searcher(self) -> Any:
         """The shared searcher, refreshed at most once per `refresh_seconds`."""
@@ -126,7 +132,7 @@ class KeywordIndex:
             now = time.monotonic()
             if self._searcher is None:
                 self._searcher = self._open().searcher(weighting=_weighting())
-                self._filter_cache = {}
+                self._filter_cache, self._docnums = {}, {}
                 self._checked_at = now
             elif now - self._checked_at >= self._refresh_seconds:
                 self._checked_at = now
@@ -138,7 +144,7 @@ class KeywordIndex:
                         self._open().searcher(weighting=_weighting()),
                     )
                     stale.close()
-                    self._filter_cache = {}
+                    self._filter_cache, self._docnums = {}, {}
             return self._searcher
 
     def close(self) -> None:
@@ -168,6 +174,42 @@ class KeywordIndex:
             return []
         hits = searcher.search(query, limit=limit, filter=allowed)
         return [(int(hit["article_id"]), float(hit.score)) for hit in hits]
+
+    def score_articles(self, text: str, article_ids: Iterable[int]) -> list[tuple[int, float]]:
+        """BM25F scores (the query `search` runs) of these articles only, best first.
+
+        Each term's posting list is walked with `skip_to` over the candidates' sorted
+        document numbers, so the cost follows the candidates, not the posting lengths.
+        """
+        searcher = self.searcher()
+        query = self.build_query(searcher, text)
+        articles = self._document_numbers(searcher, article_ids)
+        if query is None or not articles:
+            return []
+        ordered = sorted(articles)
+        scores: dict[int, float] = {}
+        for clause in query.subqueries:
+            matcher = clause.matcher(searcher)
+            for docnum in ordered:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
+        ranked = [(articles[docnum], score) for docnum, score in scores.items()]
+        return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
+
+    def _document_numbers(self, searcher: Any, article_ids: Iterable[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for article_id in article_ids:
+            if article_id not in self._docnums:
+                docnum = searcher.document_number(article_id=str(article_id))
+                self._docnums[article_id] = docnum
+            docnum = self._docnums[article_id]
+            if docnum is not None:
+                found[docnum] = article_id
+        return found
 
     def identifier_matches(self, text: str, filters: Filters) -> set[int]:
         """Articles containing every identifier (error code, SKU, order number) in the text."""

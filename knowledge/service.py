@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import indexing
 from knowledge.embedding import Embedder
+from knowledge.feedback import FeedbackPriors
 from knowledge.fusion import FusionSettings
 from knowledge.keyword import KeywordIndex
 from knowledge.models import Passage, SearchLog, SolvedRequestDoc
@@ -65,7 +66,10 @@ class KnowledgeBase:
         self.embedder = embedder
         self.keyword_index = KeywordIndex(index_dir)
         self.vectors = VectorStore(session_factory, embedder.dimension)
-        self.searcher = ArticleSearcher(self.keyword_index, self.vectors, embedder, settings)
+        self.feedback = FeedbackPriors(session_factory)
+        self.searcher = ArticleSearcher(
+            self.keyword_index, self.vectors, embedder, settings, self.feedback
+        )
 
     # -- search ----------------------------------------------------------------------------
     def search(

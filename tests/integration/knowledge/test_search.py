@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from knowledge.articles import (
     update_article,
 )
 from knowledge.embedding import Embedder
+from knowledge.keyword import Filters
 from knowledge.models import Article, Passage, Visibility
 from knowledge.service import KnowledgeBase
 
@@ -196,3 +198,23 @@ def test_similar_solved_requests_are_suggested_to_agents(kb: KnowledgeBase) -> N
     assert suggestions.articles.hits[0].key == "err"
     kb.remove_solved_request(41)
     assert 41 not in [m.request_id for m in kb.similar_solved_requests("card declined")]
+
+
+def test_bm25_over_candidates_equals_the_full_search(kb: KnowledgeBase) -> None:
+    text = "password reset link email card refund"
+    full = dict(kb.keyword_index.search(text, Filters(), limit=50))
+    some = list(full)[:3]
+    partial = kb.keyword_index.score_articles(text, some)
+    assert sorted(partial) == sorted((aid, full[aid]) for aid in some)
+    assert kb.keyword_index.score_articles(text, [10**9]) == []  # unknown ids are ignored
+
+
+@pytest.mark.parametrize(
+    "text", ["I forgot my password", "customer sees ERR-4012 at checkout", "parcel arrival"]
+)
+def test_skipping_bm25_never_changes_the_best_article(kb: KnowledgeBase, text: str) -> None:
+    settled = kb.search(text, log=False, audience="agent").hits
+    kb.searcher.settings = replace(kb.searcher.settings, skip_keyword_when_settled=False)
+    always = kb.search(text, log=False, audience="agent").hits
+    assert settled[0].key == always[0].key
+    assert always[0].keyword_score is not None or always[0].key == "ship"
