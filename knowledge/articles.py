@@ -200,7 +200,12 @@ def rate_article(
 
 
 def record_article_use(session: Session, article_id: int) -> Article:
-    """Count that an agent inserted the article into a reply."""
+    """Count that an agent inserted the article into a reply (the caller commits).
+
+    The one entry point for "used in a reply": the console calls it when an agent
+    inserts a suggested article. The count feeds the hybrid ranking as a bounded prior
+    (`knowledge.feedback`), picked up by every process within its refresh interval.
+    """
     article = get_article(session, article_id)
     article.used_in_reply_count += 1
     return article
