@@ -8,15 +8,16 @@ embeddings are reused by content hash, so re-indexing unchanged text costs no en
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
 from knowledge.embedding import Embedder
-from knowledge.keyword import KeywordDoc, KeywordIndex
+from knowledge.generations import discard
+from knowledge.keyword import GenerationBuild, KeywordDoc, KeywordIndex
 from knowledge.models import Article, ArticleStatus, IndexState, Passage, SolvedRequestDoc
 from knowledge.rendering import plain_text
 from knowledge.text import content_hash, split_passages
@@ -165,24 +166,84 @@ def index_articles(
 
 
 def rebuild_index(
-    session: Session, keyword_index: KeywordIndex, embedder: Embedder, batch: int = 500
+    session: Session,
+    keyword_index: KeywordIndex,
+    embedder: Embedder,
+    batch: int = 500,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RebuildReport:
-    """Recompute every passage and the whole whoosh index from the articles in SQL."""
-    article_ids = session.scalars(select(Article.id).order_by(Article.id)).all()
-    keyword_index.recreate()
-    published = passages = encoded = 0
-    for start in range(0, len(article_ids), batch):
-        chunk = session.scalars(
-            select(Article).where(Article.id.in_(article_ids[start : start + batch]))
-        ).all()
-        encoded += sync_passages(session, embedder, chunk)
-        session.commit()
-        docs = [keyword_doc(a) for a in chunk if a.status is ArticleStatus.PUBLISHED]
-        keyword_index.write(docs)
-        published += len(docs)
-        passages += sum(len(passage_texts(a)) for a in chunk if a.status is ArticleStatus.PUBLISHED)
+    """Recompute every passage and the whole whoosh index from the articles in SQL.
+
+    Safe while the app runs: searches read the live whoosh generation until the new one
+    is complete, incremental writers keep writing to the live one meanwhile, and what
+    changed during the build is caught up under the writer lock before the swap.
+    `progress(done, total)` is called after every batch.
+    """
+    article_ids = list(session.scalars(select(Article.id).order_by(Article.id)).all())
+    build = keyword_index.new_build()
+    built: dict[int, str] = {}  # article id -> fingerprint of what the build holds
+    encoded = 0
+    try:
+        for start in range(0, len(article_ids), batch):
+            encoded += _build_batch(
+                session, embedder, build, article_ids[start : start + batch], built
+            )
+            if progress is not None:
+                progress(min(start + batch, len(article_ids)), len(article_ids))
+    except BaseException:
+        discard(build.path)
+        raise
+
+    def catch_up(target: GenerationBuild) -> None:
+        nonlocal encoded
+        session.expire_all()
+        encoded += _build_batch(session, embedder, target, _changed_since(session, built), built)
+
+    keyword_index.swap_in(build, catch_up)
     _drop_orphans(session)
-    return RebuildReport(articles=published, passages=passages, encoded=encoded)
+    published = [aid for aid, print_ in built.items() if print_]
+    passages = session.scalar(
+        select(func.count(Passage.id)).where(Passage.article_id.in_(published))
+    )
+    return RebuildReport(articles=len(published), passages=passages or 0, encoded=encoded)
+
+
+def _build_batch(
+    session: Session,
+    embedder: Embedder,
+    build: GenerationBuild,
+    article_ids: Sequence[int],
+    built: dict[int, str],
+) -> int:
+    """Passages (committed) and whoosh documents of these articles; returns encodes."""
+    chunk = session.scalars(select(Article).where(Article.id.in_(article_ids))).all()
+    gone = set(article_ids) - {a.id for a in chunk}
+    encoded = sync_passages(session, embedder, chunk)
+    session.commit()
+    published = [a for a in chunk if a.status is ArticleStatus.PUBLISHED]
+    hidden = [a.id for a in chunk if a.status is not ArticleStatus.PUBLISHED]
+    build.write([keyword_doc(a) for a in published], deletions=[*hidden, *gone])
+    built.update({a.id: _fingerprint(a) for a in chunk})
+    for article_id in gone:
+        built.pop(article_id, None)
+    return encoded
+
+
+def _fingerprint(article: Article) -> str:
+    """What search derives from an article; empty when it is not searchable."""
+    if article.status is not ArticleStatus.PUBLISHED:
+        return ""
+    fields = (article.title, article.summary, article.body, article.category, article.locale)
+    extra = (article.visibility.value, " ".join(article.tags or []))
+    return content_hash("\x1f".join(str(value or "") for value in (*fields, *extra)))
+
+
+def _changed_since(session: Session, built: dict[int, str]) -> list[int]:
+    """Articles created, edited, (un)published or deleted since the build read them."""
+    current = {a.id: _fingerprint(a) for a in session.scalars(select(Article))}
+    changed = [aid for aid, print_ in current.items() if built.get(aid, "") != print_]
+    deleted = [aid for aid in built if aid not in current]
+    return sorted([*changed, *deleted])
 
 
 def _drop_orphans(session: Session) -> None:

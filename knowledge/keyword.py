@@ -5,6 +5,7 @@ parser (which reads user text as syntax: `mean?` is a wildcard, `help:` a field 
 Scoring is pure Python and its cost grows with the posting lists a query touches, so a
 query keeps only its rarest terms. One searcher per process is kept open and refreshed
 when the index changed (the writer may be another process: the `knowledge` queue worker).
+A full rebuild fills a new generation directory and swaps it in (`knowledge.generations`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from whoosh import scoring
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
+from knowledge import generations
 from knowledge.text import identifiers, mixed_analyzer
 
 TITLE_BOOST = 2.5
@@ -83,6 +85,7 @@ class KeywordIndex:
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._index: Any = None
+        self._location: Path | None = None
         self._searcher: Any = None
         self._checked_at = 0.0
         self._filter_cache: dict[Filters, set[int]] = {}
@@ -92,37 +95,63 @@ class KeywordIndex:
     # -- writing ---------------------------------------------------------------------------
     def _open(self) -> Any:
         if self._index is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            if whoosh_index.exists_in(str(self.directory)):
-                self._index = whoosh_index.open_dir(str(self.directory))
+            location = generations.current_generation(self.directory)
+            location.mkdir(parents=True, exist_ok=True)
+            if whoosh_index.exists_in(str(location)):
+                self._index = whoosh_index.open_dir(str(location))
             else:
-                self._index = whoosh_index.create_in(str(self.directory), build_schema())
+                self._index = whoosh_index.create_in(str(location), build_schema())
+            self._location = location
         return self._index
 
-    def recreate(self) -> None:
-        """Drop every document (used by a full rebuild)."""
-        with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
+    def _follow_pointer(self) -> None:
+        # A rebuild (maybe in another process) swapped a new generation in.
+        if self._index is not None and generations.current_generation(self.directory) != (
+            self._location
+        ):
             self._close_searcher()
-            self._index = whoosh_index.create_in(str(self.directory), build_schema())
+            self._index = None
 
     def write(self, upserts: Iterable[KeywordDoc], deletions: Iterable[int] = ()) -> None:
-        """Add or replace documents and delete others, in one commit."""
-        writer = self._open().writer(timeout=30.0, limitmb=256)
-        try:
-            for article_id in deletions:
-                writer.delete_by_term("article_id", str(article_id))
-            for doc in upserts:
-                writer.update_document(**_fields(doc))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        """Add or replace documents and delete others, in one commit (one writer at a time)."""
+        with generations.writer_lock(self.directory):
+            with self._lock:
+                self._follow_pointer()
+                index = self._open()
+            _commit(index, upserts, deletions)
         self._checked_at = 0.0  # our own change: refresh on the next search
+
+    def new_build(self) -> GenerationBuild:
+        """An empty new generation to fill; searches keep reading the live one."""
+        return GenerationBuild(generations.new_generation(self.directory))
+
+    def swap_in(self, build: GenerationBuild, catch_up: Callable[[GenerationBuild], None]) -> None:
+        """Under the writer lock: let `catch_up` add what changed during the build, then
+        make the build live. Writers that waited meanwhile write to the new generation."""
+        with generations.writer_lock(self.directory):
+            try:
+                catch_up(build)
+                build.index.optimize()
+            except BaseException:
+                generations.discard(build.path)
+                raise
+            generations.publish(self.directory, build.path)
+        with self._lock:
+            self._close_searcher()
+            self._index = None
+            self._checked_at = 0.0
+
+    def recreate(self) -> None:
+        """Swap in an empty generation (benchmarks fill it with `write`)."""
+        self.swap_in(self.new_build(), lambda build: None)
 
     def optimize(self) -> None:
         """Merge every segment into one: fewer, longer posting lists score faster."""
-        self._open().optimize()
+        with generations.writer_lock(self.directory):
+            with self._lock:
+                self._follow_pointer()
+                index = self._open()
+            index.optimize()
         self._checked_at = 0.0
 
     # -- reading ---------------------------------------------------------------------------
@@ -130,21 +159,20 @@ class KeywordIndex:
         """The shared searcher, refreshed at most once per `refresh_seconds`."""
         with self._lock:
             now = time.monotonic()
+            if self._searcher is not None and now - self._checked_at < self._refresh_seconds:
+                return self._searcher
+            self._checked_at = now
+            self._follow_pointer()
             if self._searcher is None:
                 self._searcher = self._open().searcher(weighting=_weighting())
                 self._filter_cache, self._docnums = {}, {}
-                self._checked_at = now
-            elif now - self._checked_at >= self._refresh_seconds:
-                self._checked_at = now
-                if not self._searcher.up_to_date():
-                    # whoosh cannot refresh a searcher opened on an empty index (its
-                    # EmptyReader has no segments to reuse), so open a fresh one.
-                    stale, self._searcher = (
-                        self._searcher,
-                        self._open().searcher(weighting=_weighting()),
-                    )
-                    stale.close()
-                    self._filter_cache, self._docnums = {}, {}
+            elif not self._searcher.up_to_date():
+                # whoosh cannot refresh a searcher opened on an empty index (its
+                # EmptyReader has no segments to reuse), so open a fresh one.
+                stale = self._searcher
+                self._searcher = self._open().searcher(weighting=_weighting())
+                stale.close()
+                self._filter_cache, self._docnums = {}, {}
             return self._searcher
 
     def close(self) -> None:
@@ -269,6 +297,30 @@ class KeywordIndex:
         """Every article id in the index (for checks and tests)."""
         searcher = self.searcher()
         return sorted(int(fields["article_id"]) for fields in searcher.all_stored_fields())
+
+
+class GenerationBuild:
+    """A new index generation being filled, invisible to searches until swapped in."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.index = whoosh_index.create_in(str(path), build_schema())
+
+    def write(self, upserts: Iterable[KeywordDoc], deletions: Iterable[int] = ()) -> None:
+        _commit(self.index, upserts, deletions)
+
+
+def _commit(index: Any, upserts: Iterable[KeywordDoc], deletions: Iterable[int]) -> None:
+    writer = index.writer(timeout=30.0, limitmb=256)
+    try:
+        for article_id in deletions:
+            writer.delete_by_term("article_id", str(article_id))
+        for doc in upserts:
+            writer.update_document(**_fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def _weighting() -> Any:

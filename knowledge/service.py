@@ -178,10 +178,13 @@ class KnowledgeBase:
             indexing.index_articles(session, self.keyword_index, self.embedder, article_ids)
         self.vectors.invalidate()
 
-    def rebuild(self) -> indexing.RebuildReport:
-        """Rebuild whoosh and the passages from SQL (`servicedesk kb reindex`)."""
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> indexing.RebuildReport:
+        """Rebuild whoosh and the passages from SQL (`servicedesk kb reindex`); searches and
+        incremental updates keep working meanwhile (see `indexing.rebuild_index`)."""
         with self._sessions() as session:
-            report = indexing.rebuild_index(session, self.keyword_index, self.embedder)
+            report = indexing.rebuild_index(
+                session, self.keyword_index, self.embedder, progress=progress
+            )
         self.vectors.invalidate()
         return report
 

@@ -108,8 +108,15 @@ def _search_many(base: KnowledgeBase, path: Path, options: dict[str, Any]) -> No
 
 @kb.command("reindex")
 def reindex_command() -> None:
-    """Rebuild the whoosh index and the passage embeddings from the articles in SQL."""
-    report = _knowledge_base().rebuild()
+    """Rebuild the whoosh index and the passage embeddings from the articles in SQL.
+
+    Safe while the app runs: the new index is built aside and swapped in at the end.
+    """
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  {done}/{total} articles", err=True)
+
+    report = _knowledge_base().rebuild(progress=progress)
     click.echo(
         f"reindexed {report.articles} published articles, {report.passages} passages "
         f"({report.encoded} newly encoded)"
