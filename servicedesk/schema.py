@@ -4,11 +4,11 @@ Alembic's env.py, the app factory and the test fixtures import this one module.
 Add one line here for each new module with tables.
 """
 
-import channels.email.models  # noqa: F401
+import channels.email.models
 import channels.webchat.models  # noqa: F401
 import crm_core.customers  # noqa: F401
 import knowledge.models  # noqa: F401
-import servicedesk.desk.models  # noqa: F401
+import servicedesk.desk.models
 import servicedesk.desk.routing.models  # noqa: F401
 from crm_core.db import Base
 
