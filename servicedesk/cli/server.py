@@ -35,13 +35,13 @@ def demo(port: int, no_serve: bool) -> None:
 
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
-    from servicedesk.config import Config
     from servicedesk.container import Container
     from servicedesk.extensions import socketio
 
-    built = container()
-    # The web process runs jobs on a background thread, not inline in requests.
-    app = create_app(container=Container.build(Config.from_env()) if built else None)
+    config = container().config  # validates the settings and migrates the database
+    # A container of its own: the web process runs jobs on a background thread, where the
+    # CLI's container runs them inline.
+    app = create_app(container=Container.build(config))
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
