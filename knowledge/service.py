@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from knowledge import indexing
@@ -128,10 +128,13 @@ class KnowledgeBase:
 
     def _with_snippets(self, text: str, hits: list[Hit]) -> list[Hit]:
         terms = query_terms(text)
+        # Semantic hits know their best passage; only keyword hits need all of theirs.
+        known = [hit.passage_id for hit in hits if hit.passage_id is not None]
+        unknown = [hit.article_id for hit in hits if hit.passage_id is None]
         with self._sessions() as session:
             rows = session.execute(
                 select(Passage.id, Passage.article_id, Passage.text)
-                .where(Passage.article_id.in_([hit.article_id for hit in hits]))
+                .where(or_(Passage.id.in_(known), Passage.article_id.in_(unknown)))
                 .order_by(Passage.article_id, Passage.ordinal)
             ).all()
         by_id = {row[0]: row[2] for row in rows}
