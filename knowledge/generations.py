@@ -54,6 +54,9 @@ def publish(root: Path, generation: Path) -> None:
     for path in root.glob(f"{PREFIX}*"):
         if path.is_dir() and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+    if previous != root:  # an index from before generations, two swaps old: unused
+        for path in [*root.glob("_MAIN_*.toc"), *root.glob("MAIN_*.seg")]:
+            path.unlink(missing_ok=True)
 
 
 def discard(generation: Path) -> None:

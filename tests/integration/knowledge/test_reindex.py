@@ -70,10 +70,12 @@ def test_reindex_while_the_app_searches_and_writes(
     assert keyword_keys(app, "forgot password") == ["pw"]
     assert sorted(app.keyword_index.stored_ids()) == sorted(ids.values())
     assert len(list(root.glob("gen-*"))) == 1
+    assert list(root.glob("*.toc"))  # the index from before generations, kept for readers
     # A second rebuild keeps the previous generation for readers, drops older ones.
     reindexer.rebuild()
     reindexer.rebuild()
     assert len(list(root.glob("gen-*"))) == 2
+    assert not list(root.glob("*.toc"))  # two swaps old: removed
     app.index_article(ids["pw"])  # the app writes into the newest generation
     time.sleep(1.05)
     assert keyword_keys(reindexer, "forgot password") == ["pw"]
