@@ -74,15 +74,13 @@ class Router:
         self.clock = clock
 
     def load_rules(self, session: Session) -> list[Rule]:
-        """Enabled admin rules in order; the defaults when none were defined."""
+        """Enabled admin rules in order; the defaults only while no rule was ever saved."""
         rows = session.scalars(
-            select(RoutingRuleRow)
-            .where(RoutingRuleRow.enabled.is_(True))
-            .order_by(RoutingRuleRow.position, RoutingRuleRow.id)
+            select(RoutingRuleRow).order_by(RoutingRuleRow.position, RoutingRuleRow.id)
         ).all()
-        return [rule_from_dict({"name": r.name, **r.definition}) for r in rows] or list(
-            DEFAULT_RULES
-        )
+        if not rows:
+            return list(DEFAULT_RULES)
+        return [rule_from_dict({"name": r.name, **r.definition}) for r in rows if r.enabled]
 
     def explain(self, rules: Sequence[Rule], text: str, facts: dict[str, Any]) -> Verdict:
         """The test box: which model decision and which rules this text would get."""

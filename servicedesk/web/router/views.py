@@ -60,7 +60,7 @@ def activate(version: int) -> ResponseReturnValue:
 def retrain() -> ResponseReturnValue:
     _admin_only()
     container_of().tasks.enqueue("default", "retrain_router")
-    flash("Retraining from corrections was queued; a better model becomes active.", "ok")
+    flash("Retraining was queued; the new model becomes active unless it is worse.", "ok")
     return redirect(url_for("router.index"))
 
 

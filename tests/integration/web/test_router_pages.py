@@ -169,6 +169,12 @@ def test_test_box_shows_model_decision_and_the_rule_that_overrides(
     ).get_data(as_text=True)
     assert "category vip by rule &#39;acme&#39;" in ruled
     assert "priority urgent by rule &#39;acme&#39;" in ruled
+    # Once admins manage the list, disabling their last rule does not bring defaults back.
+    with container.uow() as uow:
+        acme_id = uow.session.query(RoutingRuleRow).one().id
+    post(admin_client, "/console/router/rules", f"/console/router/rules/{acme_id}/disable")
+    outage = post(admin_client, page, page, text="total outage").get_data(as_text=True)
+    assert "priority normal by default" in outage
 
 
 def test_corrections_page_lists_what_agents_changed(
