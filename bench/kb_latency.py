@@ -172,6 +172,23 @@ def print_rows(rows: dict[str, dict[str, float]]) -> None:
         )
 
 
+def open_bench_kb(workdir: Path, data: Path, articles: int) -> tuple[KnowledgeBase, float | None]:
+    """The bench knowledge base, populated on the first run; also the build seconds."""
+    engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
+    workdir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(engine)
+    sessions = make_session_factory(engine)
+    kb = KnowledgeBase(sessions, workdir / "whoosh", MiniLMEmbedder())
+    kb.searcher.query_cache_size = 0  # time every encode
+    with sessions() as session:
+        existing = session.scalar(select(func.count(Article.id))) or 0
+    if existing == articles:
+        return kb, None
+    if existing:
+        raise SystemExit(f"{workdir} holds {existing} articles; remove it first")
+    return kb, populate(workdir, kb, sessions, synthetic_articles(data, articles))
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -182,23 +199,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kb_bench_10k"
     )
     args = parser.parse_args(argv)
-
-    engine = make_engine(f"sqlite:///{args.workdir / 'bench.db'}")
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(engine)
-    sessions = make_session_factory(engine)
-    kb = KnowledgeBase(sessions, args.workdir / "whoosh", MiniLMEmbedder())
-    kb.searcher.query_cache_size = 0  # time every encode
-    with sessions() as session:
-        existing = session.scalar(select(func.count(Article.id))) or 0
-    build_seconds = None
-    if existing != args.articles:
-        if existing:
-            raise SystemExit(f"{args.workdir} holds {existing} articles; remove it first")
-        build_seconds = populate(
-            args.workdir, kb, sessions, synthetic_articles(args.data, args.articles)
-        )
-
+    kb, build_seconds = open_bench_kb(args.workdir, args.data, args.articles)
     data = load_stackfaq(args.data)
     queries = list(split_queries(data, "test").values())[: args.queries]
     kb.search("warm up", log=False)

@@ -202,10 +202,12 @@ def rebuild_index(
     keyword_index.swap_in(build, catch_up)
     _drop_orphans(session)
     published = [aid for aid, print_ in built.items() if print_]
-    passages = session.scalar(
-        select(func.count(Passage.id)).where(Passage.article_id.in_(published))
-    )
-    return RebuildReport(articles=len(published), passages=passages or 0, encoded=encoded)
+    return RebuildReport(len(published), _passage_count(session, published), encoded)
+
+
+def _passage_count(session: Session, article_ids: list[int]) -> int:
+    count = select(func.count(Passage.id)).where(Passage.article_id.in_(article_ids))
+    return session.scalar(count) or 0
 
 
 def _build_batch(
