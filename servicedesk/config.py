@@ -109,7 +109,7 @@ class _Reader:
     def flag(self, name: str) -> bool:
         ok = {"1", "0", "true", "false", "yes", "no"}
         value = self._checked(name, lambda v: v.lower() in ok, "one of " + ", ".join(sorted(ok)))
-        return bool(value) and value.lower() in {"1", "true", "yes"}
+        return value is not None and value.lower() in {"1", "true", "yes"}
 
     def email(self, name: str) -> str | None:
         return self._checked(name, lambda v: v.count("@") == 1 and "." in v, "an email address")

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from channels.base import Ignored, ParseResult, Rejected
 from channels.email.automated import Bounce
-from channels.email.models import IngestedMail, MailCheckpoint, QuarantinedMail
+from channels.email.models import IngestedMail, Mailbox, MailCheckpoint, QuarantinedMail
 from channels.email.parser import ParseLimits, parse_mail, raw_digest
 from channels.email.quarantine import quarantine_mail
 from channels.messages import InboundMessage
@@ -124,8 +124,13 @@ def _decide(
         return MailResult("ignored", reason=parsed.reason)
     savepoint = uow.session.begin_nested()
     try:
+        mailbox = uow.session.get(Mailbox, mailbox_id) if mailbox_id is not None else None
         intake = receive_inbound(
-            uow, parsed, router=settings.router, attachments=settings.attachments
+            uow,
+            parsed,
+            router=settings.router,
+            attachments=settings.attachments,
+            team_id=mailbox.team_id if mailbox else None,
         )
         savepoint.commit()
     except Exception as error:  # the desk refused it: keep the mail, never drop it

@@ -56,8 +56,12 @@ def receive_inbound(
     *,
     router: RequestRouter | None = None,
     attachments: AttachmentStore | None = None,
+    team_id: int | None = None,
 ) -> IntakeResult:
-    """Store a customer message: dedupe, resolve the customer, thread, route, emit events."""
+    """Store a customer message: dedupe, resolve the customer, thread, route, emit events.
+
+    `team_id` is the team the intake point feeds (a mailbox's); admin rules still win.
+    """
     session = uow.session
     existing, external_id = _find_duplicate(uow, message)
     if existing is not None:
@@ -68,7 +72,7 @@ def receive_inbound(
     )
     match = find_thread(session, message, customer)
     if match is None or match.request.status == Status.CLOSED:
-        request = _open_request(uow, message, customer, router)
+        request = _open_request(uow, message, customer, router, team_id)
         outcome: Outcome = "created"
         rule = None if match is None else f"follow_up:{match.rule}"
     else:
@@ -122,6 +126,7 @@ def _open_request(
     message: InboundMessage,
     customer: Customer,
     router: RequestRouter | None,
+    team_id: int | None = None,
 ) -> ServiceRequest:
     subject = (message.subject or _first_line(message.text) or "(no subject)")[:300]
     request = ServiceRequest(
@@ -129,6 +134,8 @@ def _open_request(
         customer=customer,
         channel=message.channel,
         thread_key=message.thread_key,
+        # A mailbox may still name a team that was deleted since.
+        team_id=team_id if team_id and uow.session.get(Team, team_id) else None,
         created_at=message.received_at,
         updated_at=message.received_at,
     )

@@ -116,7 +116,7 @@ class Router:
         request.category = verdict.category
         request.priority = Priority(verdict.priority)
         request.language = verdict.language
-        team = self._team_for(session, verdict)
+        team = self._team_for(session, verdict, request.team_id)
         request.team_id = team.id if team else None
         reasons = list(verdict.reasons)
         if team is None:
@@ -173,9 +173,12 @@ class Router:
         except NoActiveModelError:
             return None
 
-    def _team_for(self, session: Session, verdict: Verdict) -> Team | None:
+    def _team_for(self, session: Session, verdict: Verdict, preset: int | None) -> Team | None:
+        """A rule's team, else the team the intake named (a mailbox's), else the category's."""
         teams = session.scalars(select(Team).order_by(Team.id)).all()
         wanted = verdict.team_name
+        if wanted is None and preset is not None:
+            wanted = next((t.name for t in teams if t.id == preset), None)
         if wanted is None and verdict.category is not None:
             wanted = next((t.name for t in teams if verdict.category in (t.categories or [])), None)
         wanted = wanted or TRIAGE_TEAM

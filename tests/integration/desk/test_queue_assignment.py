@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from channels.messages import InboundMessage, Sender
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.models import Presence, Priority, RequestEvent, ServiceRequest, Status, Team
-from servicedesk.desk.operations import change_status, set_presence
+from servicedesk.desk.operations import change_status, receive_inbound, set_presence
 from tests.integration.desk.conftest import ask
 
 
@@ -40,3 +41,31 @@ def test_queue_drains_most_urgent_first_when_capacity_frees(desk_container: Cont
         assert normal.events[-1].actor == "router"
     assigned_notices = [s for s in container.notifier.sent if s[0] == "request.assigned"]  # type: ignore[attr-defined]
     assert {room for _, _, room in assigned_notices} == {f"agent:{ana_id}"}
+
+
+def test_intake_team_is_used_unless_a_rule_names_another(desk_container: Container) -> None:
+    container = desk_container
+    with container.uow() as uow:
+        ana = create_agent(uow.session, "ana@desk.example", "password-1", name="Ana")
+        billing = Team(name="Billing", members=[ana])
+        uow.session.add_all([billing, Team(name="Triage", members=[ana])])
+        uow.commit()
+        billing_id = billing.id
+    with container.uow() as uow:
+        result = receive_inbound(
+            uow,
+            InboundMessage(
+                channel="email",
+                external_id="mb1",
+                text="Invoice copy please",
+                subject="Invoice",
+                sender=Sender("email", "x@customer.example"),
+            ),
+            router=container.router,
+            team_id=billing_id,
+        )
+        uow.commit()
+    with container.uow() as uow:
+        request = uow.session.get(ServiceRequest, result.request_id)
+        assert request is not None and request.team_id == billing_id
+        assert "team Billing" in (request.routing_reason or "")
