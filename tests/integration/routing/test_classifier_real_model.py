@@ -1,31 +1,5 @@
 from servicedesk.desk.routing.service import CategoryService
-
-TRAIN = {
-    "billing": [
-        "I was charged twice for my order",
-        "please refund my last invoice",
-        "the payment on my card failed",
-        "why is my bill so high this month",
-        "I need a copy of my invoice",
-        "cancel the subscription charge",
-    ],
-    "delivery": [
-        "my parcel has not arrived yet",
-        "where is my package",
-        "the courier left the box at the wrong address",
-        "track my shipment",
-        "delivery is three days late",
-        "the item arrived damaged in transit",
-    ],
-    "account": [
-        "I forgot my password",
-        "cannot log in to my account",
-        "how do I change my email address",
-        "my account is locked",
-        "reset my username please",
-        "two factor code never arrives",
-    ],
-}
+from tests.fixtures.routing_examples import TRAIN
 
 
 def test_real_model_classifies_and_declines_off_topic(tmp_path, embedder):

@@ -16,26 +16,10 @@ from servicedesk.desk.routing.corrections import record_correction
 from servicedesk.desk.routing.models import RoutingRuleRow
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
+from tests.fixtures.routing_examples import TRAIN as ALL_EXAMPLES
 from tests.integration.web.conftest import csrf_token, sign_in
 
-TRAIN = {
-    "billing": [
-        "I was charged twice for my order",
-        "please refund my last invoice",
-        "the payment on my card failed",
-        "why is my bill so high this month",
-        "I need a copy of my invoice",
-        "cancel the subscription charge",
-    ],
-    "delivery": [
-        "my parcel has not arrived yet",
-        "where is my package",
-        "the courier left the box at the wrong address",
-        "track my shipment",
-        "delivery is three days late",
-        "the item arrived damaged in transit",
-    ],
-}
+TRAIN = {label: ALL_EXAMPLES[label] for label in ("billing", "delivery")}
 
 
 @pytest.fixture
