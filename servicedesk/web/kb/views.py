@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm_core.db import UnitOfWork
 from knowledge import articles, reports
 from knowledge.errors import KnowledgeError
-from knowledge.models import Article, ArticleStatus
+from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
 from servicedesk.app import container_of
 from servicedesk.web.kb import kb
@@ -38,8 +38,14 @@ def index() -> ResponseReturnValue:
     text = (request.args.get("q") or "").strip()
     with container_of().uow() as uow:
         found = _search(uow.session, text) if text else list(uow.session.scalars(query))
+        categories = list(uow.session.scalars(select(Category).order_by(Category.name)))
         return render_template(
-            "kb/index.html", articles=found, status=status, q=text, statuses=list(ArticleStatus)
+            "kb/index.html",
+            articles=found,
+            status=status,
+            q=text,
+            statuses=list(ArticleStatus),
+            categories=categories,
         )
 
 
@@ -58,10 +64,16 @@ def _search(session: Session, text: str) -> list[Article]:
 @login_required  # type: ignore[misc]
 def new() -> ResponseReturnValue:
     form = ArticleForm()
+    original_id = request.args.get("translation_of", type=int)
     if form.validate_on_submit():
         with container_of().uow() as uow:
+            if original_id is not None and uow.session.get(Article, original_id) is None:
+                abort(404)
             article = articles.create_article(
-                uow.session, form.to_draft(), author_agent_id=current_user.id
+                uow.session,
+                form.to_draft(),
+                author_agent_id=current_user.id,
+                translation_of_id=original_id,
             )
             _reindex_after_commit(uow, article.id)
             uow.commit()
@@ -83,7 +95,53 @@ def show(article_id: int) -> ResponseReturnValue:
             body_html=render_markdown(article.body),
             revisions=list(article.revisions),
             review_needed=articles.review_is_required(uow.session, article),
+            translations=_translations(uow.session, article),
         )
+
+
+def _translations(session: Session, article: Article) -> list[Article]:
+    """The original and every translation of it, this article excluded."""
+    original_id = article.translation_of_id or article.id
+    query = select(Article).where(
+        (Article.id == original_id) | (Article.translation_of_id == original_id),
+        Article.id != article.id,
+    )
+    return list(session.scalars(query.order_by(Article.locale)))
+
+
+@kb.post("/<int:article_id>/rate")
+@login_required  # type: ignore[misc]
+def rate(article_id: int) -> ResponseReturnValue:
+    """An agent's rating: one of the signals that ranks articles and feeds the gap report."""
+    helpful = request.form.get("helpful")
+    if helpful not in {"yes", "no"}:
+        abort(400, "helpful: yes or no")
+    comment = (request.form.get("comment") or "")[:2000]
+    return _transition(
+        article_id,
+        "Thanks, rating saved.",
+        lambda s: articles.rate_article(
+            s, article_id, helpful=helpful == "yes", comment=comment, source="agent"
+        ),
+    )
+
+
+@kb.post("/categories")
+@login_required  # type: ignore[misc]
+def category_review() -> ResponseReturnValue:
+    """Admins decide which categories need a second pair of eyes before publishing."""
+    if not current_user.has_role("admin"):
+        abort(403)
+    name = (request.form.get("name") or "").strip()[:120]
+    if not name:
+        flash("name: give the category's name", "error")
+        return redirect(url_for("kb.index"))
+    required = request.form.get("review_required") == "y"
+    with container_of().uow() as uow:
+        articles.set_category_review(uow.session, name, review_required=required)
+        uow.commit()
+    flash(f"Category {name}: review {'required' if required else 'not required'}.", "ok")
+    return redirect(url_for("kb.index"))
 
 
 @kb.route("/<int:article_id>/edit", methods=["GET", "POST"])

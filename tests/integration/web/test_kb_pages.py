@@ -152,3 +152,58 @@ def test_portal_rating_is_counted(kb_app: Flask, agent_client: FlaskClient) -> N
     with container_of(kb_app).uow() as uow:
         article = uow.session.get(Article, article_id)
         assert article is not None and article.helpful_count == 1
+
+
+def test_translation_is_linked_to_its_original(kb_app: Flask, agent_client: FlaskClient) -> None:
+    original = write_article(agent_client)
+    token = csrf_token(
+        agent_client.get(f"/console/kb/new?translation_of={original}").get_data(as_text=True)
+    )
+    response = agent_client.post(
+        f"/console/kb/new?translation_of={original}",
+        data={
+            "title": "重置密码",
+            "body": "打开设置 点击忘记密码。",
+            "locale": "zh",
+            "visibility": "public",
+            "csrf_token": token,
+        },
+    )
+    translated = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = agent_client.get(f"/console/kb/{original}").get_data(as_text=True)
+    assert "zh: 重置密码" in page
+    assert "en: Reset your password" in agent_client.get(f"/console/kb/{translated}").get_data(
+        as_text=True
+    )
+
+
+def test_category_review_is_set_by_admins_and_enforced(
+    kb_app: Flask, agent_client: FlaskClient
+) -> None:
+    token = csrf_token(agent_client.get("/console/kb").get_data(as_text=True))
+    forbidden = agent_client.post(
+        "/console/kb/categories",
+        data={"name": "Legal", "review_required": "y", "csrf_token": token},
+    )
+    assert forbidden.status_code == 403
+    admin = kb_app.test_client()
+    sign_in(admin, "admin@desk.example", "admin-password")
+    token = csrf_token(admin.get("/console/kb").get_data(as_text=True))
+    admin.post(
+        "/console/kb/categories",
+        data={"name": "Legal", "review_required": "y", "csrf_token": token},
+    )
+    article_id = write_article(agent_client, category="Legal")
+    assert "review required" in act(agent_client, article_id, "publish")
+
+
+def test_agent_rating_is_recorded(kb_app: Flask, agent_client: FlaskClient) -> None:
+    article_id = write_article(agent_client)
+    token = csrf_token(agent_client.get(f"/console/kb/{article_id}").get_data(as_text=True))
+    agent_client.post(
+        f"/console/kb/{article_id}/rate",
+        data={"helpful": "no", "comment": "outdated", "csrf_token": token},
+    )
+    with container_of(kb_app).uow() as uow:
+        article = uow.session.get(Article, article_id)
+        assert article is not None and article.unhelpful_count == 1
