@@ -1,0 +1,172 @@
+"""Intake: a customer message from any channel becomes part of a request.
+
+Steps, in order: dedupe on the provider id, resolve the customer, thread onto an open
+request or open a new one (routed as it opens), store the message, emit events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from channels.messages import InboundMessage
+from crm_core.customers import Customer, resolve_identity
+from crm_core.db import UnitOfWork, utcnow
+from servicedesk.desk import events
+from servicedesk.desk.attachments import AttachmentStore
+from servicedesk.desk.audit import record
+from servicedesk.desk.errors import InvalidChange
+from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
+from servicedesk.desk.ports import RequestRouter
+from servicedesk.desk.threading import find_thread
+
+Outcome = Literal["created", "appended", "duplicate"]
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What `receive_inbound` did with a message."""
+
+    outcome: Outcome
+    request_id: int
+    reference: str
+    message_id: int
+    thread_rule: str | None = None
+
+
+def receive_inbound(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    *,
+    router: RequestRouter | None = None,
+    attachments: AttachmentStore | None = None,
+    team_id: int | None = None,
+) -> IntakeResult:
+    """Store a customer message: dedupe, resolve the customer, thread, route, emit events.
+
+    `team_id` is the team the intake point feeds (a mailbox's); admin rules still win.
+    """
+    session = uow.session
+    existing, external_id = _find_duplicate(uow, message)
+    if existing is not None:
+        request = existing.request
+        return IntakeResult("duplicate", request.id, request.reference, existing.id)
+    customer = resolve_identity(
+        session, message.sender.kind, message.sender.address, message.sender.display_name
+    )
+    match = find_thread(session, message, customer)
+    if match is None or match.request.status == Status.CLOSED:
+        request = _open_request(uow, message, customer, router, team_id)
+        outcome: Outcome = "created"
+        rule = None if match is None else f"follow_up:{match.rule}"
+    else:
+        request, outcome, rule = match.request, "appended", match.rule
+        _reopen_on_customer_reply(uow, request)
+    stored = Message(
+        request=request,
+        direction=Direction.INBOUND,
+        channel=message.channel,
+        external_id=external_id,
+        content_hash=message.content_hash,
+        thread_rule=rule,
+        customer_id=customer.id,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+        original_text=message.original_text,
+        references=list(message.references),
+        client_id=message.extra.get("client_id"),
+        created_at=message.received_at,
+    )
+    session.add(stored)
+    _store_attachments(stored, message, attachments)
+    request.updated_at = utcnow()
+    session.flush()
+    uow.events.append(events.MessageReceived(request.id, stored.id))
+    return IntakeResult(outcome, request.id, request.reference, stored.id, rule)
+
+
+def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:
+    """A second arrival of the same provider id and content is a no-op.
+
+    The same id with different content is a different message (senders reuse Message-IDs),
+    so it is stored under the id suffixed with its content hash.
+    """
+    external_id = message.external_id
+    for candidate in (external_id, f"{external_id}#{message.content_hash[:16]}"):
+        query = select(Message).where(
+            Message.channel == message.channel, Message.external_id == candidate
+        )
+        found = uow.session.scalars(query).one_or_none()
+        if found is None:
+            return None, candidate
+        if found.content_hash in (None, message.content_hash):
+            return found, candidate
+    raise InvalidChange(f"external id {external_id!r} collides with two different contents")
+
+
+def _open_request(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    customer: Customer,
+    router: RequestRouter | None,
+    team_id: int | None = None,
+) -> ServiceRequest:
+    subject = (message.subject or _first_line(message.text) or "(no subject)")[:300]
+    request = ServiceRequest(
+        subject=subject,
+        customer=customer,
+        channel=message.channel,
+        thread_key=message.thread_key,
+        # A mailbox may still name a team that was deleted since.
+        team_id=team_id if team_id and uow.session.get(Team, team_id) else None,
+        created_at=message.received_at,
+        updated_at=message.received_at,
+    )
+    uow.session.add(request)
+    uow.session.flush()
+    record(uow.session, request, "opened", "customer", channel=message.channel)
+    if router is not None:
+        decision = router.route(uow.session, request, f"{subject}\n{message.text}")
+        request.routing_reason = decision.reason
+        record(uow.session, request, "routed", "router", **decision.as_event_data())
+    uow.events.append(events.RequestOpened(request.id))
+    if request.assignee_id is not None:
+        uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
+    return request
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:120]
+
+
+def _reopen_on_customer_reply(uow: UnitOfWork, request: ServiceRequest) -> None:
+    if request.status in (Status.SOLVED, Status.PENDING):
+        old = request.status
+        request.status = Status.OPEN
+        request.solved_at = None
+        record(uow.session, request, "status_changed", "customer", old=old, new=Status.OPEN)
+        uow.events.append(events.RequestUpdated(request.id, ("status",)))
+
+
+def _store_attachments(
+    stored: Message, message: InboundMessage, store: AttachmentStore | None
+) -> None:
+    if not message.attachments:
+        return
+    if store is None:
+        raise InvalidChange("message has attachments but no attachment store was given")
+    for item in message.attachments:
+        digest = store.save(item.content)
+        stored.attachments.append(
+            Attachment(
+                filename=item.filename[:300],
+                content_type=item.content_type[:200],
+                size=len(item.content),
+                sha256=digest,
+                inline=item.inline,
+                content_id=item.content_id,
+            )
+        )
