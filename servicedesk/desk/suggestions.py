@@ -57,7 +57,7 @@ def suggest_for_request(
         if request is None or not has_knowledge(uow):
             return False
         question = question_of(request)
-    found = source.suggest_for_text(question, limit=5)
+    found = source.suggest_for_text(question, limit=3)
     with uow_factory() as uow:
         row = uow.session.get(RequestSuggestions, request_id) or RequestSuggestions(
             request_id=request_id
