@@ -5,12 +5,17 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from servicedesk.app import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
-from servicedesk.desk.models import Priority, RequestSuggestions, Status, parse_reference
+from servicedesk.desk.models import (
+    Priority,
+    RequestSuggestions,
+    ServiceRequest,
+    Status,
+    parse_reference,
+)
 from servicedesk.web.console import console
 from servicedesk.web.console.forms import (
     AssignForm,
@@ -19,8 +24,21 @@ from servicedesk.web.console.forms import (
     PropertiesForm,
     ReplyForm,
 )
+from servicedesk.web.ids import parse_id
 
 FILTER_FIELDS = ("status", "priority", "channel", "category", "text")
+
+
+@console.before_request
+def _request_must_exist() -> None:
+    """Acting on a request that does not exist is a 404, not a flash on a missing page."""
+    request_id = (request.view_args or {}).get("request_id")
+    # Signed-out visitors are sent to sign in first: a 404 would tell them which ids exist.
+    if request_id is None or not current_user.is_authenticated:
+        return
+    with container_of().uow() as uow:
+        if uow.session.get(ServiceRequest, request_id) is None:
+            abort(404)
 
 
 @console.get("")
@@ -31,10 +49,7 @@ def inbox() -> ResponseReturnValue:
     values = {name: (args.get(name) or "").strip() or None for name in FILTER_FIELDS}
     if values["status"] not in {None, *Status} or values["priority"] not in {None, *Priority}:
         abort(400, "status or priority: not a known value")
-    assignee = args.get("assignee", "")
-    flt = queries.InboxFilter(
-        view=view, assignee_id=int(assignee) if assignee.isdigit() else None, **values
-    )
+    flt = queries.InboxFilter(view=view, assignee_id=parse_id(args.get("assignee")), **values)
     with container_of().uow() as uow:
         return render_template(
             "console/inbox.html",
@@ -64,12 +79,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             assignee_id=str(item.assignee_id or ""), team_id=str(item.team_id or "")
         )
         agents, teams = queries.all_agents(uow.session), queries.all_teams(uow.session)
-        assign.assignee_id.choices = [SelectChoice("", "nobody")] + [
-            SelectChoice(str(a.id), a.name) for a in agents
-        ]
-        assign.team_id.choices = [SelectChoice("", "no team")] + [
-            SelectChoice(str(t.id), t.name) for t in teams
-        ]
+        assign.set_choices(agents, teams)
         last_id = max((m.id for m in item.messages), default=0)
         return render_template(
             "console/request.html",
@@ -161,9 +171,10 @@ def properties(request_id: int) -> ResponseReturnValue:
 @console.post("/requests/<int:request_id>/assign")
 @login_required  # type: ignore[misc]
 def assign(request_id: int) -> ResponseReturnValue:
-    assignee, team = request.form.get("assignee_id", ""), request.form.get("team_id", "")
     form = AssignForm()
-    if not form.validate_on_submit() and "csrf_token" in form.errors:
+    with container_of().uow() as uow:
+        form.set_choices(queries.all_agents(uow.session), queries.all_teams(uow.session))
+    if not form.validate_on_submit():
         _form_errors(form)
         return _back(request_id)
     return _run(
@@ -171,8 +182,8 @@ def assign(request_id: int) -> ResponseReturnValue:
         "Assignment saved.",
         operations.assign_request,
         request_id,
-        int(assignee) if assignee.isdigit() else None,
-        team_id=int(team) if team.isdigit() else None,
+        parse_id(form.assignee_id.data),
+        team_id=parse_id(form.team_id.data),
         agent_id=current_user.id,
     )
 

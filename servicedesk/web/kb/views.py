@@ -16,6 +16,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
 from servicedesk.app import container_of
+from servicedesk.web.ids import parse_id
 from servicedesk.web.kb import kb
 from servicedesk.web.kb.forms import ArticleForm
 
@@ -64,7 +65,10 @@ def _search(session: Session, text: str) -> list[Article]:
 @login_required  # type: ignore[misc]
 def new() -> ResponseReturnValue:
     form = ArticleForm()
-    original_id = request.args.get("translation_of", type=int)
+    translation_of = request.args.get("translation_of")
+    original_id = parse_id(translation_of)
+    if translation_of is not None and original_id is None:
+        abort(404)
     if form.validate_on_submit():
         with container_of().uow() as uow:
             if original_id is not None and uow.session.get(Article, original_id) is None:
@@ -233,12 +237,12 @@ def restore(article_id: int, number: int) -> ResponseReturnValue:
 @kb.get("/<int:article_id>/diff")
 @login_required  # type: ignore[misc]
 def diff(article_id: int) -> ResponseReturnValue:
-    old, new = request.args.get("old", ""), request.args.get("new", "")
-    if not (old.isdigit() and new.isdigit()):
+    old, new = parse_id(request.args.get("old")), parse_id(request.args.get("new"))
+    if old is None or new is None:
         abort(400, "old, new: revision numbers")
     with container_of().uow() as uow:
         try:
-            text = articles.revision_diff(uow.session, article_id, int(old), int(new))
+            text = articles.revision_diff(uow.session, article_id, old, new)
         except KnowledgeError:
             abort(404)
         return render_template("kb/diff.html", article_id=article_id, diff=text, old=old, new=new)

@@ -5,8 +5,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from servicedesk.extensions import login_manager
+from servicedesk.web.ids import guard_ids
 
 mail = Blueprint("mail", __name__, url_prefix="/console/mail")
+guard_ids(mail)
 
 
 @mail.before_request

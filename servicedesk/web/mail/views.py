@@ -14,10 +14,12 @@ from channels.email.models import ENV_MAILBOX_NAME, Mailbox
 from servicedesk.app import container_of
 from servicedesk.desk.mail_intake import replay_quarantined
 from servicedesk.desk.models import Team
+from servicedesk.web.ids import parse_id
 from servicedesk.web.mail import mail
 from servicedesk.web.mail.forms import MailboxForm
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 
 
 @mail.get("/mailboxes")
@@ -83,7 +85,7 @@ def _teams(session: Session) -> list[tuple[int, str]]:
 @mail.get("/quarantine")
 def quarantine_list() -> ResponseReturnValue:
     pending = request.args.get("pending") == "1"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(parse_id(request.args.get("page")) or 1, MAX_PAGE)
     with container_of().uow() as uow:
         entries, total = quarantine.list_quarantine(
             uow.session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, pending_only=pending

@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
+from servicedesk.web.ids import guard_ids
+
 portal = Blueprint("portal", __name__, url_prefix="/help")
+guard_ids(portal)
 
 from servicedesk.web.portal import contact, views  # noqa: E402,F401  (registers routes)
