@@ -15,12 +15,14 @@ from flask.typing import ResponseReturnValue
 from channels.messages import AttachmentData, InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.models import RATINGS, ChatDeflection, ChatRating
+from knowledge.models import Article, ArticleStatus, Visibility
 from servicedesk.app import ROOT, container_of
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.models import Status
 from servicedesk.desk.operations import receive_inbound
-from servicedesk.extensions import csrf
+from servicedesk.extensions import csrf, limiter
 from servicedesk.sockets import history
+from servicedesk.web.ids import MAX_ID
 from servicedesk.web.widget import widget
 from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 STATIC = ROOT / "servicedesk" / "static" / "widget"
 SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 COMMENT_MAX = 2000
+# Anyone on the internet can call these; the limits are per client address. Preflights
+# (OPTIONS) are not counted, so a visitor's real calls are never starved by them.
+WRITE_LIMIT = "20 per minute"
+READ_LIMIT = "60 per minute"
 
 
 @widget.after_request
@@ -75,6 +81,7 @@ def _visitor(data: Any) -> Visitor:
 
 @widget.route("/widget/upload", methods=["POST", "OPTIONS"])
 @csrf.exempt  # type: ignore[misc]
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
 def upload() -> ResponseReturnValue:
     """A file from the visitor, stored as a chat message with an attachment."""
     if request.method == "OPTIONS":
@@ -106,6 +113,7 @@ def upload() -> ResponseReturnValue:
 
 @widget.route("/widget/csat", methods=["POST", "OPTIONS"])
 @csrf.exempt  # type: ignore[misc]
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
 def csat() -> ResponseReturnValue:
     """One-click rating (good or bad) with an optional comment, once the chat is solved."""
     if request.method == "OPTIONS":
@@ -128,6 +136,7 @@ def csat() -> ResponseReturnValue:
 
 
 @widget.get("/widget/suggest")
+@limiter.limit(READ_LIMIT)
 def suggest() -> ResponseReturnValue:
     """Public articles that may answer the visitor's question before an agent joins."""
     _visitor(request.args)
@@ -148,6 +157,7 @@ def suggest() -> ResponseReturnValue:
 
 @widget.route("/widget/deflect", methods=["POST", "OPTIONS"])
 @csrf.exempt  # type: ignore[misc]
+@limiter.limit(WRITE_LIMIT, methods=["POST"])
 def deflect() -> ResponseReturnValue:
     """The visitor says an article answered the question: recorded as a deflection."""
     if request.method == "OPTIONS":
@@ -155,12 +165,24 @@ def deflect() -> ResponseReturnValue:
     data = request.get_json(silent=True) or {}
     visitor = _visitor(data)
     article_id = data.get("article_id")
-    if not isinstance(article_id, int):
-        return jsonify(error="article_id: an integer"), 400
+    if type(article_id) is not int or not 0 < article_id <= MAX_ID:  # JSON true is no id
+        return jsonify(error="article_id: an article id"), 400
     with container_of().uow() as uow:
+        # Only articles the widget could have suggested count; anything else would skew
+        # the deflection report (and tell a visitor which internal ids exist).
+        if not _is_public(uow.session.get(Article, article_id)):
+            return jsonify(error="article_id: no such article"), 404
         query = str(data.get("query") or "")[:500]
         uow.session.add(
             ChatDeflection(visitor_id=visitor.visitor_id, article_id=article_id, query=query)
         )
         uow.commit()
     return jsonify(ok=True)
+
+
+def _is_public(article: Article | None) -> bool:
+    return (
+        article is not None
+        and article.status == ArticleStatus.PUBLISHED
+        and article.visibility == Visibility.PUBLIC
+    )
