@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicedesk.web.ids import MAX_ID
+
 
 def field(data: Any, key: str) -> Any:
     """`data[key]` when data is a dict, else None."""
@@ -11,9 +13,10 @@ def field(data: Any, key: str) -> Any:
 
 
 def int_field(data: Any, key: str) -> int:
-    """A non-negative integer field, 0 when missing or malformed."""
+    """A non-negative integer field, 0 when missing, malformed or too large to be an id."""
     value = field(data, key)
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    # Past MAX_ID the database refuses the number (SQLite raises OverflowError).
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
     return value if ok else 0
 
 
