@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from flask_socketio import Namespace, emit, join_room
@@ -23,11 +24,13 @@ from servicedesk.desk.models import Direction, Message, Status
 from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
 from servicedesk.sockets import history, rooms
 from servicedesk.sockets.payloads import field, int_field, socket_id
+from servicedesk.sockets.throttle import Budget
 from servicedesk.sockets.writes import write
 
 log = logging.getLogger(__name__)
 EMAIL_MAX = 320
 NAME_MAX = 200
+SLOW_DOWN = "too many messages; wait a minute and send again"
 
 
 @dataclass
@@ -35,6 +38,7 @@ class VisitorState:
     visitor: Visitor
     request_id: int | None = None
     name: str | None = None
+    writes: Budget = dataclass_field(default_factory=Budget)
 
 
 class ChatNamespace(Namespace):  # type: ignore[misc]
@@ -101,6 +105,8 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         state = self._state()
         if state is None or not isinstance(data, dict):
             return {"error": "bad request"}
+        if not state.writes.spend():
+            return {"error": SLOW_DOWN}
         parsed = to_inbound(state.visitor, data, display_name=state.name)
         if not isinstance(parsed, InboundMessage):
             return {"error": parsed.reason}
@@ -122,6 +128,8 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         state = self._state()
         if state is None or not isinstance(data, dict):
             return {"error": "bad request"}
+        if not state.writes.spend():
+            return {"error": SLOW_DOWN}
         name = str(data.get("name") or "").strip()[:NAME_MAX] or None
         email = str(data.get("email") or "").strip()[:EMAIL_MAX] or None
         if email and (email.count("@") != 1 or "." not in email.split("@")[1]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socketio
 
 from servicedesk.container import Container
+from servicedesk.sockets.throttle import WRITES_PER_WINDOW, Budget
 from tests.integration.sockets.live import LiveServer
 from tests.integration.sockets.test_chat_protocol import CHAT, CONSOLE, agent, say, visitor
 
@@ -26,3 +27,30 @@ def test_oversized_ids_in_socket_payloads_are_treated_as_missing(
     assert [m["id"] for m in synced["messages"]] == [first["id"]]
     refused = desk.call("sync", {"request_id": HUGE}, namespace=CONSOLE, timeout=5)
     assert refused == {"error": "bad request"}
+
+
+def test_a_chat_connection_that_floods_is_told_to_slow_down(
+    live: LiveServer, clients: list[socketio.Client]
+) -> None:
+    customer, _ = visitor(live, clients)
+    acks = [
+        customer.call("message", {"client_id": f"f-{n}", "text": "spam"}, namespace=CHAT)
+        for n in range(WRITES_PER_WINDOW + 1)
+    ]
+    assert all(ack.get("ok") for ack in acks[:WRITES_PER_WINDOW])
+    assert acks[-1] == {"error": "too many messages; wait a minute and send again"}
+    identify = customer.call("identify", {"name": "Spam"}, namespace=CHAT)
+    assert identify == acks[-1]
+    # Another visitor has its own budget.
+    other, _ = visitor(live, clients)
+    assert say(other, "Hello", "o-1")["ok"]
+
+
+def test_budget_refills_as_the_window_slides() -> None:
+    now = [0.0]
+    budget = Budget(limit=2, window=10.0, clock=lambda: now[0])
+    assert [budget.spend(), budget.spend(), budget.spend()] == [True, True, False]
+    now[0] = 9.9
+    assert not budget.spend()
+    now[0] = 10.0
+    assert [budget.spend(), budget.spend(), budget.spend()] == [True, True, False]
