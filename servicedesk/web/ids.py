@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from crm_core.db import Base
+from servicedesk.app import container_of
 
 MAX_ID = 2**31 - 1
 
@@ -32,3 +36,22 @@ def _reject_oversized_ids(_endpoint: str | None, values: dict[str, Any] | None) 
 def guard_ids(blueprint: Blueprint) -> None:
     """Answer 404 for any `<int:...>` URL value of `blueprint` that no row can have."""
     blueprint.url_value_preprocessor(_reject_oversized_ids)
+
+
+def guard_rows(blueprint: Blueprint, url_value: str, model: type[Base]) -> None:
+    """Answer 404 before any view of `blueprint` acts on a `url_value` row that does not exist.
+
+    Without it an action on a missing row flashes an error and redirects to a page that
+    is itself a 404. Signed-out visitors are left to `login_required` (sent to sign in):
+    a 404 for them would tell anyone which ids exist.
+    """
+
+    def row_must_exist() -> None:
+        row_id = (request.view_args or {}).get(url_value)
+        if row_id is None or not current_user.is_authenticated:
+            return
+        with container_of().uow() as uow:
+            if uow.session.get(model, row_id) is None:
+                abort(404)
+
+    blueprint.before_request(row_must_exist)

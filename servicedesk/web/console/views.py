@@ -24,21 +24,12 @@ from servicedesk.web.console.forms import (
     PropertiesForm,
     ReplyForm,
 )
-from servicedesk.web.ids import parse_id
+from servicedesk.web.ids import guard_rows, parse_id
 
 FILTER_FIELDS = ("status", "priority", "channel", "category", "text")
 
 
-@console.before_request
-def _request_must_exist() -> None:
-    """Acting on a request that does not exist is a 404, not a flash on a missing page."""
-    request_id = (request.view_args or {}).get("request_id")
-    # Signed-out visitors are sent to sign in first: a 404 would tell them which ids exist.
-    if request_id is None or not current_user.is_authenticated:
-        return
-    with container_of().uow() as uow:
-        if uow.session.get(ServiceRequest, request_id) is None:
-            abort(404)
+guard_rows(console, "request_id", ServiceRequest)
 
 
 @console.get("")

@@ -15,8 +15,11 @@ from servicedesk.desk.routing import rule_admin
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.versions import ModelStore, NoActiveModelError
+from servicedesk.web.ids import guard_rows
 from servicedesk.web.router import router
 from servicedesk.web.router.forms import RuleForm, TestBoxForm
+
+guard_rows(router, "rule_id", RoutingRuleRow)
 
 
 def _router() -> Router:

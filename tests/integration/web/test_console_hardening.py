@@ -7,6 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from knowledge.importing import import_articles
+from knowledge.models import Article
 from servicedesk.app import container_of
 from servicedesk.desk.models import Agent, ServiceRequest
 from tests.integration.web.conftest import csrf_token, sign_in
@@ -111,7 +113,11 @@ def test_oversized_numbers_in_query_strings_are_ignored_or_refused(
 ) -> None:
     assert agent_client.get(f"/console?assignee={TOO_BIG}").status_code == 200
     assert agent_client.get("/console?assignee=²").status_code == 200
-    assert agent_client.get("/console/kb/1/diff?old=1&new=²").status_code == 400
+    with container_of(app).uow() as uow:
+        import_articles(uow.session, [{"_id": "a", "title": "Shipping", "text": "3 days."}])
+        article_id = uow.session.scalars(select(Article.id)).one()
+        uow.commit()
+    assert agent_client.get(f"/console/kb/{article_id}/diff?old=1&new=²").status_code == 400
     admin = app.test_client()
     sign_in(admin, "admin@desk.example", "admin-password")
     assert admin.get(f"/console/mail/quarantine?page={TOO_BIG}").status_code == 200
@@ -129,3 +135,24 @@ def test_oversized_seen_message_id_names_the_field(app: Flask, agent_client: Fla
         follow_redirects=True,
     )
     assert "seen_message_id: Number must be between 0 and" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/console/kb/4242/publish", {}),
+        ("/console/kb/4242/rate", {"helpful": "yes"}),
+        ("/console/kb/4242/revisions/1/restore", {}),
+        ("/console/router/rules/4242/edit", {"name": "x", "conditions": "channel = email"}),
+        ("/console/router/rules/4242/disable", {}),
+        ("/console/router/rules/4242/move/up", {}),
+    ],
+)
+def test_acting_on_a_missing_article_or_rule_is_404(
+    app: Flask, path: str, data: dict[str, str]
+) -> None:
+    admin = app.test_client()
+    sign_in(admin, "admin@desk.example", "admin-password")
+    token = csrf_token(admin.get("/console/router/rules/new").get_data(as_text=True))
+    assert admin.post(path, data={**data, "csrf_token": token}).status_code == 404
+    assert app.test_client().post(path, data=data).status_code in (302, 400)
