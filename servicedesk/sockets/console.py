@@ -7,7 +7,9 @@ each handler checks again because a session can end while the socket stays open.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
@@ -29,6 +31,20 @@ def _agent_id() -> int | None:
     return int(current_user.id) if current_user.is_authenticated else None
 
 
+def _from_the_desk() -> bool:
+    """Whether the handshake comes from the desk's own pages (or from no browser page).
+
+    Socket.IO accepts the widget's origins too, for `/chat`. A page on a widget origin
+    that is same-site with the desk would send the agent's Lax session cookie along, so
+    `/console` must refuse it or that page could read and answer every request.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:  # same-origin long-polling GETs and non-browser clients send none
+        return True
+    desk = urlsplit(container_of().config.base_url)
+    return origin == f"{desk.scheme}://{desk.netloc}"
+
+
 class ConsoleNamespace(Namespace):  # type: ignore[misc]
     """Socket events of the agent console; handlers acknowledge with a dict."""
 
@@ -38,7 +54,7 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
 
     def on_connect(self, auth: Any = None) -> bool:
         agent_id = _agent_id()
-        if agent_id is None:
+        if agent_id is None or not _from_the_desk():
             return False
         join_room(rooms.console())
         join_room(rooms.agent(agent_id))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import socketio
 
 from servicedesk.container import Container
 from servicedesk.sockets.throttle import WRITES_PER_WINDOW, Budget
-from tests.integration.sockets.live import LiveServer
+from tests.integration.sockets.conftest import CHAT_ORIGIN
+from tests.integration.sockets.live import LiveServer, session_cookie
 from tests.integration.sockets.test_chat_protocol import CHAT, CONSOLE, agent, say, visitor
 
 HUGE = 10**20  # past 2**63: SQLite raises OverflowError, psycopg refuses to send it
@@ -54,3 +56,27 @@ def test_budget_refills_as_the_window_slides() -> None:
     assert not budget.spend()
     now[0] = 10.0
     assert [budget.spend(), budget.spend(), budget.spend()] == [True, True, False]
+
+
+def test_console_refuses_a_signed_in_agent_from_a_widget_origin(
+    live: LiveServer, clients: list[socketio.Client], container: Container
+) -> None:
+    cookie = session_cookie(live.url, "alex@desk.example")
+    hijacker = socketio.Client(reconnection=False)
+    clients.append(hijacker)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        hijacker.connect(
+            live.url,
+            namespaces=[CONSOLE],
+            headers={"Cookie": cookie, "Origin": CHAT_ORIGIN},
+            wait_timeout=5,
+        )
+    desk = socketio.Client(reconnection=False)
+    clients.append(desk)
+    desk.connect(
+        live.url,
+        namespaces=[CONSOLE],
+        headers={"Cookie": cookie, "Origin": container.config.base_url},
+        wait_timeout=5,
+    )
+    assert "error" not in desk.call("counts", {}, namespace=CONSOLE, timeout=5)
