@@ -7,13 +7,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from servicedesk.app import container_of
-from servicedesk.extensions import csrf
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-@csrf.exempt
 def healthz() -> ResponseReturnValue:
     container = container_of()
     checks = {"database": _check_database(container)}
