@@ -89,8 +89,11 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
     def on_presence(self, data: Any = None) -> dict[str, Any]:
         """The console reports `online` or `away` (after idle); offline is the disconnect."""
         agent_id, wanted = _agent_id(), field(data, "presence")
-        if agent_id is None or wanted not in CHOSEN_PRESENCE:
+        if agent_id is None:
             return {"error": "bad request"}
+        # isinstance first: a list or dict payload is unhashable and `in` a set would raise.
+        if not isinstance(wanted, str) or wanted not in CHOSEN_PRESENCE:
+            return {"error": "presence: online or away"}
         self._set_presence(agent_id, Presence(wanted))
         return {"ok": True}
 
@@ -160,11 +163,14 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
         """Send a reply unless the agent's view is stale; then the newer messages come back."""
         agent_id, request_id = _agent_id(), int_field(data, "request_id")
         text = field(data, "text")
-        if agent_id is None or not request_id or not isinstance(text, str):
+        if agent_id is None or not request_id:
             return {"error": "bad request"}
+        if not isinstance(text, str):
+            return {"error": "text: the reply's text"}
         seen = int_field(data, "seen_message_id") or None
         status_after = field(data, "status_after")
-        status = Status(status_after) if status_after in set(Status) else None
+        known = isinstance(status_after, str) and status_after in set(Status)
+        status = Status(status_after) if known else None
         container = container_of()
         return write(
             container, lambda: _post_reply(container, request_id, agent_id, text, seen, status)

@@ -80,3 +80,25 @@ def test_console_refuses_a_signed_in_agent_from_a_widget_origin(
         wait_timeout=5,
     )
     assert "error" not in desk.call("counts", {}, namespace=CONSOLE, timeout=5)
+
+
+def test_console_events_with_wrong_types_are_answered_not_crashed(
+    live: LiveServer, clients: list[socketio.Client]
+) -> None:
+    customer, _ = visitor(live, clients)
+    request_id = say(customer, "Hello?", "c-1")["message"]["request_id"]
+    desk, _ = agent(live, clients)
+    presence = desk.call("presence", {"presence": ["online"]}, namespace=CONSOLE, timeout=5)
+    assert presence == {"error": "presence: online or away"}
+    no_text = desk.call(
+        "reply", {"request_id": request_id, "text": 7}, namespace=CONSOLE, timeout=5
+    )
+    assert no_text == {"error": "text: the reply's text"}
+    # An unusable status_after is ignored; the reply itself still goes out.
+    sent = desk.call(
+        "reply",
+        {"request_id": request_id, "text": "On it", "status_after": {"x": 1}},
+        namespace=CONSOLE,
+        timeout=5,
+    )
+    assert sent["ok"] and sent["message"]["text"] == "On it"
