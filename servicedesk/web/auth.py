@@ -75,8 +75,20 @@ def login() -> ResponseReturnValue:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL in ?next= would be an open redirect.
-    if target and target.startswith("/") and not urlsplit(target).netloc and "\\" not in target:
+    r"""`target` when it is a path on this site, else the inbox (no open redirect).
+
+    Browsers skip any run of slashes or backslashes after the scheme and drop tabs and
+    newlines, so "//evil", "///evil", "/\evil" and "/\t/evil" all lead to another
+    host: only one "/" followed by something else, printable, passes.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("console.inbox")
 

@@ -156,3 +156,27 @@ def test_acting_on_a_missing_article_or_rule_is_404(
     token = csrf_token(admin.get("/console/router/rules/new").get_data(as_text=True))
     assert admin.post(path, data={**data, "csrf_token": token}).status_code == 404
     assert app.test_client().post(path, data=data).status_code in (302, 400)
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("///evil.test", "/console"),
+        ("////evil.test/x", "/console"),
+        ("/\\evil.test", "/console"),
+        ("/\t/evil.test", "/console"),
+        ("/console/kb?q=a", "/console/kb?q=a"),
+    ],
+)
+def test_sign_in_redirects_only_to_paths_on_this_site(
+    app: Flask, target: str, landing: str
+) -> None:
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "agent@desk.example", "password": "agent-password", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == landing
