@@ -158,8 +158,13 @@ def assign_request(
     *,
     team_id: int | None = None,
     agent_id: int | None = None,
+    keep_team: bool = True,
 ) -> ServiceRequest:
-    """Give the request to an agent (or nobody) and optionally a team."""
+    """Give the request to an agent (or nobody) and a team.
+
+    With `keep_team` (the default) a missing `team_id` leaves the team as it is; the
+    console's form passes `keep_team=False`, so choosing "no team" clears it.
+    """
     request = get_request(uow, request_id)
     actor = get_agent(uow, agent_id) if agent_id is not None else None
     if assignee_id is not None:
@@ -170,7 +175,7 @@ def assign_request(
         raise NotFound(f"team {team_id} does not exist")
     old = (request.assignee_id, request.team_id)
     request.assignee_id = assignee_id
-    request.team_id = team_id if team_id is not None else request.team_id
+    request.team_id = request.team_id if team_id is None and keep_team else team_id
     if old == (request.assignee_id, request.team_id):
         return request
     request.updated_at = utcnow()

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room, leave_room
+from flask_socketio import Namespace, SocketIO, emit, join_room, leave_room
 
 from servicedesk.app import container_of
 from servicedesk.container import Container
@@ -198,3 +198,13 @@ def _post_reply(
         except DeskError as error:
             return {"error": str(error)}
     return {"ok": True, "message": view}
+
+
+def disconnect_agent(socketio: SocketIO, agent_id: int) -> None:
+    """Close every console socket of one agent (sign-out ends the live session too)."""
+    server = socketio.server
+    if server is None:
+        return
+    room = rooms.agent(agent_id)
+    for sid, _ in list(server.manager.get_participants(rooms.CONSOLE_NAMESPACE, room)):
+        server.disconnect(sid, namespace=rooms.CONSOLE_NAMESPACE)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import UserMixin, login_required, login_user, logout_user
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -15,7 +15,8 @@ from wtforms.validators import DataRequired, Length
 from servicedesk.app import container_of
 from servicedesk.desk.accounts import authenticate
 from servicedesk.desk.models import Agent
-from servicedesk.extensions import limiter, login_manager
+from servicedesk.extensions import limiter, login_manager, socketio
+from servicedesk.sockets.console import disconnect_agent
 
 bp = Blueprint("auth", __name__)
 
@@ -96,6 +97,8 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required  # type: ignore[misc]
 def logout() -> ResponseReturnValue:
+    # Socket.IO keeps its own copy of the session: close the agent's live sockets too.
+    disconnect_agent(socketio, int(current_user.id))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

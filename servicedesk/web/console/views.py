@@ -175,6 +175,7 @@ def assign(request_id: int) -> ResponseReturnValue:
         request_id,
         parse_id(form.assignee_id.data),
         team_id=parse_id(form.team_id.data),
+        keep_team=False,
         agent_id=current_user.id,
     )
 

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from channels.messages import AttachmentData, InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.models import RATINGS, ChatDeflection, ChatRating
+from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
 from servicedesk.app import ROOT, container_of
 from servicedesk.desk.errors import DeskError
@@ -176,6 +177,8 @@ def deflect() -> ResponseReturnValue:
         uow.session.add(
             ChatDeflection(visitor_id=visitor.visitor_id, article_id=article_id, query=query)
         )
+        # A deflection is the chat's "this was helpful": it counts among the article's ratings.
+        rate_article(uow.session, article_id, helpful=True, comment=query, source="chat")
         uow.commit()
     return jsonify(ok=True)
 

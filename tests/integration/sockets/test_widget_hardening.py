@@ -52,6 +52,9 @@ def test_deflection_counts_only_public_articles(container: Container) -> None:
         answer = client.post("/widget/deflect", json={"token": token, "article_id": article_id})
         assert answer.status_code == 404
     assert deflections(container) == [public_id]
+    with container.uow() as uow:
+        rated = uow.session.get(Article, public_id)
+        assert rated is not None and rated.helpful_count == 1  # a deflection is a chat rating
 
 
 @pytest.mark.parametrize("article_id", [True, 10**20, -1, "1", None])

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from channels.messages import InboundMessage, Sender
 from servicedesk.app import container_of, create_app
 from servicedesk.container import Container
-from servicedesk.desk.models import Direction, ServiceRequest
+from servicedesk.desk.models import Agent, Direction, ServiceRequest, Team
 from servicedesk.desk.operations import receive_inbound
 from tests.integration.web.conftest import csrf_token, sign_in
 
@@ -170,3 +170,29 @@ def test_healthz_names_a_failing_redis(container: Container) -> None:
     body = response.get_json()
     assert body["failing"] == ["redis"]
     assert body["checks"]["database"] == "ok"
+
+
+def test_assign_form_sets_and_clears_assignee_and_team(
+    app: Flask, agent_client: FlaskClient
+) -> None:
+    request_id = open_request(app)
+    with container_of(app).uow() as uow:
+        team = Team(name="Billing")
+        uow.session.add(team)
+        uow.commit()
+        team_id = team.id
+        agent_id = uow.session.query(Agent).filter_by(email="agent@desk.example").one().id
+    token = csrf_token(agent_client.get(f"/console/requests/{request_id}").get_data(as_text=True))
+    url = f"/console/requests/{request_id}/assign"
+    agent_client.post(
+        url, data={"assignee_id": str(agent_id), "team_id": str(team_id), "csrf_token": token}
+    )
+    with container_of(app).uow() as uow:
+        request = uow.session.get(ServiceRequest, request_id)
+        assert request is not None
+        assert (request.assignee_id, request.team_id) == (agent_id, team_id)
+    agent_client.post(url, data={"assignee_id": "", "team_id": "", "csrf_token": token})
+    with container_of(app).uow() as uow:
+        request = uow.session.get(ServiceRequest, request_id)
+        assert request is not None
+        assert (request.assignee_id, request.team_id) == (None, None)
