@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicedesk import runtime
 from servicedesk.config import Config
@@ -33,6 +34,11 @@ def create_app(config: Config | None = None, container: Container | None = None)
         instance_path=str(config.instance_dir),
     )
     app.config.update(_flask_settings(config))
+    if config.proxy_hops:
+        # Behind N reverse proxies, trust their X-Forwarded-* headers, so rate limits and
+        # logs see the client's address instead of the proxy's.
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["servicedesk"] = container
     _init_extensions(app, config, container)
     _register_blueprints(app)

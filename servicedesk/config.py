@@ -38,6 +38,7 @@ class Config:
     widget_origins: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:5000"
     secure_cookies: bool = False
+    proxy_hops: int = 0
     testing: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -74,6 +75,7 @@ class Config:
             "widget_origins": reader.words("WIDGET_ORIGINS"),
             "base_url": reader.url("BASE_URL", ("http", "https")) or "http://127.0.0.1:5000",
             "secure_cookies": reader.flag("SECURE_COOKIES"),
+            "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
         }
         values.update(overrides)
         secret = reader.text("SECRET_KEY") or overrides.get("secret_key")
@@ -102,8 +104,9 @@ class _Reader:
 
         return self._checked(name, ok, f"a URL with scheme {' or '.join(schemes)}")
 
-    def integer(self, name: str, default: int) -> int:
-        value = self._checked(name, lambda v: v.isdigit() and int(v) > 0, "a positive integer")
+    def integer(self, name: str, default: int, minimum: int = 1) -> int:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        value = self._checked(name, lambda v: v.isdigit() and int(v) >= minimum, expected)
         return int(value) if value else default
 
     def flag(self, name: str) -> bool:

@@ -32,8 +32,17 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
         ("SERVICEDESK_MAIL_FROM", "not-an-address"),
         ("SERVICEDESK_MAIL_IMAP_URL", "pop3://x"),
         ("SERVICEDESK_SECURE_COOKIES", "maybe"),
+        ("SERVICEDESK_PROXY_HOPS", "-1"),
     ],
 )
 def test_bad_value_fails_with_its_name(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path), name: value})
+
+
+def test_proxy_hops_default_to_none(tmp_path: Path) -> None:
+    assert Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path)}).proxy_hops == 0
+    hops = Config.from_env(
+        {"SERVICEDESK_INSTANCE_DIR": str(tmp_path), "SERVICEDESK_PROXY_HOPS": "1"}
+    )
+    assert hops.proxy_hops == 1
