@@ -71,12 +71,21 @@
   q(".sdw-close").addEventListener("click", function () { setOpen(false); q(".sdw-launcher").focus(); });
   root.addEventListener("keydown", function (e) { if (e.key === "Escape") { setOpen(false); q(".sdw-launcher").focus(); } });
 
+  // The agent's avatar: initials on a colour fixed per agent (no image to upload or leak).
+  function avatar(name, agentId) {
+    var initials = (name || "Support").split(/\s+/).map(function (w) { return w.charAt(0); }).join("");
+    var badge = el("span", { "class": "sdw-avatar", "aria-hidden": "true" }, initials.slice(0, 2).toUpperCase());
+    badge.style.backgroundColor = "hsl(" + (((agentId || 0) * 67) % 360) + ", 55%, 38%)";
+    return badge;
+  }
+
   function render(message, pending) {
     var found = (message.id && list.querySelector('[data-id="' + message.id + '"]')) ||
       (message.client_id && list.querySelector('[data-client-id="' + message.client_id + '"]'));
     var mine = message.direction === "inbound";
     var item = found || el("li", { "class": "sdw-msg" + (mine ? " sdw-mine" : "") });
     if (!found) {
+      if (!mine) { item.appendChild(avatar(message.author, message.author_id)); }
       item.appendChild(el("span", { "class": "sdw-author" }, mine ? "You" : (message.author || "Support")));
       item.appendChild(el("span", { "class": "sdw-text" }, message.text));
       (message.attachments || []).forEach(function (a) { item.appendChild(el("span", { "class": "sdw-author" }, "📎 " + a.filename)); });
