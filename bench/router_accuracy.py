@@ -20,6 +20,7 @@ from typing import Any
 from knowledge.embedding import Embedder, MiniLMEmbedder
 from servicedesk.desk.routing.embedding_cache import EmbeddingCache
 from servicedesk.desk.routing.metrics import evaluate
+from servicedesk.desk.routing.sentence_views import MeanMaxEncoder
 from servicedesk.desk.routing.training import RouterModel, train_model
 
 Rows = list[tuple[str, str]]
@@ -113,7 +114,8 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path, default=Path("router_accuracy.json"))
     parser.add_argument("--cache-dir", type=Path, default=Path("instance/bench-embeddings"))
     args = parser.parse_args()
-    embedder = MiniLMEmbedder()
+    # The router's features: mean and max views of one MiniLM pass, as CategoryService.
+    embedder = MeanMaxEncoder(MiniLMEmbedder())
     cache = EmbeddingCache(embedder, args.cache_dir)
     results = {
         "banking77": banking(args.data, cache),

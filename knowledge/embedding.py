@@ -87,6 +87,36 @@ class MiniLMEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def encode_views(self, texts: Sequence[str]) -> tuple[Vectors, Vectors]:
+        """Mean- and max-pooled token vectors of one forward pass, each row normalised.
+
+        The mean view equals `encode`; the max view keeps each feature's strongest
+        token (not part of the `Embedder` port: the router uses it as a second view).
+        """
+        if not texts:
+            empty = np.zeros((0, self.dimension), dtype=np.float32)
+            return empty, empty.copy()
+        model = self._load()
+        import torch
+
+        means, maxima = [], []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self._batch_size):
+                features = model.preprocess(list(texts[start : start + self._batch_size]))
+                output = model[0](features)
+                tokens = output["token_embeddings"]
+                mask = output["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                means.append((tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+                maxima.append(tokens.masked_fill(mask == 0, -1e9).max(1).values)
+        return _unit_rows(torch.cat(means)), _unit_rows(torch.cat(maxima))
+
+
+def _unit_rows(rows: Any) -> Vectors:
+    """A torch matrix as float32 numpy rows of length one."""
+    import torch
+
+    return np.asarray(torch.nn.functional.normalize(rows, dim=1).numpy(), dtype=np.float32)
+
 
 _shared: dict[str | None, MiniLMEmbedder] = {}
 _shared_lock = threading.Lock()

@@ -113,6 +113,11 @@ class EnsembleClassifier:
         self._train_vectors: Vectors = np.zeros((0, 0), dtype=np.float32)
         self._train_target: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
+    @property
+    def dimension(self) -> int:
+        """Width of the vectors the model was trained on (0 before training)."""
+        return int(self._train_vectors.shape[1])
+
     def fit(self, texts: Sequence[str], vectors: Vectors, labels: Sequence[str]) -> None:
         """Learn the models; at least two distinct labels are required."""
         self.labels = tuple(sorted(set(labels)))
