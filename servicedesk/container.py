@@ -22,6 +22,7 @@ from servicedesk.desk.mail_intake import MailIntakeSettings
 from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
+from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
 from servicedesk.sockets.notifier import RecordingNotifier
 from servicedesk.tasks import InProcessQueue, RqQueue
@@ -57,7 +58,10 @@ class Container:
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.
-        built.router = Router(CategoryService(config.models_dir, built.embedder))
+        built.router = Router(
+            CategoryService(config.models_dir, built.embedder),
+            urgency=urgency_service(config.models_dir, built.embedder),
+        )
         return built
 
     def _register_adapters(self) -> None:

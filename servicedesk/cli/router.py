@@ -55,6 +55,28 @@ def train(file: Path, text_column: str, label_column: str, as_json: bool) -> Non
         )
 
 
+@router.command("train-priority")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--label-column", required=True, help="low, normal/medium, high, urgent/critical")
+@click.option("--json", "as_json", is_flag=True)
+def train_priority(file: Path, text_column: str, label_column: str, as_json: bool) -> None:
+    """Train the urgency model (the router's priority signal under the admin rules)."""
+    from servicedesk.desk.routing.urgency import urgency_service
+
+    app = container()
+    service = urgency_service(app.config.models_dir, app.embedder)
+    info = _fail_on_data_errors(lambda: service.train_csv(file, text_column, label_column))
+    out = {"version": info.version, **info.metrics}
+    if as_json:
+        click.echo(json.dumps(out))
+    else:
+        click.echo(
+            f"trained urgency model v{info.version}: cross-validated accuracy "
+            f"{info.metrics['cv_accuracy']:.4f} on {info.metrics['n_train']} rows"
+        )
+
+
 @router.command("classify")
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True)

@@ -23,6 +23,7 @@ from servicedesk.desk.routing.language import detect_language
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
 from servicedesk.desk.routing.rules import DEFAULT_RULES, Rule, evaluate_rules, rule_from_dict
 from servicedesk.desk.routing.service import CategoryDecision, CategoryService
+from servicedesk.desk.routing.urgency import model_priority
 from servicedesk.desk.routing.versions import NoActiveModelError
 
 TRIAGE_TEAM = "Triage"
@@ -68,8 +69,10 @@ class Router:
         classifier: CategoryService | None,
         away_grace: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = utcnow,
+        urgency: CategoryService | None = None,
     ) -> None:
         self.classifier = classifier
+        self.urgency = urgency
         self.away_grace = away_grace
         self.clock = clock
 
@@ -84,7 +87,7 @@ class Router:
 
     def explain(self, rules: Sequence[Rule], text: str, facts: dict[str, Any]) -> Verdict:
         """The test box: which model decision and which rules this text would get."""
-        decision = self._classify(text)
+        decision = self._classify(text, self.classifier)
         outcome = evaluate_rules(rules, {**facts, "text": text})
         reasons: list[str] = []
         category = decision.label if decision and not decision.out_of_scope else None
@@ -95,8 +98,7 @@ class Router:
             reasons.append(_model_reason(decision))
         else:
             reasons.append("category unknown (no model trained)")
-        priority = outcome.values.get("priority", Priority.NORMAL.value)
-        by = f"rule '{outcome.set_by['priority']}'" if "priority" in outcome.set_by else "default"
+        priority, by = self._priority(outcome.values, outcome.set_by, text)
         reasons.append(f"priority {priority} by {by}")
         language = detect_language(text)
         return Verdict(
@@ -165,11 +167,25 @@ class Router:
         """Store an agent's re-categorisation or reassignment as a training signal."""
         return record_correction(session, request_id, field, old, new)
 
-    def _classify(self, text: str) -> CategoryDecision | None:
-        if self.classifier is None:
+    def _priority(
+        self, values: dict[str, Any], set_by: dict[str, str], text: str
+    ) -> tuple[str, str]:
+        """A rule's priority, else the urgency model's when confident, else normal."""
+        if "priority" in values:
+            return values["priority"], f"rule '{set_by['priority']}'"
+        decision = self._classify(text, self.urgency)
+        signal = model_priority(decision)
+        if signal is None or decision is None:
+            return Priority.NORMAL.value, "default"
+        return signal.value, f"urgency model v{decision.version} {decision.confidence:.2f}"
+
+    @staticmethod
+    def _classify(text: str, service: CategoryService | None) -> CategoryDecision | None:
+        # The store is read before the text is encoded: no model, no encoding cost.
+        if service is None:
             return None
         try:
-            return self.classifier.classify(text)
+            return service.classify(text)
         except NoActiveModelError:
             return None
 
