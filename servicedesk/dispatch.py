@@ -59,5 +59,5 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("default", "assign_waiting")
         case events.RequestAssigned() | events.RequestsMerged():
             tasks.enqueue("default", "assign_waiting")
-        case events.PresenceChanged(presence="online"):
+        case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")

@@ -1,13 +1,14 @@
-"""`servicedesk agent create`: accounts for agents, admins, sales and marketing reps."""
+"""`servicedesk agent create|capacity`: accounts for agents, admins, sales and marketing reps."""
 
 from __future__ import annotations
 
 import click
 
 from servicedesk.cli.context import container
-from servicedesk.desk.accounts import create_agent
+from servicedesk.desk.accounts import create_agent, find_agent
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.models import Role
+from servicedesk.desk.operations import set_capacity
 
 
 @click.group("agent")
@@ -62,6 +63,20 @@ def create(
         click.echo(
             f"created agent {created.email} (id {created.id}, roles {', '.join(created.roles)})"
         )
+
+
+@agent.command("capacity")
+@click.argument("email")
+@click.argument("capacity", type=click.IntRange(0, 500))
+def capacity(email: str, capacity: int) -> None:
+    """Set how many open requests the agent may hold; queued requests flow in at once."""
+    with container().uow() as uow:
+        found = find_agent(uow.session, email)
+        if found is None:
+            raise click.ClickException(f"no agent {email}")
+        set_capacity(uow, found.id, capacity)
+        uow.commit()
+    click.echo(f"{email}: at most {capacity} open requests")
 
 
 commands: list[click.Command] = [agent]

@@ -158,6 +158,7 @@ def channel_capacity(agent_email: str, channel: str, capacity: str) -> None:
     """Cap an agent's open requests on a channel (a number, or 'none' to remove the cap)."""
     from sqlalchemy import func, select
 
+    from servicedesk.desk.events import CapacityChanged
     from servicedesk.desk.models import Agent
     from servicedesk.desk.routing.assignment import set_channel_capacity
 
@@ -171,6 +172,7 @@ def channel_capacity(agent_email: str, channel: str, capacity: str) -> None:
             raise click.ClickException(f"no agent {agent_email}")
         limit = None if capacity == "none" else int(capacity)
         set_channel_capacity(uow.session, agent.id, channel, limit)
+        uow.events.append(CapacityChanged(agent.id))  # a raised cap frees queued requests
         uow.commit()
     shown = "no cap" if limit is None else f"at most {limit} open"
     click.echo(f"{agent_email} on {channel}: {shown}")

@@ -58,6 +58,13 @@ class PresenceChanged:
 
 
 @dataclass(frozen=True)
+class CapacityChanged:
+    """An agent's capacity (overall or on a channel) was changed."""
+
+    agent_id: int
+
+
+@dataclass(frozen=True)
 class RequestsMerged:
     source_id: int
     target_id: int
@@ -72,4 +79,5 @@ DomainEvent = (
     | RequestUpdated
     | RequestsMerged
     | PresenceChanged
+    | CapacityChanged
 )

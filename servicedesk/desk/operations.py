@@ -289,3 +289,14 @@ def set_presence(uow: UnitOfWork, agent_id: int, presence: Presence) -> bool:
     agent.presence_changed_at = utcnow()
     uow.events.append(events.PresenceChanged(agent.id, presence.value))
     return True
+
+
+def set_capacity(uow: UnitOfWork, agent_id: int, capacity: int) -> Agent:
+    """Change how many open requests an agent may hold; raising it frees queued work."""
+    if capacity < 0:
+        raise InvalidChange("capacity: zero or more requests")
+    agent = get_agent(uow, agent_id)
+    if agent.capacity != capacity:
+        agent.capacity = capacity
+        uow.events.append(events.CapacityChanged(agent.id))
+    return agent

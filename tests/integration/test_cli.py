@@ -22,7 +22,16 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["demo"], ["worker"], ["db", "upgrade"], ["agent", "create"]]
+    "command",
+    [
+        [],
+        ["serve"],
+        ["demo"],
+        ["worker"],
+        ["db", "upgrade"],
+        ["agent", "create"],
+        ["agent", "capacity"],
+    ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])

@@ -6,7 +6,7 @@ from channels.messages import InboundMessage, Sender
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.models import Presence, Priority, RequestEvent, ServiceRequest, Status, Team
-from servicedesk.desk.operations import change_status, receive_inbound, set_presence
+from servicedesk.desk.operations import change_status, receive_inbound, set_capacity, set_presence
 from tests.integration.desk.conftest import ask
 
 
@@ -69,3 +69,23 @@ def test_intake_team_is_used_unless_a_rule_names_another(desk_container: Contain
         request = uow.session.get(ServiceRequest, result.request_id)
         assert request is not None and request.team_id == billing_id
         assert "team Billing" in (request.routing_reason or "")
+
+
+def test_raising_capacity_assigns_the_waiting_request(desk_container: Container) -> None:
+    container = desk_container
+    with container.uow() as uow:
+        ana = create_agent(uow.session, "ana@desk.example", "password-1", name="Ana", capacity=1)
+        uow.session.add(Team(name="Triage", members=[ana]))
+        set_presence(uow, ana.id, Presence.ONLINE)
+        uow.commit()
+        ana_id = ana.id
+    first = ask(container, "c1", "Where is my parcel?")
+    second = ask(container, "c2", "Can I change my address?")
+    with container.uow() as uow:
+        waiting = uow.session.get(ServiceRequest, second)
+        assert waiting is not None and waiting.assignee_id is None
+        set_capacity(uow, ana_id, 2)
+        uow.commit()
+    with container.uow() as uow:
+        assigned = [uow.session.get(ServiceRequest, i) for i in (first, second)]
+        assert [r.assignee_id for r in assigned if r] == [ana_id, ana_id]
