@@ -30,9 +30,10 @@ def wait_for_presence(container: Container, email: str, wanted: Presence) -> Non
 def test_idle_agent_becomes_away_then_online_and_offline(
     browser: Browser, live: LiveServer, container: Container
 ) -> None:
+    # Set before the first page: a second navigation could leave the first page's socket
+    # half-open (still polling) until its ping timeout, and the agent would not be offline.
     live.app.config["CONSOLE_IDLE_SECONDS"] = 1
     page = agent_page(browser, live)
-    page.goto(f"{live.url}/console")  # rendered with the short idle time
     wait_for_presence(container, "alex@desk.example", Presence.AWAY)
     page.mouse.move(200, 200)
     page.mouse.move(220, 240)
