@@ -40,20 +40,7 @@ def test_retried_delivery_sends_once_with_the_same_message_id(
     uow_factory: UowFactory, smtp_server: tuple[str, Any]
 ) -> None:
     smtp_url, handler = smtp_server
-    with uow_factory() as uow:
-        inbound = InboundMessage(
-            channel="email",
-            external_id="first@customer.example",
-            sender=Sender("email", "alice@customer.example", "Alice"),
-            text="Printer jammed",
-            subject="Printer",
-        )
-        request_id = receive_inbound(uow, inbound).request_id
-        agent = Agent(email="dana@desk.example", name="Dana", password_hash="x", roles=["agent"])
-        uow.session.add(agent)
-        uow.session.flush()
-        reply_id = post_reply(uow, request_id, agent.id, "Fixed.").id
-        uow.commit()
+    reply_id = _reply_to_alice(uow_factory, "first@customer.example", "Fixed.")
     adapters = AdapterRegistry()
     adapters.register(adapter_from_settings(smtp_url, "support@desk.example"))
     assert deliver_reply(uow_factory, adapters, reply_id) == DeliveryState.SENT
@@ -99,11 +86,16 @@ class NoticesOnly(EmailAdapter):
         return super().send(replace(message, automatic=True))
 
 
-def _reply_to_alice(uow_factory: UowFactory) -> int:
+def _reply_to_alice(
+    uow_factory: UowFactory,
+    external_id: str = "capped@customer.example",
+    reply: str = "We are on it.",
+) -> int:
+    """Alice's mail opens a request; Dana answers it. Returns the reply's id."""
     with uow_factory() as uow:
         inbound = InboundMessage(
             channel="email",
-            external_id="capped@customer.example",
+            external_id=external_id,
             sender=Sender("email", "alice@customer.example", "Alice"),
             text="Printer jammed",
             subject="Printer",
@@ -112,7 +104,7 @@ def _reply_to_alice(uow_factory: UowFactory) -> int:
         agent = Agent(email="dana@desk.example", name="Dana", password_hash="x", roles=["agent"])
         uow.session.add(agent)
         uow.session.flush()
-        reply_id = post_reply(uow, request_id, agent.id, "We are on it.").id
+        reply_id = post_reply(uow, request_id, agent.id, reply).id
         uow.commit()
     return reply_id
 
