@@ -16,7 +16,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from crm_core.db import Base, utcnow
 
@@ -119,8 +119,10 @@ def normalise_address(kind: str, address: str) -> str:
 def find_identity(session: Session, kind: str, address: str) -> ChannelIdentity | None:
     """The identity for (kind, address), if we know it."""
     key = normalise_address(kind, address)
-    query = select(ChannelIdentity).where(
-        ChannelIdentity.kind == IdentityKind(kind), ChannelIdentity.address == key
+    query = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.kind == IdentityKind(kind), ChannelIdentity.address == key)
+        .options(joinedload(ChannelIdentity.customer))  # every caller wants the customer
     )
     return session.scalars(query).one_or_none()
 

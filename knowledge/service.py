@@ -7,6 +7,7 @@ methods open their own short sessions; index-side methods are thin wrappers over
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +53,9 @@ class Suggestions:
     solved_requests: list[SolvedMatch] = field(default_factory=list)
 
 
+EMPTY_RECHECK_S = 10.0
+
+
 class KnowledgeBase:
     """Search, suggestions and index maintenance over one database and index directory."""
 
@@ -70,6 +74,34 @@ class KnowledgeBase:
         self.searcher = ArticleSearcher(
             self.keyword_index, self.vectors, embedder, settings, self.feedback
         )
+        self._has_content: bool | None = None
+        self._empty_until = 0.0
+
+    # -- presence --------------------------------------------------------------------------
+    def has_content(self) -> bool:
+        """Whether any article passage or solved request is indexed.
+
+        Asked before every suggestion (once per chat message), so the answer is kept: a yes
+        until this process changes the index, a no for `EMPTY_RECHECK_S` because another
+        process (an rq worker) may index the first article meanwhile.
+        """
+        if self._has_content or (
+            self._has_content is False and time.monotonic() < self._empty_until
+        ):
+            return bool(self._has_content)
+        with self._sessions() as session:
+            articles = session.scalar(select(Passage.id).limit(1))
+            found = (
+                articles is not None
+                or session.scalar(select(SolvedRequestDoc.request_id).limit(1)) is not None
+            )
+        self._has_content = found
+        self._empty_until = time.monotonic() + EMPTY_RECHECK_S
+        return found
+
+    def _index_changed(self) -> None:
+        self.vectors.invalidate()
+        self._has_content = None
 
     # -- search ----------------------------------------------------------------------------
     def search(
@@ -173,13 +205,13 @@ class KnowledgeBase:
         """Re-index one article after it changed (the `knowledge` queue job)."""
         with self._sessions() as session:
             indexing.index_article(session, self.keyword_index, self.embedder, article_id)
-        self.vectors.invalidate()
+        self._index_changed()
 
     def index_articles(self, article_ids: list[int]) -> None:
         """Re-index many articles in one batch (after an import)."""
         with self._sessions() as session:
             indexing.index_articles(session, self.keyword_index, self.embedder, article_ids)
-        self.vectors.invalidate()
+        self._index_changed()
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> indexing.RebuildReport:
         """Rebuild whoosh and the passages from SQL (`servicedesk kb reindex`); searches and
@@ -188,7 +220,7 @@ class KnowledgeBase:
             report = indexing.rebuild_index(
                 session, self.keyword_index, self.embedder, progress=progress
             )
-        self.vectors.invalidate()
+        self._index_changed()
         return report
 
     def index_solved_request(
@@ -204,12 +236,12 @@ class KnowledgeBase:
                 question=question,
                 answer=answer,
             )
-        self.vectors.invalidate()
+        self._index_changed()
 
     def remove_solved_request(self, request_id: int) -> None:
         with self._sessions() as session:
             indexing.remove_solved_request(session, request_id)
-        self.vectors.invalidate()
+        self._index_changed()
 
     def close(self) -> None:
         self.keyword_index.close()

@@ -6,7 +6,7 @@ request or open a new one (routed as it opens), store the message, emit events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
@@ -34,6 +34,9 @@ class IntakeResult:
     reference: str
     message_id: int
     thread_rule: str | None = None
+    # The stored row, still attached to the caller's session: building a view of it then
+    # costs no query (the session's identity map only holds rows someone references).
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 def receive_inbound(
@@ -52,7 +55,9 @@ def receive_inbound(
     existing, external_id = _find_duplicate(uow, message)
     if existing is not None:
         request = existing.request
-        return IntakeResult("duplicate", request.id, request.reference, existing.id)
+        return IntakeResult(
+            "duplicate", request.id, request.reference, existing.id, message=existing
+        )
     customer = resolve_identity(
         session, message.sender.kind, message.sender.address, message.sender.display_name
     )
@@ -71,7 +76,7 @@ def receive_inbound(
         external_id=external_id,
         content_hash=message.content_hash,
         thread_rule=rule,
-        customer_id=customer.id,
+        customer=customer,
         subject=message.subject,
         text=message.text,
         html=message.html,
@@ -79,13 +84,14 @@ def receive_inbound(
         references=list(message.references),
         client_id=message.extra.get("client_id"),
         created_at=message.received_at,
+        attachments=[],  # known empty: a view of the new message needs no query for them
     )
     session.add(stored)
     _store_attachments(stored, message, attachments)
     request.updated_at = utcnow()
     session.flush()
     uow.events.append(events.MessageReceived(request.id, stored.id))
-    return IntakeResult(outcome, request.id, request.reference, stored.id, rule)
+    return IntakeResult(outcome, request.id, request.reference, stored.id, rule, stored)
 
 
 def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from sqlalchemy import select
-
 from crm_core.db import UnitOfWork, utcnow
-from knowledge.models import Passage, SolvedRequestDoc
 from knowledge.search import Hit
 from knowledge.service import SolvedMatch, Suggestions
 from servicedesk.desk.models import (
@@ -23,6 +20,8 @@ from servicedesk.desk.models import (
 class SuggestionSource(Protocol):
     """What the desk needs from the knowledge base."""
 
+    def has_content(self) -> bool: ...
+
     def suggest_for_text(self, text: str, *, limit: int = 5) -> Suggestions: ...
 
     def index_solved_request(
@@ -36,13 +35,6 @@ def question_of(request: ServiceRequest) -> str:
     return "\n".join(part for part in (request.subject, inbound[-1] if inbound else "") if part)
 
 
-def has_knowledge(uow: UnitOfWork) -> bool:
-    """Whether there is anything to suggest; lets jobs skip loading the model for nothing."""
-    articles = select(Passage.id).limit(1)
-    solved = select(SolvedRequestDoc.request_id).limit(1)
-    return bool(uow.session.scalar(articles) or uow.session.scalar(solved))
-
-
 def suggest_for_request(
     uow_factory: Callable[[], UnitOfWork], source: SuggestionSource, request_id: int
 ) -> bool:
@@ -52,9 +44,11 @@ def suggest_for_request(
     run and the result stored in separate transactions: on SQLite a transaction that
     read before another one committed could not write afterwards.
     """
+    if not source.has_content():  # nothing to suggest: skip before touching SQL or the model
+        return False
     with uow_factory() as uow:
         request = uow.session.get(ServiceRequest, request_id)
-        if request is None or not has_knowledge(uow):
+        if request is None:
             return False
         question = question_of(request)
     found = source.suggest_for_text(question, limit=3)

@@ -170,7 +170,7 @@ def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult,
     """Receive the message in its own unit of work; returns the result and the message view."""
     with container.uow() as uow:
         result = receive_inbound(uow, message, router=container.router)
-        stored = uow.session.get(Message, result.message_id)
+        stored = result.message
         assert stored is not None
         # Only a visitor with an email can be answered by email; ask SQL only then.
         if stored.request.customer.email and history.agents_online(uow.session) == 0:

@@ -218,3 +218,19 @@ def test_skipping_bm25_never_changes_the_best_article(kb: KnowledgeBase, text: s
     always = kb.search(text, log=False, audience="agent").hits
     assert settled[0].key == always[0].key
     assert always[0].keyword_score is not None or always[0].key == "ship"
+
+
+def test_has_content_is_remembered_and_refreshed_when_this_process_indexes(
+    engine: Engine, tmp_path: Path, embedder: Embedder
+) -> None:
+    sessions = make_session_factory(engine)
+    base = KnowledgeBase(sessions, tmp_path / "whoosh", embedder)
+    assert base.has_content() is False
+    with sessions() as session:
+        draft = ArticleDraft(title="Shipping", body="Parcels take three days.", locale="en")
+        article = create_article(session, draft, author_agent_id=1, external_key="s")
+        publish_article(session, article.id, reviewer_agent_id=None, can_review=False)
+        session.commit()
+    assert base.has_content() is False  # published but not yet indexed: nothing to suggest
+    base.index_article(article.id)  # indexing in this process forgets the remembered "no"
+    assert base.has_content() is True
