@@ -13,9 +13,12 @@ from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
+from servicedesk.serving import async_mode
 from servicedesk.sockets.notifier import SocketIONotifier
 
 ROOT = Path(__file__).resolve().parent.parent
+# Inbox updates are merged and sent at most this often (see SocketIONotifier).
+INBOX_BATCH_SECONDS = 0.25
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -73,11 +76,11 @@ def _init_extensions(app: Flask, config: Config, container: Container) -> None:
     login_manager.session_protection = "strong"
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=async_mode(),
         message_queue=config.redis_url,
         cors_allowed_origins=[config.base_url, *config.widget_origins],
     )
-    container.notifier = SocketIONotifier(socketio)
+    container.notifier = SocketIONotifier(socketio, batch_seconds=INBOX_BATCH_SECONDS)
     from servicedesk.sockets.setup import init_sockets
 
     init_sockets(socketio, container)

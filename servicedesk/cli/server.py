@@ -11,7 +11,7 @@ from servicedesk.cli.context import container
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
-    """Serve the web app and Socket.IO (threading mode)."""
+    """Serve the web app and Socket.IO (gevent: one process holds hundreds of chats)."""
     _run_web(host, port)
 
 
@@ -36,14 +36,14 @@ def demo(port: int, no_serve: bool) -> None:
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
     from servicedesk.container import Container
-    from servicedesk.extensions import socketio
+    from servicedesk.serving import serve as serve_app
 
     config = container().config  # validates the settings and migrates the database
     # A container of its own: the web process runs jobs on a background thread, where the
     # CLI's container runs them inline.
     app = create_app(container=Container.build(config))
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    serve_app(app, host, port)
 
 
 @click.command("worker")
