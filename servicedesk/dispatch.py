@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from servicedesk.desk import events
 from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.sockets import rooms
+from servicedesk.sockets.notifier import INBOX_CHANGED
 
 
 def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:
@@ -19,11 +20,11 @@ def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) 
 def _notify(event: object, notifier: Notifier) -> None:
     match event:
         case events.RequestOpened(request_id=rid):
-            notifier.emit("request.opened", {"request_id": rid}, rooms.console())
+            _inbox_changed(notifier, rid)
         case events.MessageReceived(request_id=rid, message_id=mid):
             payload = {"request_id": rid, "message_id": mid}
             notifier.emit("message.created", payload, rooms.request(rid))
-            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+            _inbox_changed(notifier, rid)
         case (
             events.ReplyPosted(request_id=rid, message_id=mid)
             | events.NoteAdded(request_id=rid, message_id=mid)
@@ -38,13 +39,19 @@ def _notify(event: object, notifier: Notifier) -> None:
                 for agent_id in event.mentioned_agent_ids:
                     notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
         case events.RequestAssigned(request_id=rid, agent_id=agent_id):
-            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+            _inbox_changed(notifier, rid)
+            notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
             if agent_id is not None:
                 notifier.emit("request.assigned", {"request_id": rid}, rooms.agent(agent_id))
         case events.RequestUpdated(request_id=rid) | events.RequestsMerged(target_id=rid):
-            notifier.emit("request.changed", {"request_id": rid}, rooms.console())
+            _inbox_changed(notifier, rid)
             notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
             notifier.emit("request.changed", {}, rooms.conversation(rid))  # widget: CSAT on solved
+
+
+def _inbox_changed(notifier: Notifier, request_id: int) -> None:
+    # Inbox lists and counts: the Socket.IO notifier merges these per interval.
+    notifier.emit(INBOX_CHANGED, {"request_ids": [request_id]}, rooms.console())
 
 
 def _schedule(event: object, tasks: TaskQueue) -> None:

@@ -38,11 +38,18 @@
   }
   ["mousemove", "keydown", "click", "focus"].forEach(function (name) { window.addEventListener(name, active, { passive: true }); });
 
-  /* Inbox: counts and the list refresh when any request changes. */
-  var refreshTimer = null;
+  /* Inbox: counts and the list refresh when requests change; at most once per
+     REFRESH_GAP_MS, so a busy desk cannot keep the inbox from ever refreshing. */
+  var REFRESH_GAP_MS = 2000;
+  var refreshPending = false;
+  var lastRefresh = 0;
   function refreshInbox() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(function () {
+    if (refreshPending) { return; }
+    refreshPending = true;
+    var wait = Math.max(150, REFRESH_GAP_MS - (Date.now() - lastRefresh));
+    setTimeout(function () {
+      refreshPending = false;
+      lastRefresh = Date.now();
       socket.emit("counts", {}, function (reply) {
         Object.keys((reply && reply.counts) || {}).forEach(function (view) {
           var count = document.querySelector('.count[data-view="' + view + '"]');
@@ -57,7 +64,7 @@
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("table.requests tbody");
           if (fresh) { body.replaceWith(fresh); }
         });
-    }, 150);
+    }, wait);
   }
 
   /* Request page: messages appear live; the reply form holds a send on a stale view. */
@@ -173,8 +180,8 @@
     } else { refreshInbox(); }
   });
   socket.on("message.created", function (d) { if (d.request_id === requestId) { sync(); } });
-  socket.on("request.changed", function (d) { if (!requestId) { refreshInbox(); } else if (d.request_id === requestId) { toast("This request was changed; reload to see its properties."); } });
-  socket.on("request.opened", function () { if (!requestId) { refreshInbox(); } });
+  socket.on("request.changed", function (d) { if (requestId && d.request_id === requestId) { toast("This request was changed; reload to see its properties."); } });
+  socket.on("inbox.changed", function () { if (!requestId) { refreshInbox(); } });
   socket.on("suggestions.ready", function (d) {
     if (d.request_id === requestId) { document.dispatchEvent(new CustomEvent("suggestions:ready")); }
   });

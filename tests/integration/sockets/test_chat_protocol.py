@@ -31,7 +31,14 @@ def agent(
     live: LiveServer, clients: list[socketio.Client], email: str = "alex@desk.example"
 ) -> tuple[socketio.Client, Recorder]:
     client, recorder = socketio.Client(), Recorder()
-    names = ["request.changed", "message.created", "customer.typing", "viewers", "typing"]
+    names = [
+        "inbox.changed",
+        "request.changed",
+        "message.created",
+        "customer.typing",
+        "viewers",
+        "typing",
+    ]
     recorder.attach(client, CONSOLE, [*names, "presence", "customer.read"])
     cookie = session_cookie(live.url, email)
     client.connect(live.url, namespaces=[CONSOLE], headers={"Cookie": cookie})
@@ -55,7 +62,7 @@ def test_conversation_both_ways_with_typing_and_gap_replay(
 
     first = say(customer, "My parcel never arrived", "c-1")["message"]
     request_id = first["request_id"]
-    desk_events.wait_for("request.changed", lambda d: d["request_id"] == request_id)
+    desk_events.wait_for("inbox.changed", lambda d: request_id in d["request_ids"])
     desk.call("view", {"request_id": request_id}, namespace=CONSOLE)
     customer.emit("typing", {"typing": True}, namespace=CHAT)
     assert desk_events.wait_for("customer.typing")["typing"] is True
