@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +25,8 @@ from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
-from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.sockets import rooms
+from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
 from servicedesk.tasks import InProcessQueue, RqQueue
 
 
@@ -54,7 +56,8 @@ class Container:
             engine=engine,
             sessions=make_session_factory(engine),
             tasks=tasks,
-            notifier=RecordingNotifier(),
+            # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
+            notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.
@@ -65,6 +68,10 @@ class Container:
         return built
 
     def _register_adapters(self) -> None:
+        from channels.webchat import WebchatAdapter
+
+        # Through whichever notifier the process ends up with (looked up at send time).
+        self.adapters.register(WebchatAdapter(self._emit, rooms.conversation))
         if self.config.mail_smtp_url and self.config.mail_from:
             from channels.email.adapter import adapter_from_settings
 
@@ -73,6 +80,9 @@ class Container:
                     self.config.mail_smtp_url, self.config.mail_from, sessions=self.sessions
                 )
             )
+
+    def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+        self.notifier.emit(event, payload, room)  # the web app replaces the notifier later
 
     def uow(self) -> UnitOfWork:
         """A new unit of work whose committed events are dispatched to notifier and tasks."""
