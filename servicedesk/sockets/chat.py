@@ -6,6 +6,7 @@ conversation their token names, so one visitor cannot read another's conversatio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -121,7 +122,9 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
     def _joined(self, state: VisitorState, request_id: int) -> None:
         if state.request_id != request_id:
             state.request_id = request_id
-            join_room(rooms.conversation(request_id))
+            # The socket may have closed meanwhile: the message is stored, a reconnect joins.
+            with contextlib.suppress(ValueError):
+                join_room(rooms.conversation(request_id))
 
     def on_identify(self, data: Any = None) -> dict[str, Any]:
         """The pre-chat form: a name and an email link the visitor to the CRM customer."""
