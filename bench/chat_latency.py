@@ -1,22 +1,27 @@
 """Chat delivery latency: N widget customers and 20 agents against real server processes.
 
     python -m bench.chat_latency --customers 500 [--agents 20] [--rate 0.2] [--seconds 20]
-                                 [--processes 2 --redis redis://127.0.0.1:6379/14] [--json]
+                                 [--processes 2 --redis redis://127.0.0.1:6379/14]
+                                 [--postgres URL] [--server gevent|threading] [--trace FILE]
+                                 [--json]
 
-The servers (werkzeug threaded, as in production's embedded mode, SQLite WAL) run in child
-processes; customers and agents are python-socketio AsyncClients over websocket in this
-process, so send and receive times come from one clock. Each agent views the requests of
-its share of customers; latency is customer `message` emit → agent `message.created`.
-With `--processes 2 --redis URL`, clients are spread over two web processes and events
-cross between them through the Redis message queue.
+The servers run in child processes exactly as `servicedesk serve` runs (gevent, SQLite WAL
+unless `--postgres`); customers and agents are python-socketio AsyncClients over websocket
+in this process, so send and receive times come from one clock. Each agent views the
+requests of its share of customers; latency is customer `message` emit → agent
+`message.created`. With `--processes 2 --redis URL`, clients are spread over two web
+processes and events cross between them through the Redis message queue. The result also
+gives the servers' CPU time per message, which explains most of the latency.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
+import os
 import random
 import socket
 import statistics
@@ -46,6 +51,7 @@ class Run:
     latencies_ms: list[float] = field(default_factory=list)
     early: dict[int, float] = field(default_factory=dict)  # arrived before the ack
     errors: int = 0
+    trace: list[tuple[float, float]] = field(default_factory=list)  # (sent at, latency ms)
 
 
 @contextmanager
@@ -68,13 +74,21 @@ def throwaway_database(admin_url: str | None) -> Iterator[str | None]:
         admin.dispose()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def start_servers(workdir: Path, count: int, redis_url: str | None) -> list[tuple[str, Any]]:
+def start_servers(
+    workdir: Path, count: int, redis_url: str | None, server: str
+) -> list[tuple[str, Any]]:
     ports = [free_port() for _ in range(count)]
     base = f"http://127.0.0.1:{ports[0]}"
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
@@ -83,7 +97,7 @@ def start_servers(workdir: Path, count: int, redis_url: str | None) -> list[tupl
     for port in ports:
         command = [sys.executable, "-m", "bench.chat_server", str(workdir), str(port), base]
         command += [origins, redis_url or ""]
-        process = subprocess.Popen(command)
+        process = subprocess.Popen(command, env={**os.environ, "CHAT_BENCH_SERVER": server})
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
         _wait_ready(url)
@@ -122,6 +136,7 @@ async def connect_agent(url: str, email: str, run: Run) -> socketio.AsyncClient:
             run.early[data["message_id"]] = now
         else:
             run.latencies_ms.append((now - sent) * 1000)
+            run.trace.append((sent, (now - sent) * 1000))
 
     client.on("message.created", created, namespace="/console")
     cookie = await asyncio.to_thread(login_cookie, url, email)
@@ -161,6 +176,7 @@ async def send(client: socketio.AsyncClient, run: Run, text: str) -> dict[str, A
     arrived = run.early.pop(message_id, None)
     if arrived is not None:
         run.latencies_ms.append((arrived - started) * 1000)
+        run.trace.append((started, (arrived - started) * 1000))
     else:
         run.sent_at[message_id] = started
     return ack  # type: ignore[no-any-return]
@@ -177,7 +193,7 @@ async def customer_loop(client: socketio.AsyncClient, run: Run, rate: float, unt
     return sent
 
 
-async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
+async def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> dict[str, Any]:
     run = Run()
     agents = [
         await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run)
@@ -187,6 +203,9 @@ async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
     for batch in range(0, args.customers, 50):
         chunk = range(batch, min(batch + 50, args.customers))
         customers += await asyncio.gather(*(connect_customer(urls[i % len(urls)]) for i in chunk))
+    # This process is the stopwatch: a full collection over 500 clients' objects would
+    # pause it for 100+ ms and show up as server latency.
+    gc.freeze()
     # Warm-up: every customer opens a request; agents view their share of them.
     opened = await asyncio.gather(*(send(c, run, "hello, I need help") for c in customers))
     for index, ack in enumerate(opened):
@@ -199,13 +218,18 @@ async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
     run.latencies_ms.clear()
     run.sent_at.clear()
     started = time.perf_counter()
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     until = started + args.seconds
     counts = await asyncio.gather(*(customer_loop(c, run, args.rate, until) for c in customers))
     elapsed = max(args.seconds, time.perf_counter() - started)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     await asyncio.sleep(2)  # let the last deliveries arrive
     lost = len(run.sent_at)
     await asyncio.gather(*(client.disconnect() for client in [*customers, *agents]))
     await asyncio.sleep(0.5)  # let aiohttp close its transports before the loop ends
+    if args.trace:  # latency over time: stalls show as runs of slow messages
+        lines = (f"{sent - started:.3f} {latency:.1f}" for sent, latency in run.trace)
+        args.trace.write_text("\n".join(lines) + "\n")
     ordered = sorted(run.latencies_ms)
     return {
         "customers": args.customers,
@@ -215,6 +239,8 @@ async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, Any]:
         "messages_per_s": round(sum(counts) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 2) if ordered else None,
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2) if ordered else None,
+        "server": args.server,
+        "server_cpu_ms_per_message": round(server_cpu * 1000 / max(1, sum(counts)), 2),
         "lost": lost,
         "errors": run.errors,
     }
@@ -233,6 +259,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--postgres", default=None, help="admin URL; the bench creates and drops its own database"
     )
+    parser.add_argument(
+        "--server", choices=["gevent", "threading"], default="gevent", help="as `servicedesk serve`"
+    )
+    parser.add_argument("--trace", type=Path, help="write each message's send time and latency")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args(argv)
     if args.processes > 1 and not args.redis:
@@ -241,16 +271,19 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.postgres) as url:
         if url:
             (Path(tmp) / "database_url").write_text(url)
-        servers = start_servers(Path(tmp), args.processes, args.redis)
+        servers = start_servers(Path(tmp), args.processes, args.redis, args.server)
         try:
-            result = asyncio.run(measure(args, [url for url, _ in servers]))
+            urls = [url for url, _ in servers]
+            result = asyncio.run(measure(args, urls, [process.pid for _, process in servers]))
         finally:
             for _url, process in servers:
                 process.terminate()
                 process.wait(timeout=10)
     result["database"] = "postgresql" if args.postgres else "sqlite"
     RESULTS.mkdir(exist_ok=True)
-    name = f"chat_latency_{args.customers}_{args.processes}p_{result['database']}.json"
+    name = (
+        f"chat_latency_{args.customers}_{args.processes}p_{result['database']}_{args.server}.json"
+    )
     (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
     if args.json:
         print(json.dumps(result))

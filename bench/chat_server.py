@@ -1,17 +1,23 @@
-"""One web process for `bench.chat_latency`: the real app served by werkzeug, threaded.
+"""One web process for `bench.chat_latency`: the real app, served as `servicedesk serve` does.
 
 python -m bench.chat_server WORKDIR PORT BASE_URL ORIGINS [REDIS_URL]
+
+`CHAT_BENCH_SERVER=threading` serves on werkzeug's threads instead of gevent, to compare.
 """
 
 from __future__ import annotations
 
-import logging
 import os
+
+if __name__ == "__main__" and os.environ.get("CHAT_BENCH_SERVER", "gevent") == "gevent":
+    from servicedesk.serving import patch_standard_library
+
+    patch_standard_library()  # before the imports below, as `servicedesk serve` does
+
+import logging
 import signal
 import sys
 from pathlib import Path
-
-from werkzeug.serving import make_server
 
 from crm_core.db import Base
 from servicedesk.config import Config
@@ -56,25 +62,13 @@ def main() -> None:
     workdir, port, base_url, origins = sys.argv[1:5]
     redis_url = sys.argv[5] if len(sys.argv) > 5 else ""
     from servicedesk.app import create_app
+    from servicedesk.serving import serve
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(build_config(Path(workdir), base_url, origins, redis_url))
-    server = make_server("127.0.0.1", int(port), app, threaded=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    profile_to = os.environ.get("CHAT_BENCH_PROFILE")  # a file for cProfile stats
-    if not profile_to:
-        server.serve_forever()
-        return
-    import yappi  # profiles every thread, not only the main one
-
-    yappi.set_clock_type("cpu")
-    yappi.start()
-    try:
-        server.serve_forever()
-    finally:
-        yappi.stop()
-        yappi.get_func_stats().save(profile_to, type="pstat")
+    serve(app, "127.0.0.1", int(port))
 
 
 if __name__ == "__main__":
