@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -110,6 +111,17 @@ class ChannelIdentity(Base):
     customer: Mapped[Customer] = relationship(back_populates="identities")
 
 
+# Built once: every inbound message looks its sender up, and building a statement costs
+# more than running it. Every caller wants the customer too.
+_IDENTITY_BY_ADDRESS = (
+    select(ChannelIdentity)
+    .where(
+        ChannelIdentity.kind == bindparam("kind"), ChannelIdentity.address == bindparam("address")
+    )
+    .options(joinedload(ChannelIdentity.customer))
+)
+
+
 def normalise_address(kind: str, address: str) -> str:
     """Email addresses compare case-insensitively; other providers' ids are kept as given."""
     address = address.strip()
@@ -118,13 +130,8 @@ def normalise_address(kind: str, address: str) -> str:
 
 def find_identity(session: Session, kind: str, address: str) -> ChannelIdentity | None:
     """The identity for (kind, address), if we know it."""
-    key = normalise_address(kind, address)
-    query = (
-        select(ChannelIdentity)
-        .where(ChannelIdentity.kind == IdentityKind(kind), ChannelIdentity.address == key)
-        .options(joinedload(ChannelIdentity.customer))  # every caller wants the customer
-    )
-    return session.scalars(query).one_or_none()
+    params = {"kind": IdentityKind(kind), "address": normalise_address(kind, address)}
+    return session.scalars(_IDENTITY_BY_ADDRESS, params).one_or_none()
 
 
 def resolve_identity(

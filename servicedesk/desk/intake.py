@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
 from crm_core.customers import Customer, resolve_identity
@@ -23,6 +23,11 @@ from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
+
+# Built once: every intake runs it, and building a statement costs more than running it.
+_BY_EXTERNAL_ID = select(Message).where(
+    Message.channel == bindparam("channel"), Message.external_id == bindparam("external_id")
+)
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,8 @@ def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message |
     """
     external_id = message.external_id
     for candidate in (external_id, f"{external_id}#{message.content_hash[:16]}"):
-        query = select(Message).where(
-            Message.channel == message.channel, Message.external_id == candidate
-        )
-        found = uow.session.scalars(query).one_or_none()
+        params = {"channel": message.channel, "external_id": candidate}
+        found = uow.session.scalars(_BY_EXTERNAL_ID, params).one_or_none()
         if found is None:
             return None, candidate
         if found.content_hash in (None, message.content_hash):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from channels.messages import InboundMessage
@@ -20,6 +20,16 @@ from servicedesk.desk.models import Direction, Message, ServiceRequest, parse_re
 
 SUBJECT_TOKEN = re.compile(r"\[(SR-\d{1,12})\]", re.IGNORECASE)
 ADDRESS_TOKEN = re.compile(r"\+(SR-\d{1,12})@", re.IGNORECASE)
+# Built once: chat intake runs it for every message (see intake._BY_EXTERNAL_ID).
+_BY_THREAD_KEY = (
+    select(ServiceRequest)
+    .where(
+        ServiceRequest.channel == bindparam("channel"),
+        ServiceRequest.thread_key == bindparam("thread_key"),
+    )
+    .order_by(ServiceRequest.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -71,16 +81,8 @@ def _by_thread_key(
 ) -> ThreadMatch | None:
     if not message.thread_key:
         return None
-    query = (
-        select(ServiceRequest)
-        .where(
-            ServiceRequest.channel == message.channel,
-            ServiceRequest.thread_key == message.thread_key,
-        )
-        .order_by(ServiceRequest.id.desc())
-        .limit(1)
-    )
-    request = session.scalars(query).first()
+    params = {"channel": message.channel, "thread_key": message.thread_key}
+    request = session.scalars(_BY_THREAD_KEY, params).first()
     return ThreadMatch(request, "thread_key") if request else None
 
 
