@@ -14,6 +14,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from flask_socketio import Namespace, emit, join_room
+from sqlalchemy.exc import OperationalError
 
 from channels.messages import InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 EMAIL_MAX = 320
 NAME_MAX = 200
 SLOW_DOWN = "too many messages; wait a minute and send again"
+BUSY = "the desk is busy; your message will be sent again"
 
 
 @dataclass
@@ -116,6 +118,11 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
             result, view = write(container, lambda: _store(container, parsed))
         except DeskError as error:
             return {"error": str(error)}
+        except OperationalError:
+            # The database stayed locked or went away: nothing was stored, and the widget
+            # keeps the message in its outbox and sends it again (same client id).
+            log.warning("chat message not stored", exc_info=True)
+            return {"error": BUSY}
         self._joined(state, result.request_id)
         return {"ok": True, "duplicate": result.outcome == "duplicate", "message": view}
 

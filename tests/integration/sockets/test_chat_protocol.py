@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import socketio
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from servicedesk.container import Container
 from servicedesk.desk.models import Agent, Message, Presence
+from servicedesk.sockets import chat as chat_sockets
 from tests.integration.sockets.conftest import CHAT_ORIGIN
 from tests.integration.sockets.live import LiveServer, Recorder, session_cookie
 
@@ -104,6 +106,28 @@ def test_reload_with_token_finds_the_conversation_and_resend_is_deduplicated(
     # The offline queue resends after reconnect: same client id, stored once.
     resent = say(again, "Where is my invoice?", "c-1")
     assert resent["duplicate"] is True and resent["message"]["id"] == first["id"]
+    with container.uow() as uow:
+        assert uow.session.scalar(select(func.count(Message.id))) == 1
+
+
+def test_a_locked_database_answers_busy_and_the_resend_is_stored_once(
+    live: LiveServer,
+    clients: list[socketio.Client],
+    container: Container,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer, _ = visitor(live, clients)
+    real_store = chat_sockets._store
+
+    def locked(*args: object) -> object:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(chat_sockets, "_store", locked)  # locked through every retry
+    busy = customer.call("message", {"client_id": "c-1", "text": "Hello?"}, namespace=CHAT)
+    assert busy == {"error": chat_sockets.BUSY}
+    monkeypatch.setattr(chat_sockets, "_store", real_store)
+    stored = say(customer, "Hello?", "c-1")  # the widget's outbox sends it again
+    assert stored["duplicate"] is False
     with container.uow() as uow:
         assert uow.session.scalar(select(func.count(Message.id))) == 1
 
