@@ -126,7 +126,7 @@ def login_cookie(url: str, email: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
 
-async def connect_agent(url: str, email: str, run: Run) -> socketio.AsyncClient:
+async def connect_agent(url: str, email: str, run: Run, origin: str) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
 
     async def created(data: dict[str, Any]) -> None:
@@ -144,7 +144,7 @@ async def connect_agent(url: str, email: str, run: Run) -> socketio.AsyncClient:
         url,
         namespaces=["/console"],
         transports=["websocket"],
-        headers={"Cookie": cookie, "Origin": url},
+        headers={"Cookie": cookie, "Origin": origin},  # the desk's one public address
     )
     return client
 
@@ -196,7 +196,7 @@ async def customer_loop(client: socketio.AsyncClient, run: Run, rate: float, unt
 async def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> dict[str, Any]:
     run = Run()
     agents = [
-        await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run)
+        await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run, urls[0])
         for i in range(args.agents)
     ]
     customers = []
