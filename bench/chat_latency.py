@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import requests
 import socketio
 
 from bench.chat_server import build_config, seed
+from tests.fixtures.servers import free_port, wait_until_serving
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -80,12 +80,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_servers(
     workdir: Path, count: int, redis_url: str | None, server: str
 ) -> list[tuple[str, Any]]:
@@ -100,19 +94,8 @@ def start_servers(
         process = subprocess.Popen(command, env={**os.environ, "CHAT_BENCH_SERVER": server})
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
-        _wait_ready(url)
+        wait_until_serving(url)
     return servers
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/login", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
 
 
 def login_cookie(url: str, email: str) -> str:

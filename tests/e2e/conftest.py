@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from servicedesk.app import create_app
 from servicedesk.container import Container
+from tests.fixtures.servers import free_port
 from tests.integration.sockets.live import AGENTS, LiveServer, build_container, seed_agents
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,12 +25,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

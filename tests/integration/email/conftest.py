@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.servers import free_port
+
 DOVECOT_CONF = """\
 instance_name = sd-email-test-{port}
 base_dir = {root}/run
@@ -55,12 +57,6 @@ service anvil {{
   chroot =
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

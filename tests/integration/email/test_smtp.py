@@ -16,7 +16,7 @@ from crm_core.db import UnitOfWork, make_session_factory
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.models import Agent, DeliveryState, Message
 from servicedesk.desk.operations import post_reply, receive_inbound
-from tests.integration.email.conftest import free_port
+from tests.fixtures.servers import free_port
 
 UowFactory = Callable[[], UnitOfWork]
 

@@ -9,29 +9,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-import requests
 import socketio
 
+from tests.fixtures.servers import free_port, wait_until_serving
 from tests.integration.sockets.live import AGENTS, Recorder, session_cookie
 
 SERVICEDESK = str(Path(sys.executable).with_name("servicedesk"))
 REDIS_URL = "redis://127.0.0.1:6379/13"
 CHAT, CONSOLE = "/chat", "/console"
 SHOP = "http://shop.example"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -57,23 +48,12 @@ def deployment(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
     ]
     try:
         for url in urls:
-            wait_until_up(url)
+            wait_until_serving(url)
         yield urls, env
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-
-
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/login", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not start")
 
 
 def test_events_cross_processes_and_the_worker_through_redis(
