@@ -38,10 +38,10 @@ class IntakeResult:
     request_id: int
     reference: str
     message_id: int
-    thread_rule: str | None = None
     # The stored row, still attached to the caller's session: building a view of it then
     # costs no query (the session's identity map only holds rows someone references).
-    message: Message | None = field(default=None, compare=False, repr=False)
+    message: Message = field(compare=False, repr=False)
+    thread_rule: str | None = None
 
 
 def receive_inbound(
@@ -60,9 +60,7 @@ def receive_inbound(
     existing, external_id = _find_duplicate(uow, message)
     if existing is not None:
         request = existing.request
-        return IntakeResult(
-            "duplicate", request.id, request.reference, existing.id, message=existing
-        )
+        return IntakeResult("duplicate", request.id, request.reference, existing.id, existing)
     customer = resolve_identity(
         session, message.sender.kind, message.sender.address, message.sender.display_name
     )
@@ -96,7 +94,7 @@ def receive_inbound(
     request.updated_at = utcnow()
     session.flush()
     uow.events.append(events.MessageReceived(request.id, stored.id))
-    return IntakeResult(outcome, request.id, request.reference, stored.id, rule, stored)
+    return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
 
 
 def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:

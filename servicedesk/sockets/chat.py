@@ -181,7 +181,6 @@ def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult,
     with container.uow() as uow:
         result = receive_inbound(uow, message, router=container.router)
         stored = result.message
-        assert stored is not None
         # Only a visitor with an email can be answered by email; ask SQL only then.
         if stored.request.customer.email and history.agents_online(uow.session) == 0:
             _tag_reply_by_email(stored)
