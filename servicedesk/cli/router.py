@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from servicedesk.cli.context import container
+
+if TYPE_CHECKING:
+    from servicedesk.desk.routing.versions import VersionInfo
 
 
 def _service() -> Any:
@@ -44,15 +47,7 @@ def router() -> None:
 def train(file: Path, text_column: str, label_column: str, as_json: bool) -> None:
     """Train a new version from a labelled CSV and make it active."""
     info = _fail_on_data_errors(lambda: _service().train_csv(file, text_column, label_column))
-    out = {"version": info.version, "cv_accuracy": info.metrics["cv_accuracy"]}
-    out.update(info.metrics)
-    if as_json:
-        click.echo(json.dumps(out))
-    else:
-        click.echo(
-            f"trained router model v{info.version}: cross-validated accuracy "
-            f"{info.metrics['cv_accuracy']:.4f} on {info.metrics['n_train']} rows"
-        )
+    _report_trained("router", info, as_json)
 
 
 @router.command("train-priority")
@@ -67,14 +62,21 @@ def train_priority(file: Path, text_column: str, label_column: str, as_json: boo
     app = container()
     service = urgency_service(app.config.models_dir, app.embedder)
     info = _fail_on_data_errors(lambda: service.train_csv(file, text_column, label_column))
-    out = {"version": info.version, **info.metrics}
+    _report_trained("urgency", info, as_json)
+
+
+def _report_trained(model: str, info: VersionInfo, as_json: bool) -> None:
+    """The new version and its metrics, as JSON or one line."""
+    metrics = info.metrics
     if as_json:
-        click.echo(json.dumps(out))
-    else:
         click.echo(
-            f"trained urgency model v{info.version}: cross-validated accuracy "
-            f"{info.metrics['cv_accuracy']:.4f} on {info.metrics['n_train']} rows"
+            json.dumps({"version": info.version, "cv_accuracy": metrics["cv_accuracy"], **metrics})
         )
+        return
+    click.echo(
+        f"trained {model} model v{info.version}: cross-validated accuracy "
+        f"{metrics['cv_accuracy']:.4f} on {metrics['n_train']} rows"
+    )
 
 
 @router.command("classify")
