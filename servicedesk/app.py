@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
@@ -47,7 +46,6 @@ def create_app(config: Config | None = None, container: Container | None = None)
     _register_blueprints(app)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_links": _navigation(app)})
-    runtime.install(container)
     return app
 
 

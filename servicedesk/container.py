@@ -25,9 +25,9 @@ from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
+from servicedesk.queues import InProcessQueue, RqQueue
 from servicedesk.sockets import rooms
 from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
-from servicedesk.tasks import InProcessQueue, RqQueue
 
 
 @dataclass
@@ -37,10 +37,11 @@ class Container:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    tasks: TaskQueue
     notifier: Notifier
     adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
     router: Router | None = None
+    # Set by `build`: the in-process queue runs jobs with this container.
+    tasks: TaskQueue = field(init=False)
 
     @classmethod
     def build(cls, config: Config, *, synchronous_jobs: bool = False) -> Container:
@@ -49,18 +50,17 @@ class Container:
         # (bench/chat_latency.py). After a database restart SQLAlchemy sees the disconnect
         # on first use, fails that operation and renews the pool; jobs retry, widgets resend.
         engine = make_engine(config.database_url)
-        tasks: TaskQueue = (
-            RqQueue(config.redis_url)
-            if config.redis_url
-            else InProcessQueue(synchronous=synchronous_jobs)
-        )
         built = cls(
             config=config,
             engine=engine,
             sessions=make_session_factory(engine),
-            tasks=tasks,
             # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
             notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
+        )
+        built.tasks = (
+            RqQueue(config.redis_url)
+            if config.redis_url
+            else InProcessQueue(built, synchronous=synchronous_jobs)
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from servicedesk import migrate, runtime
+from servicedesk import migrate
 from servicedesk.config import Config, ConfigError
 from servicedesk.container import Container
 
@@ -31,5 +31,4 @@ def container() -> Container:
         built = Container.build(config, synchronous_jobs=True)
         migrate.ensure_current(built.engine)
         _containers[key] = built
-    runtime.install(_containers[key])
     return _containers[key]
