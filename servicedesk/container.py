@@ -26,8 +26,8 @@ from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
 from servicedesk.queues import InProcessQueue, RqQueue
-from servicedesk.sockets import rooms
-from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
+from servicedesk.realtime import rooms
+from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
 
 
 @dataclass

@@ -16,7 +16,7 @@ from crm_core.db import UnitOfWork
 from servicedesk.desk import events, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
-from servicedesk.sockets import rooms
+from servicedesk.realtime import rooms
 
 if TYPE_CHECKING:
     from channels.registry import AdapterRegistry

@@ -11,7 +11,7 @@ from channels.messages import InboundMessage, Sender
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.operations import receive_inbound
-from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.realtime.notifier import RecordingNotifier
 
 
 @pytest.fixture
