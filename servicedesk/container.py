@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
-from knowledge.embedding import Embedder, shared_embedder
-from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.mail_intake import MailIntakeSettings
@@ -28,6 +26,10 @@ from servicedesk.dispatch import dispatch
 from servicedesk.queues import InProcessQueue, RqQueue
 from servicedesk.realtime import rooms
 from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
+
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
+    from knowledge.service import KnowledgeBase
 
 
 @dataclass
@@ -118,9 +120,13 @@ class Container:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         """Search and index maintenance; the whoosh index lives in the instance dir."""
+        from knowledge.service import KnowledgeBase  # whoosh and NumPy: loaded when used
+
         return KnowledgeBase(self.sessions, self.config.whoosh_dir, self.embedder)
 
     @cached_property
     def embedder(self) -> Embedder:
         """The process-wide sentence embedder (the model loads on first encode)."""
+        from knowledge.embedding import shared_embedder
+
         return shared_embedder(self.config.model_path)
