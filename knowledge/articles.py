@@ -2,42 +2,50 @@
 
 Every operation takes a session and ids, changes rows and returns the article; the caller
 commits and then re-indexes the article (`knowledge.indexing.index_article`), because
-search only shows published articles.
+search only shows published articles. An edit of a published article that needs review
+becomes a pending revision instead (`knowledge.review`), and the article stays as it is.
+Actions that take a `can_review` flag are for reviewers and admins.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
-from knowledge.errors import ArticleNotFound, InvalidTransition, ReviewRequired
+from knowledge.drafts import ArticleDraft, add_revision, content_of, write_content
+from knowledge.errors import ArticleNotFound, InvalidTransition, NotAllowed, ReviewRequired
 from knowledge.models import (
     Article,
     ArticleFeedback,
     ArticleRevision,
     ArticleStatus,
     Category,
+    PendingRevision,
     Visibility,
+)
+from knowledge.review import (
+    edit_needs_review,
+    pending_revision,
+    propose_revision,
+    review_is_required,
+    withdraw_revision,
 )
 
 
 @dataclass(frozen=True)
-class ArticleDraft:
-    """The editable fields of an article; None leaves a field unchanged on update."""
+class EditResult:
+    """What a save did: changed the article, or left it and kept a pending revision."""
 
-    title: str | None = None
-    body: str | None = None
-    summary: str | None = None
-    category: str | None = None
-    tags: tuple[str, ...] | None = None
-    locale: str | None = None
-    visibility: Visibility | None = None
-    review_required: bool | None = None
+    article: Article
+    pending: PendingRevision | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.pending is None
 
 
 def get_article(session: Session, article_id: int) -> Article:
@@ -75,24 +83,52 @@ def create_article(
         unhelpful_count=0,
         used_in_reply_count=0,
     )
-    _apply(article, draft)
+    write_content(article, draft)
+    article.review_required = bool(draft.review_required)  # asking for review needs no role
     session.add(article)
     session.flush()
-    _add_revision(session, article, author_agent_id, "created")
+    add_revision(session, article, author_agent_id, "created")
     return article
 
 
 def update_article(
-    session: Session, article_id: int, draft: ArticleDraft, *, author_agent_id: int | None
-) -> Article:
-    """Save changes as a new revision; the status stays as it is (archived cannot be edited)."""
+    session: Session,
+    article_id: int,
+    draft: ArticleDraft,
+    *,
+    author_agent_id: int | None,
+    can_review: bool = False,
+) -> EditResult:
+    """Save changes as a new revision, or as the pending revision when review is needed.
+
+    A published article changes at once only when neither it nor the category it leaves or
+    enters needs review; otherwise the edit waits for a reviewer and readers keep seeing
+    the approved text. Only reviewers change the article's review flag.
+    """
     article = get_article(session, article_id)
     if article.status is ArticleStatus.ARCHIVED:
         raise InvalidTransition("an archived article must be reopened before editing")
-    _apply(article, draft)
+    flagged_before = article.review_required
+    _change_review_flag(article, draft.review_required, can_review)
+    if article.status is ArticleStatus.PUBLISHED:
+        pending = pending_revision(session, article_id)
+        result = draft.over(content_of(pending or article))
+        if flagged_before or edit_needs_review(session, article, result):
+            return EditResult(article, propose_revision(session, article, result, author_agent_id))
+        withdraw_revision(session, article_id, "applied directly: review no longer required")
+        draft = result
+    write_content(article, draft)
     article.updated_at = utcnow()
-    _add_revision(session, article, author_agent_id, "edited")
-    return article
+    add_revision(session, article, author_agent_id, "edited")
+    return EditResult(article)
+
+
+def _change_review_flag(article: Article, wanted: bool | None, can_review: bool) -> None:
+    if wanted is None or wanted == article.review_required:
+        return
+    if not can_review:
+        raise NotAllowed("only reviewers and admins change whether an article needs a reviewer")
+    article.review_required = wanted
 
 
 def submit_article_for_review(session: Session, article_id: int) -> Article:
@@ -101,16 +137,6 @@ def submit_article_for_review(session: Session, article_id: int) -> Article:
     _require_status(article, {ArticleStatus.DRAFT}, "submit for review")
     article.status = ArticleStatus.IN_REVIEW
     return article
-
-
-def review_is_required(session: Session, article: Article) -> bool:
-    """True when the article or its category demands a second pair of eyes."""
-    if article.review_required:
-        return True
-    if article.category is None:
-        return False
-    flag = session.scalar(select(Category.review_required).where(Category.name == article.category))
-    return bool(flag)
 
 
 def publish_article(
@@ -132,36 +158,52 @@ def publish_article(
     return article
 
 
-def archive_article(session: Session, article_id: int) -> Article:
-    """Any status -> archived (hidden from search)."""
+def archive_article(session: Session, article_id: int, *, can_review: bool) -> Article:
+    """Any status -> archived (hidden from search); a published article only by a reviewer."""
     article = get_article(session, article_id)
     _require_status(
         article,
         {ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW, ArticleStatus.PUBLISHED},
         "archive",
     )
+    if article.status is ArticleStatus.PUBLISHED and not can_review:
+        raise NotAllowed("only reviewers and admins archive a published article")
+    withdraw_revision(session, article_id, "the article was archived")
     article.status = ArticleStatus.ARCHIVED
     return article
 
 
-def reopen_article(session: Session, article_id: int) -> Article:
-    """archived -> draft, so it can be edited and published again."""
+def reopen_article(session: Session, article_id: int, *, can_review: bool) -> Article:
+    """archived -> draft, so it can be edited and published again.
+
+    An article that was once published is reopened only by a reviewer.
+    """
     article = get_article(session, article_id)
     _require_status(article, {ArticleStatus.ARCHIVED}, "reopen")
+    if article.published_at is not None and not can_review:
+        raise NotAllowed("only reviewers and admins reopen an article that was published")
     article.status = ArticleStatus.DRAFT
     return article
 
 
 def restore_revision(
-    session: Session, article_id: int, number: int, *, author_agent_id: int | None
-) -> Article:
-    """Bring back an old revision's title and body, as a new revision."""
+    session: Session,
+    article_id: int,
+    number: int,
+    *,
+    author_agent_id: int | None,
+    can_review: bool = False,
+) -> EditResult:
+    """Bring back an old revision's title and body as an edit (a reviewer's, when published)."""
+    if get_article(session, article_id).status is ArticleStatus.PUBLISHED and not can_review:
+        raise NotAllowed("only reviewers and admins restore a revision of a published article")
     old = _revision(session, article_id, number)
     return update_article(
         session,
         article_id,
         ArticleDraft(title=old.title, body=old.body),
         author_agent_id=author_agent_id,
+        can_review=can_review,
     )
 
 
@@ -211,8 +253,12 @@ def record_article_use(session: Session, article_id: int) -> Article:
     return article
 
 
-def set_category_review(session: Session, name: str, *, review_required: bool) -> Category:
-    """Create or update a category and its review rule."""
+def set_category_review(
+    session: Session, name: str, *, review_required: bool, can_review: bool
+) -> Category:
+    """Create or update a category and its review rule (reviewers and admins only)."""
+    if not can_review:
+        raise NotAllowed("only reviewers and admins decide which categories need review")
     category = session.scalar(select(Category).where(Category.name == name))
     if category is None:
         category = Category(name=name, review_required=review_required)
@@ -220,44 +266,6 @@ def set_category_review(session: Session, name: str, *, review_required: bool) -
     category.review_required = review_required
     session.flush()
     return category
-
-
-def _apply(article: Article, draft: ArticleDraft) -> None:
-    for name in ("title", "body", "summary", "category", "locale", "visibility"):
-        value = getattr(draft, name)
-        if value is not None:
-            setattr(article, name, value)
-    if draft.tags is not None:
-        article.tags = _clean_tags(draft.tags)
-    if draft.review_required is not None:
-        article.review_required = draft.review_required
-
-
-def _clean_tags(tags: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in tags:
-        if tag.strip():
-            seen.setdefault(tag.strip().lower(), None)
-    return list(seen)
-
-
-def _add_revision(
-    session: Session, article: Article, author_agent_id: int | None, note: str
-) -> ArticleRevision:
-    last = session.scalar(
-        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
-    )
-    revision = ArticleRevision(
-        article_id=article.id,
-        number=(last or 0) + 1,
-        title=article.title,
-        body=article.body,
-        author_agent_id=author_agent_id,
-        note=note,
-    )
-    session.add(revision)
-    session.flush()
-    return revision
 
 
 def _revision(session: Session, article_id: int, number: int) -> ArticleRevision:
