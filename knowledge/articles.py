@@ -16,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
-from knowledge.drafts import ArticleDraft, add_revision, content_of, write_content
+from knowledge.drafts import (
+    ArticleDraft,
+    add_revision,
+    content_of,
+    latest_revision_number,
+    same_content,
+    write_content,
+)
 from knowledge.errors import ArticleNotFound, InvalidTransition, NotAllowed, ReviewRequired
 from knowledge.models import (
     Article,
@@ -102,8 +109,9 @@ def update_article(
     """Save changes as a new revision, or as the pending revision when review is needed.
 
     A published article changes at once only when neither it nor the category it leaves or
-    enters needs review; otherwise the edit waits for a reviewer and readers keep seeing
-    the approved text. Only reviewers change the article's review flag.
+    enters needs review, and no revision of it is pending; otherwise the edit waits for a
+    reviewer and readers keep seeing the approved text. Only reviewers change the
+    article's review flag.
     """
     article = get_article(session, article_id)
     if article.status is ArticleStatus.ARCHIVED:
@@ -113,10 +121,12 @@ def update_article(
     if article.status is ArticleStatus.PUBLISHED:
         pending = pending_revision(session, article_id)
         result = draft.over(content_of(pending or article))
-        if flagged_before or edit_needs_review(session, article, result):
+        if pending is None and same_content(result, content_of(article)):
+            return EditResult(article)  # nothing to review (at most a reviewer's flag change)
+        # A pending revision is decided by a reviewer even if review was switched off since:
+        # otherwise the next save would publish text written while review was required.
+        if pending or flagged_before or edit_needs_review(session, article, result):
             return EditResult(article, propose_revision(session, article, result, author_agent_id))
-        withdraw_revision(session, article_id, "applied directly: review no longer required")
-        draft = result
     write_content(article, draft)
     article.updated_at = utcnow()
     add_revision(session, article, author_agent_id, "edited")
@@ -140,22 +150,38 @@ def submit_article_for_review(session: Session, article_id: int) -> Article:
 
 
 def publish_article(
-    session: Session, article_id: int, *, reviewer_agent_id: int | None, can_review: bool
+    session: Session,
+    article_id: int,
+    *,
+    reviewer_agent_id: int | None,
+    can_review: bool,
+    seen_revision: int | None = None,
 ) -> Article:
-    """Publish; when review is required the reviewer must hold the role and not be the author."""
+    """Publish; when review is required the reviewer must hold the role and not be an author.
+
+    `seen_revision` is the revision number the reviewer read: an article edited after that
+    is not published, so a reviewer never publishes text they did not see.
+    """
     article = get_article(session, article_id)
     if review_is_required(session, article):
         _require_status(article, {ArticleStatus.IN_REVIEW}, "publish (review required)")
         if not can_review or reviewer_agent_id is None:
             raise ReviewRequired("publishing this article needs an agent with the reviewer role")
-        if reviewer_agent_id == article.author_agent_id:
+        if reviewer_agent_id in _writers(article):
             raise ReviewRequired("the author cannot review their own article")
+        if seen_revision != latest_revision_number(session, article_id):
+            raise InvalidTransition("the article changed since you opened it: look again")
     else:
         _require_status(article, {ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW}, "publish")
     article.status = ArticleStatus.PUBLISHED
     article.reviewer_agent_id = reviewer_agent_id
     article.published_at = utcnow()
     return article
+
+
+def _writers(article: Article) -> set[int | None]:
+    """Everyone who wrote a revision of the article: none of them may review it."""
+    return {article.author_agent_id, *(r.author_agent_id for r in article.revisions)}
 
 
 def archive_article(session: Session, article_id: int, *, can_review: bool) -> Article:

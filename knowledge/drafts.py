@@ -50,6 +50,20 @@ def content_of(row: Article | PendingRevision) -> ArticleDraft:
     )
 
 
+def same_content(one: ArticleDraft, other: ArticleDraft) -> bool:
+    """True when writing either draft's content would give the same article."""
+    return _normal(one) == _normal(other)
+
+
+def _normal(draft: ArticleDraft) -> ArticleDraft:
+    return replace(
+        draft,
+        category=(draft.category or "").strip(),
+        tags=tuple(sorted(clean_tags(draft.tags or ()))),  # the editor sorts tags
+        review_required=None,
+    )
+
+
 def write_content(row: Article | PendingRevision, draft: ArticleDraft) -> None:
     """Copy the draft's set content fields (not the review flag) onto the row."""
     for name in ("title", "body", "summary", "locale", "visibility"):

@@ -236,12 +236,16 @@ def submit(article_id: int) -> ResponseReturnValue:
 @kb.post("/<int:article_id>/publish")
 @login_required  # type: ignore[misc]
 def publish(article_id: int) -> ResponseReturnValue:
-    can_review = current_user.has_role("reviewer")
+    can_review, seen = _can_review(), parse_id(request.form.get("revision"))
     return _transition(
         article_id,
         "Published.",
         lambda s: articles.publish_article(
-            s, article_id, reviewer_agent_id=current_user.id, can_review=can_review
+            s,
+            article_id,
+            reviewer_agent_id=current_user.id,
+            can_review=can_review,
+            seen_revision=seen,
         ),
     )
 

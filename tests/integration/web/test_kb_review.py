@@ -89,8 +89,12 @@ def edit(client: FlaskClient, article_id: int, **fields: str) -> str:
 
 
 def act(client: FlaskClient, article_id: int, action: str) -> str:
-    page = f"/console/kb/{article_id}"
-    return post(client, f"{page}/{action}", page)
+    """Press a workflow button on the article's page, with the revision the page shows."""
+    page = client.get(f"/console/kb/{article_id}").get_data(as_text=True)
+    seen = re.search(r'name="revision" value="(\d+)"', page)
+    data = {"csrf_token": csrf_token(page), "revision": seen.group(1) if seen else ""}
+    response = client.post(f"/console/kb/{article_id}/{action}", data=data, follow_redirects=True)
+    return response.get_data(as_text=True)
 
 
 def decide(client: FlaskClient, article_id: int, decision: str, **data: str) -> str:
@@ -326,6 +330,32 @@ def test_pending_revisions_are_listed_for_reviewers(
     edit_page = agent_client.get(f"/console/kb/{article_id}/edit").get_data(as_text=True)
     assert "You are editing the pending revision" in edit_page
     assert "quokkapay-support" in edit_page  # the form continues the pending text
+
+
+def test_reviewer_publishes_only_the_text_they_saw(
+    kb_app: Flask, agent_client: FlaskClient, admin: FlaskClient, reviewer: FlaskClient
+) -> None:
+    set_category(admin, "Billing", review=True)
+    article_id = write_article(agent_client, category="Billing")
+    act(agent_client, article_id, "submit")
+    page = reviewer.get(f"/console/kb/{article_id}").get_data(as_text=True)
+    edit(agent_client, article_id, body=NEW_BODY, category="Billing")  # swapped meanwhile
+    stale = {"csrf_token": csrf_token(page), "revision": "1"}
+    reviewer.post(f"/console/kb/{article_id}/publish", data=stale)
+    assert article_row(kb_app, article_id).status is ArticleStatus.IN_REVIEW
+    assert "Published." in act(reviewer, article_id, "publish")  # after reading it again
+
+
+def test_a_reviewer_who_wrote_part_of_a_draft_does_not_publish_it(
+    kb_app: Flask, agent_client: FlaskClient, admin: FlaskClient, reviewer: FlaskClient
+) -> None:
+    set_category(admin, "Billing", review=True)
+    article_id = write_article(agent_client, category="Billing")
+    edit(reviewer, article_id, body=NEW_BODY, category="Billing")
+    act(agent_client, article_id, "submit")
+    assert "cannot review their own" in act(reviewer, article_id, "publish")
+    second = client_of(kb_app, "rex@desk.example", "rex-password")
+    assert "Published." in act(second, article_id, "publish")
 
 
 def test_a_category_can_be_cleared(kb_app: Flask, agent_client: FlaskClient) -> None:

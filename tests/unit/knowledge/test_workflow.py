@@ -75,7 +75,11 @@ def test_category_review_requires_another_agent_with_the_role(session: Session) 
         publish_article(session, article_id, reviewer_agent_id=AUTHOR, can_review=True)
     with pytest.raises(ReviewRequired, match="reviewer role"):
         publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=False)
-    article = publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=True)
+    with pytest.raises(InvalidTransition, match="changed since"):
+        publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=True)
+    article = publish_article(
+        session, article_id, reviewer_agent_id=REVIEWER, can_review=True, seen_revision=1
+    )
     assert article.status is ArticleStatus.PUBLISHED
     assert article.reviewer_agent_id == REVIEWER
 
