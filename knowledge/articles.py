@@ -125,7 +125,7 @@ def update_article(
             return EditResult(article)  # nothing to review (at most a reviewer's flag change)
         # A pending revision is decided by a reviewer even if review was switched off since:
         # otherwise the next save would publish text written while review was required.
-        if pending or flagged_before or edit_needs_review(session, article, result):
+        if pending is not None or flagged_before or edit_needs_review(session, article, result):
             return EditResult(article, propose_revision(session, article, result, author_agent_id))
     write_content(article, draft)
     article.updated_at = utcnow()
