@@ -32,6 +32,8 @@ class Config:
     attachment_max_bytes: int = 25 * 1024 * 1024
     attachment_max_count: int = 50
     session_minutes: int = 12 * 60
+    # A session ends this long after sign-in however active it is (the idle limit is above).
+    session_absolute_minutes: int = 12 * 60
     mail_imap_url: str | None = None
     mail_smtp_url: str | None = None
     mail_from: str | None = None
@@ -69,6 +71,7 @@ class Config:
             "attachment_max_bytes": reader.integer("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024),
             "attachment_max_count": reader.integer("ATTACHMENT_MAX_COUNT", 50),
             "session_minutes": reader.integer("SESSION_MINUTES", 12 * 60),
+            "session_absolute_minutes": reader.integer("SESSION_ABSOLUTE_MINUTES", 12 * 60),
             "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
             "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
             "mail_from": reader.email("MAIL_FROM"),

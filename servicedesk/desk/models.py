@@ -126,6 +126,8 @@ class Agent(Base):
     presence: Mapped[Presence] = mapped_column(_enum(Presence), default=Presence.OFFLINE)
     presence_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stored in each signed-in session; raising it (sign-out, password change) ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
