@@ -17,6 +17,7 @@ from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
+from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
 from servicedesk.desk.ports import RequestRouter
@@ -169,7 +170,9 @@ def _store_attachments(
         digest = store.save(item.content)
         stored.attachments.append(
             Attachment(
-                filename=item.filename[:300],
+                # Stored without bidi overrides, so every download and listing shows the
+                # real extension ("invoice\u202efdp.exe" is an .exe).
+                filename=neutralise_bidi(item.filename)[:300],
                 content_type=item.content_type[:200],
                 size=len(item.content),
                 sha256=digest,
