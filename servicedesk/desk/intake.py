@@ -12,13 +12,14 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
-from crm_core.customers import Customer, resolve_identity
+from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
 from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
+from servicedesk.desk.identity import resolve_sender
 from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
 from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.threading import find_thread
@@ -62,9 +63,7 @@ def receive_inbound(
     if existing is not None:
         request = existing.request
         return IntakeResult("duplicate", request.id, request.reference, existing.id, existing)
-    customer = resolve_identity(
-        session, message.sender.kind, message.sender.address, message.sender.display_name
-    )
+    customer = resolve_sender(uow, message.sender)  # an unverified sender: a new contact
     match = find_thread(session, message, customer)
     if match is None or match.request.status == Status.CLOSED:
         request = _open_request(uow, message, customer, router, team_id)

@@ -81,6 +81,8 @@ class DeliveryState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # An email reply to an address the customer has not confirmed yet: sent on confirmation.
+    UNCONFIRMED = "unconfirmed"
 
 
 def _enum(kind: type[enum.StrEnum]) -> Enum:

@@ -69,14 +69,18 @@ def post_reply(
         raise InvalidChange("a reply needs some text")
     if seen_message_id is not None:
         _guard_stale_reply(uow, request, agent_id, seen_message_id)
+    channel = _reply_channel(request)
     reply = Message(
         request=request,
         direction=Direction.OUTBOUND,
-        channel=_reply_channel(request),
+        channel=channel,
         author=agent,
         text=text,
         html=html,
-        delivery_state=DeliveryState.PENDING,
+        # No confirmed address yet (an unverified contact): the mail waits for confirmation.
+        delivery_state=DeliveryState.PENDING
+        if channel != "email" or _has_email(request)
+        else DeliveryState.UNCONFIRMED,
     )
     uow.session.add(reply)
     now = utcnow()
@@ -106,6 +110,7 @@ def _reply_channel(request: ServiceRequest) -> str:
 
 
 def _has_email(request: ServiceRequest) -> bool:
+    """Whether the customer has a confirmed address (email identities are confirmed ones)."""
     return any(i.kind == "email" for i in request.customer.identities)
 
 

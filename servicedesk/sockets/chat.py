@@ -22,6 +22,7 @@ from channels.webchat.identity import identify_visitor
 from servicedesk.app import container_of
 from servicedesk.container import Container
 from servicedesk.desk.errors import DeskError
+from servicedesk.desk.identity import claim_email
 from servicedesk.desk.models import Direction, Message, Status
 from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
 from servicedesk.sockets import history, rooms
@@ -145,10 +146,12 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         if email and (email.count("@") != 1 or "." not in email.split("@")[1]):
             return {"error": "that email address does not look right"}
         with container_of().uow() as uow:
-            identify_visitor(uow.session, state.visitor.visitor_id, name, email)
+            customer = identify_visitor(uow.session, state.visitor.visitor_id, name)
+            # Only a claim until the visitor follows the link mailed to it.
+            pending = claim_email(uow, customer, email) if email else None
             uow.commit()
         state.name = name or state.name
-        return {"ok": True}
+        return {"ok": True, "confirm_email": pending is not None}
 
     def on_typing(self, data: Any = None) -> None:
         state = self._state()

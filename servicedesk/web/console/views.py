@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from crm_core.confirmations import unconfirmed_addresses
 from servicedesk.app import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
@@ -81,6 +82,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             assign=assign,
             merge=MergeForm(),
             others=queries.other_requests_of_customer(uow.session, item),
+            unconfirmed=unconfirmed_addresses(uow.session, item.customer_id),
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
             request_id=request_id,
