@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from channels.messages import InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.identity import identify_visitor
+from crm_core.confirmations import unconfirmed_addresses
 from servicedesk.app import container_of
 from servicedesk.container import Container
 from servicedesk.desk.errors import DeskError
@@ -184,8 +185,13 @@ def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult,
     with container.uow() as uow:
         result = receive_inbound(uow, message, router=container.router)
         stored = result.message
-        # Only a visitor with an email can be answered by email; ask SQL only then.
-        if stored.request.customer.email and history.agents_online(uow.session) == 0:
+        # Only a visitor with an email can be answered by email; ask SQL only then. A new
+        # chat's claimed address counts: replies use it once it is confirmed (post_reply).
+        customer = stored.request.customer
+        reachable = customer.email or (
+            result.outcome == "created" and unconfirmed_addresses(uow.session, customer.id)
+        )
+        if reachable and history.agents_online(uow.session) == 0:
             _tag_reply_by_email(stored)
         view = history.message_view(stored)
         uow.commit()

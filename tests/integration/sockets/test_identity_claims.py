@@ -13,7 +13,7 @@ from crm_core.confirmations import EmailConfirmation, confirmation_token
 from crm_core.customers import find_identity
 from servicedesk.container import Container
 from servicedesk.desk.models import ServiceRequest
-from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, receive_inbound
+from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, post_reply, receive_inbound
 from tests.integration.sockets.live import CSRF, LiveServer, session_cookie
 from tests.integration.sockets.test_chat_protocol import CHAT, say, visitor
 
@@ -53,9 +53,13 @@ def test_a_visitor_typing_another_customers_email_stays_a_contact_of_their_own(
 
     owner_id, tags = _request(container, request_id)
     assert owner_id != maria_id
-    assert REPLY_BY_EMAIL_TAG not in tags  # no agent online, yet nothing goes to Maria
+    assert REPLY_BY_EMAIL_TAG in tags  # no agent online: by email, but only once confirmed
+    with container.uow() as uow:
+        reply = post_reply(uow, request_id, 1, "Which invoices?")
+        assert reply.channel == "webchat"  # nothing goes to Maria's address
+        uow.commit()
     hello = customer.call("hello", {"last_id": 0}, namespace=CHAT)
-    assert [m["text"] for m in hello["messages"]] == ["Send me my invoices"]
+    assert [m["text"] for m in hello["messages"]] == ["Send me my invoices", "Which invoices?"]
     page = requests.get(
         f"{live.url}/console/requests/{request_id}",
         headers={"Cookie": session_cookie(live.url, "alex@desk.example")},
