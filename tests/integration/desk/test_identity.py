@@ -3,6 +3,7 @@ them by email wait until the address is confirmed, through the real SMTP peer.""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from channels.messages import InboundMessage, Sender
 from crm_core.confirmations import EmailConfirmation
 from crm_core.db import utcnow
 from servicedesk import runtime
+from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.identity import LinkInvalid, confirm_contact
@@ -153,3 +155,20 @@ def test_a_forged_or_expired_link_is_refused(desk: Container, smtp_sink: tuple[S
         uow.commit()
     with desk.uow() as uow, pytest.raises(LinkInvalid, match="expired"):
         confirm_contact(uow, desk.config.secret_key, token.group(1))
+
+
+def test_without_outbound_mail_the_link_goes_to_the_log(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = Config(
+        instance_dir=tmp_path / "instance",
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key="k",
+        testing=True,
+    )
+    container = Container.build(config, synchronous_jobs=True)
+    runtime.install(container)
+    with caplog.at_level(logging.WARNING, logger="servicedesk.desk.identity"):
+        _intake(container, _portal("Hello"))
+    assert f"confirmation link for {MARIA}: http://127.0.0.1:5000/help/confirm/" in caplog.text
+    container.engine.dispose()
