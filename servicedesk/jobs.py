@@ -11,17 +11,32 @@ from collections.abc import Callable
 from typing import Any
 
 from servicedesk import runtime
-from servicedesk.desk import events, suggestions
+from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.sockets import rooms
 
 log = logging.getLogger(__name__)
+# Where confirmation links point: the help centre's confirm page (web/portal/confirm.py).
+CONFIRM_PATH = "/help/confirm/"
 
 
 def send_reply(message_id: int) -> None:
     """Deliver an outbound message through its channel's adapter, at most once when sent."""
     container = runtime.current()
     deliver_reply(container.uow, container.adapters, message_id)
+
+
+def send_confirmation(confirmation_id: int) -> None:
+    """Mail the link that confirms a typed-in email address (mail queue)."""
+    container = runtime.current()
+    config = container.config
+    identity.send_confirmation(
+        container.uow,
+        container.adapters,
+        config.secret_key,
+        lambda token: f"{config.base_url}{CONFIRM_PATH}{token}",
+        confirmation_id,
+    )
 
 
 def suggest_for_request(request_id: int) -> None:
@@ -71,6 +86,7 @@ def retrain_router() -> None:
 
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
+    "send_confirmation": send_confirmation,
     "suggest_for_request": suggest_for_request,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,

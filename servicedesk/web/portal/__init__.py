@@ -7,4 +7,4 @@ from servicedesk.web.ids import guard_ids
 portal = Blueprint("portal", __name__, url_prefix="/help")
 guard_ids(portal)
 
-from servicedesk.web.portal import contact, views  # noqa: E402,F401  (registers routes)
+from servicedesk.web.portal import confirm, contact, views  # noqa: E402,F401  (registers routes)
