@@ -17,11 +17,17 @@ IdentityKind = Literal["email", "slack", "webchat", "portal", "phone"]
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent a message, as the channel knows them."""
+    """Who sent a message, as the channel knows them.
+
+    `verified` is False for an address the sender only typed into a form (the help
+    centre's contact form): the desk treats them as an unverified contact of their own
+    until they follow a confirmation link (crm_core.confirmations).
+    """
 
     kind: IdentityKind
     address: str
     display_name: str | None = None
+    verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,42 +2,57 @@
 
 Every operation takes a session and ids, changes rows and returns the article; the caller
 commits and then re-indexes the article (`knowledge.indexing.index_article`), because
-search only shows published articles.
+search only shows published articles. An edit of a published article that needs review
+becomes a pending revision instead (`knowledge.review`), and the article stays as it is.
+Actions that take a `can_review` flag are for reviewers and admins.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
-from knowledge.errors import ArticleNotFound, InvalidTransition, ReviewRequired
+from knowledge.drafts import (
+    ArticleDraft,
+    add_revision,
+    content_of,
+    latest_revision_number,
+    same_content,
+    write_content,
+)
+from knowledge.errors import ArticleNotFound, InvalidTransition, NotAllowed, ReviewRequired
 from knowledge.models import (
     Article,
     ArticleFeedback,
     ArticleRevision,
     ArticleStatus,
     Category,
+    PendingRevision,
     Visibility,
+)
+from knowledge.review import (
+    edit_needs_review,
+    pending_revision,
+    propose_revision,
+    review_is_required,
+    withdraw_revision,
 )
 
 
 @dataclass(frozen=True)
-class ArticleDraft:
-    """The editable fields of an article; None leaves a field unchanged on update."""
+class EditResult:
+    """What a save did: changed the article, or left it and kept a pending revision."""
 
-    title: str | None = None
-    body: str | None = None
-    summary: str | None = None
-    category: str | None = None
-    tags: tuple[str, ...] | None = None
-    locale: str | None = None
-    visibility: Visibility | None = None
-    review_required: bool | None = None
+    article: Article
+    pending: PendingRevision | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.pending is None
 
 
 def get_article(session: Session, article_id: int) -> Article:
@@ -75,24 +90,55 @@ def create_article(
         unhelpful_count=0,
         used_in_reply_count=0,
     )
-    _apply(article, draft)
+    write_content(article, draft)
+    article.review_required = bool(draft.review_required)  # asking for review needs no role
     session.add(article)
     session.flush()
-    _add_revision(session, article, author_agent_id, "created")
+    add_revision(session, article, author_agent_id, "created")
     return article
 
 
 def update_article(
-    session: Session, article_id: int, draft: ArticleDraft, *, author_agent_id: int | None
-) -> Article:
-    """Save changes as a new revision; the status stays as it is (archived cannot be edited)."""
+    session: Session,
+    article_id: int,
+    draft: ArticleDraft,
+    *,
+    author_agent_id: int | None,
+    can_review: bool = False,
+) -> EditResult:
+    """Save changes as a new revision, or as the pending revision when review is needed.
+
+    A published article changes at once only when neither it nor the category it leaves or
+    enters needs review, and no revision of it is pending; otherwise the edit waits for a
+    reviewer and readers keep seeing the approved text. Only reviewers change the
+    article's review flag.
+    """
     article = get_article(session, article_id)
     if article.status is ArticleStatus.ARCHIVED:
         raise InvalidTransition("an archived article must be reopened before editing")
-    _apply(article, draft)
+    flagged_before = article.review_required
+    _change_review_flag(article, draft.review_required, can_review)
+    if article.status is ArticleStatus.PUBLISHED:
+        pending = pending_revision(session, article_id)
+        result = draft.over(content_of(pending or article))
+        if pending is None and same_content(result, content_of(article)):
+            return EditResult(article)  # nothing to review (at most a reviewer's flag change)
+        # A pending revision is decided by a reviewer even if review was switched off since:
+        # otherwise the next save would publish text written while review was required.
+        if pending is not None or flagged_before or edit_needs_review(session, article, result):
+            return EditResult(article, propose_revision(session, article, result, author_agent_id))
+    write_content(article, draft)
     article.updated_at = utcnow()
-    _add_revision(session, article, author_agent_id, "edited")
-    return article
+    add_revision(session, article, author_agent_id, "edited")
+    return EditResult(article)
+
+
+def _change_review_flag(article: Article, wanted: bool | None, can_review: bool) -> None:
+    if wanted is None or wanted == article.review_required:
+        return
+    if not can_review:
+        raise NotAllowed("only reviewers and admins change whether an article needs a reviewer")
+    article.review_required = wanted
 
 
 def submit_article_for_review(session: Session, article_id: int) -> Article:
@@ -103,27 +149,28 @@ def submit_article_for_review(session: Session, article_id: int) -> Article:
     return article
 
 
-def review_is_required(session: Session, article: Article) -> bool:
-    """True when the article or its category demands a second pair of eyes."""
-    if article.review_required:
-        return True
-    if article.category is None:
-        return False
-    flag = session.scalar(select(Category.review_required).where(Category.name == article.category))
-    return bool(flag)
-
-
 def publish_article(
-    session: Session, article_id: int, *, reviewer_agent_id: int | None, can_review: bool
+    session: Session,
+    article_id: int,
+    *,
+    reviewer_agent_id: int | None,
+    can_review: bool,
+    seen_revision: int | None = None,
 ) -> Article:
-    """Publish; when review is required the reviewer must hold the role and not be the author."""
+    """Publish; when review is required the reviewer must hold the role and not be an author.
+
+    `seen_revision` is the revision number the reviewer read: an article edited after that
+    is not published, so a reviewer never publishes text they did not see.
+    """
     article = get_article(session, article_id)
     if review_is_required(session, article):
         _require_status(article, {ArticleStatus.IN_REVIEW}, "publish (review required)")
         if not can_review or reviewer_agent_id is None:
             raise ReviewRequired("publishing this article needs an agent with the reviewer role")
-        if reviewer_agent_id == article.author_agent_id:
+        if reviewer_agent_id in _writers(article):
             raise ReviewRequired("the author cannot review their own article")
+        if seen_revision != latest_revision_number(session, article_id):
+            raise InvalidTransition("the article changed since you opened it: look again")
     else:
         _require_status(article, {ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW}, "publish")
     article.status = ArticleStatus.PUBLISHED
@@ -132,36 +179,57 @@ def publish_article(
     return article
 
 
-def archive_article(session: Session, article_id: int) -> Article:
-    """Any status -> archived (hidden from search)."""
+def _writers(article: Article) -> set[int | None]:
+    """Everyone who wrote a revision of the article: none of them may review it."""
+    return {article.author_agent_id, *(r.author_agent_id for r in article.revisions)}
+
+
+def archive_article(session: Session, article_id: int, *, can_review: bool) -> Article:
+    """Any status -> archived (hidden from search); a published article only by a reviewer."""
     article = get_article(session, article_id)
     _require_status(
         article,
         {ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW, ArticleStatus.PUBLISHED},
         "archive",
     )
+    if article.status is ArticleStatus.PUBLISHED and not can_review:
+        raise NotAllowed("only reviewers and admins archive a published article")
+    withdraw_revision(session, article_id, "the article was archived")
     article.status = ArticleStatus.ARCHIVED
     return article
 
 
-def reopen_article(session: Session, article_id: int) -> Article:
-    """archived -> draft, so it can be edited and published again."""
+def reopen_article(session: Session, article_id: int, *, can_review: bool) -> Article:
+    """archived -> draft, so it can be edited and published again.
+
+    An article that was once published is reopened only by a reviewer.
+    """
     article = get_article(session, article_id)
     _require_status(article, {ArticleStatus.ARCHIVED}, "reopen")
+    if article.published_at is not None and not can_review:
+        raise NotAllowed("only reviewers and admins reopen an article that was published")
     article.status = ArticleStatus.DRAFT
     return article
 
 
 def restore_revision(
-    session: Session, article_id: int, number: int, *, author_agent_id: int | None
-) -> Article:
-    """Bring back an old revision's title and body, as a new revision."""
+    session: Session,
+    article_id: int,
+    number: int,
+    *,
+    author_agent_id: int | None,
+    can_review: bool = False,
+) -> EditResult:
+    """Bring back an old revision's title and body as an edit (a reviewer's, when published)."""
+    if get_article(session, article_id).status is ArticleStatus.PUBLISHED and not can_review:
+        raise NotAllowed("only reviewers and admins restore a revision of a published article")
     old = _revision(session, article_id, number)
     return update_article(
         session,
         article_id,
         ArticleDraft(title=old.title, body=old.body),
         author_agent_id=author_agent_id,
+        can_review=can_review,
     )
 
 
@@ -211,8 +279,12 @@ def record_article_use(session: Session, article_id: int) -> Article:
     return article
 
 
-def set_category_review(session: Session, name: str, *, review_required: bool) -> Category:
-    """Create or update a category and its review rule."""
+def set_category_review(
+    session: Session, name: str, *, review_required: bool, can_review: bool
+) -> Category:
+    """Create or update a category and its review rule (reviewers and admins only)."""
+    if not can_review:
+        raise NotAllowed("only reviewers and admins decide which categories need review")
     category = session.scalar(select(Category).where(Category.name == name))
     if category is None:
         category = Category(name=name, review_required=review_required)
@@ -220,44 +292,6 @@ def set_category_review(session: Session, name: str, *, review_required: bool) -
     category.review_required = review_required
     session.flush()
     return category
-
-
-def _apply(article: Article, draft: ArticleDraft) -> None:
-    for name in ("title", "body", "summary", "category", "locale", "visibility"):
-        value = getattr(draft, name)
-        if value is not None:
-            setattr(article, name, value)
-    if draft.tags is not None:
-        article.tags = _clean_tags(draft.tags)
-    if draft.review_required is not None:
-        article.review_required = draft.review_required
-
-
-def _clean_tags(tags: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in tags:
-        if tag.strip():
-            seen.setdefault(tag.strip().lower(), None)
-    return list(seen)
-
-
-def _add_revision(
-    session: Session, article: Article, author_agent_id: int | None, note: str
-) -> ArticleRevision:
-    last = session.scalar(
-        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
-    )
-    revision = ArticleRevision(
-        article_id=article.id,
-        number=(last or 0) + 1,
-        title=article.title,
-        body=article.body,
-        author_agent_id=author_agent_id,
-        note=note,
-    )
-    session.add(revision)
-    session.flush()
-    return revision
 
 
 def _revision(session: Session, article_id: int, number: int) -> ArticleRevision:

@@ -17,3 +17,7 @@ class InvalidTransition(KnowledgeError):
 
 class ReviewRequired(KnowledgeError):
     """Publishing needs a reviewer who is not the author."""
+
+
+class NotAllowed(KnowledgeError):
+    """The agent's roles do not allow this action (it is for reviewers and admins)."""

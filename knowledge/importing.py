@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
-from knowledge.articles import ArticleDraft, create_article, update_article
+from knowledge.articles import create_article
+from knowledge.drafts import ArticleDraft, add_revision, write_content
 from knowledge.models import Article, ArticleStatus
+from knowledge.review import withdraw_revision
 
 
 class ArticleImportError(ValueError):
@@ -64,9 +66,7 @@ def import_articles(session: Session, records: Iterable[dict[str, Any]]) -> Impo
             _publish(article)
             report.created += 1
         elif _differs(article, draft):
-            if article.status is ArticleStatus.ARCHIVED:
-                article.status = ArticleStatus.DRAFT  # re-importing brings it back
-            update_article(session, article.id, draft, author_agent_id=None)
+            _overwrite(session, article, draft)
             _publish(article)
             report.updated += 1
         else:
@@ -100,6 +100,14 @@ def _differs(article: Article, draft: ArticleDraft) -> bool:
         or article.locale != draft.locale
         or article.status is not ArticleStatus.PUBLISHED
     )
+
+
+def _overwrite(session: Session, article: Article, draft: ArticleDraft) -> None:
+    # The import file is the source of truth: a pending edit would undo it when approved.
+    withdraw_revision(session, article.id, "replaced by an import")
+    write_content(article, draft)
+    article.updated_at = utcnow()
+    add_revision(session, article, None, "imported")
 
 
 def _publish(article: Article) -> None:

@@ -1,4 +1,4 @@
-"""Knowledge base tables: articles, their revisions, search passages, logs and solved requests.
+"""Knowledge base tables: articles, revisions (saved and pending), passages, logs, solved requests.
 
 Knowledge depends only on crm_core: agent and request ids are plain integer columns,
 not foreign keys into the desk tables.
@@ -119,6 +119,51 @@ class ArticleRevision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class RevisionState(enum.StrEnum):
+    """Where a pending revision of a published article stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class PendingRevision(Base):
+    """An edit of a published article that waits for a reviewer; the article stays as it is.
+
+    It holds every editable field, so approving it copies them onto the article. At most
+    one per article is pending: later edits change it and bump `version`, so a reviewer
+    approves only the text they saw.
+    """
+
+    __tablename__ = "kb_pending_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[RevisionState] = mapped_column(
+        _enum(RevisionState, "kb_revision_state"), default=RevisionState.PENDING, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(120))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "kb_visibility"), default=Visibility.PUBLIC
+    )
+    author_agent_id: Mapped[int | None] = mapped_column(Integer)
+    contributor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    decided_by_agent_id: Mapped[int | None] = mapped_column(Integer)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ArticleFeedback(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.current import EXTENSION_KEY
+from servicedesk.desk.display import neutralise_bidi
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.paths import STATIC, TEMPLATES
 from servicedesk.realtime.notifier import SocketIONotifier
@@ -45,6 +47,10 @@ def create_app(config: Config | None = None, container: Container | None = None)
     _init_extensions(app, config, container)
     _register_blueprints(app)
     app.after_request(_security_headers)
+    if config.hsts_seconds:
+        app.after_request(_strict_transport(config.hsts_seconds))
+    # Subjects and file names come from customers: `|bidi_safe` drops reordering controls.
+    app.add_template_filter(neutralise_bidi, "bidi_safe")
     app.context_processor(lambda: {"nav_links": _navigation(app)})
     return app
 
@@ -133,3 +139,14 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def _strict_transport(seconds: int) -> Callable[[Response], Response]:
+    """HSTS (RFC 6797): browsers that saw the desk over HTTPS never try plain HTTP again."""
+    value = f"max-age={seconds}; includeSubDomains"
+
+    def add_header(response: Response) -> Response:
+        response.headers.setdefault("Strict-Transport-Security", value)
+        return response
+
+    return add_header

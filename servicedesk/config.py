@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 PREFIX = "SERVICEDESK_"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(ValueError):
@@ -32,12 +33,18 @@ class Config:
     attachment_max_bytes: int = 25 * 1024 * 1024
     attachment_max_count: int = 50
     session_minutes: int = 12 * 60
+    # A session ends this long after sign-in however active it is (the idle limit is above).
+    session_absolute_minutes: int = 12 * 60
     mail_imap_url: str | None = None
     mail_smtp_url: str | None = None
     mail_from: str | None = None
     widget_origins: tuple[str, ...] = ()
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = DEFAULT_BASE_URL
+    # Whether SERVICEDESK_BASE_URL named it; otherwise `serve` and `demo` derive it.
+    base_url_given: bool = False
     secure_cookies: bool = False
+    # Strict-Transport-Security max-age; 0 sends none. Defaults to a year behind HTTPS.
+    hsts_seconds: int = 0
     proxy_hops: int = 0
     testing: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -69,18 +76,34 @@ class Config:
             "attachment_max_bytes": reader.integer("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024),
             "attachment_max_count": reader.integer("ATTACHMENT_MAX_COUNT", 50),
             "session_minutes": reader.integer("SESSION_MINUTES", 12 * 60),
+            "session_absolute_minutes": reader.integer("SESSION_ABSOLUTE_MINUTES", 12 * 60),
             "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
             "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
             "mail_from": reader.email("MAIL_FROM"),
             "widget_origins": reader.words("WIDGET_ORIGINS"),
-            "base_url": reader.url("BASE_URL", ("http", "https")) or "http://127.0.0.1:5000",
+            "base_url": reader.url("BASE_URL", ("http", "https")) or DEFAULT_BASE_URL,
+            "base_url_given": reader.text("BASE_URL") is not None,
             "secure_cookies": reader.flag("SECURE_COOKIES"),
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
         }
+        values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)
         secret = reader.text("SECRET_KEY") or overrides.get("secret_key")
         values["secret_key"] = secret or _stored_secret(Path(str(values["instance_dir"])))
         return cls(**values)  # type: ignore[arg-type]
+
+    def served_at(self, host: str, port: int) -> Config:
+        """These settings for a server on host:port: the base URL follows unless it was set.
+
+        Browsers send the page's origin with every socket handshake, and the desk only
+        accepts its own (`base_url`), so a base URL naming another port breaks live pages.
+        A wildcard host says nothing about the name browsers use: 127.0.0.1 stands in.
+        """
+        if self.base_url_given:
+            return self
+        name = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+        name = f"[{name}]" if ":" in name else name
+        return replace(self, base_url=f"http://{name}:{port}")
 
 
 class _Reader:
@@ -120,6 +143,12 @@ class _Reader:
     def words(self, name: str) -> tuple[str, ...]:
         value = self.text(name)
         return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+def _default_hsts(values: Mapping[str, object]) -> int:
+    """A year when the settings say the desk is served over HTTPS, else none."""
+    https = values["secure_cookies"] or str(values["base_url"]).startswith("https:")
+    return 365 * 24 * 3600 if https else 0
 
 
 def _stored_secret(instance_dir: Path) -> str:

@@ -58,6 +58,10 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
     match event:
         case events.ReplyPosted(message_id=mid, channel=channel):
             tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
+        case events.ReplyReleased(message_id=mid, channel=channel):
+            tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
+        case events.ConfirmationRequested(confirmation_id=cid):
+            tasks.enqueue("mail", "send_confirmation", cid)
         case events.MessageReceived(request_id=rid):
             tasks.enqueue("knowledge", "suggest_for_request", rid)
         case events.RequestUpdated(request_id=rid, fields=fields) if "status" in fields:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.db import UnitOfWork
-from servicedesk.desk import events, suggestions
+from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
 from servicedesk.realtime import rooms
@@ -21,14 +21,18 @@ from servicedesk.realtime import rooms
 if TYPE_CHECKING:
     from channels.registry import AdapterRegistry
     from knowledge.service import KnowledgeBase
+    from servicedesk.config import Config
     from servicedesk.desk.routing.router import Router
 
 log = logging.getLogger(__name__)
+# Where confirmation links point: the help centre's confirm page (web/portal/confirm.py).
+CONFIRM_PATH = "/help/confirm/"
 
 
 class JobContext(Protocol):
     """What jobs use of the process's container (`servicedesk.container.Container`)."""
 
+    config: Config
     adapters: AdapterRegistry
     notifier: Notifier
     router: Router | None
@@ -42,6 +46,18 @@ class JobContext(Protocol):
 def send_reply(context: JobContext, message_id: int) -> None:
     """Deliver an outbound message through its channel's adapter, at most once when sent."""
     deliver_reply(context.uow, context.adapters, message_id)
+
+
+def send_confirmation(context: JobContext, confirmation_id: int) -> None:
+    """Mail the link that confirms a typed-in email address (mail queue)."""
+    config = context.config
+    identity.send_confirmation(
+        context.uow,
+        context.adapters,
+        config.secret_key,
+        lambda token: f"{config.base_url}{CONFIRM_PATH}{token}",
+        confirmation_id,
+    )
 
 
 def suggest_for_request(context: JobContext, request_id: int) -> None:
@@ -87,6 +103,7 @@ def retrain_router(context: JobContext) -> None:
 
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
+    "send_confirmation": send_confirmation,
     "suggest_for_request": suggest_for_request,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,

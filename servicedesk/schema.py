@@ -6,6 +6,7 @@ Add one line here for each new module with tables.
 
 import channels.email.models
 import channels.webchat.models  # noqa: F401
+import crm_core.confirmations
 import crm_core.customers  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.models

@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from channels.base import DeliveryRefused, ParseResult
-from channels.email.compose import ReplyRenderer, compose_reply, message_id_for
+from channels.email.compose import (
+    ReplyRenderer,
+    compose_notice,
+    compose_reply,
+    message_id_for,
+)
 from channels.email.models import AutomaticMailLog
 from channels.email.parser import ParseLimits, parse_mail
 from channels.email.smtp import SmtpSettings, submit
@@ -64,6 +69,29 @@ class EmailAdapter:
         mail = compose_reply(message, self.from_address, self.renderer, self.from_name)
         submit(self.smtp, mail, [message.recipient.address])
         return message_id_for(message, self.from_address.partition("@")[2] or "localhost")
+
+    def send_notice(self, recipient: str, subject: str, text: str, notice_id: str) -> str:
+        """Send an automatic notice outside any request; returns its Message-ID.
+
+        Counts against the recipient's daily cap of automatic mail, so nobody can use
+        the desk to flood an inbox (with confirmation links, say).
+        """
+        if not self._claim_automatic(recipient):
+            raise AutomaticMailCapped(
+                f"{recipient} already got {self.automatic_per_day} automatic mails in 24 hours"
+            )
+        domain = self.from_address.partition("@")[2] or "localhost"
+        message_id = f"{notice_id}@{domain}"
+        mail = compose_notice(
+            recipient,
+            subject,
+            text,
+            self.from_address,
+            message_id=message_id,
+            from_name=self.from_name,
+        )
+        submit(self.smtp, mail, [recipient])
+        return message_id
 
     def _claim_automatic(self, recipient: str) -> bool:
         if self.sessions is None:

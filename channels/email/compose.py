@@ -125,3 +125,28 @@ def _thread_headers(mail: EmailMessage, message: OutboundMessage) -> None:
 def new_message_id(domain: str) -> str:
     """A fresh Message-ID on our domain (for mail not tied to a stored message)."""
     return make_msgid(domain=domain).strip("<>")
+
+
+def compose_notice(
+    recipient: str,
+    subject: str,
+    text: str,
+    from_address: str,
+    *,
+    message_id: str,
+    from_name: str | None = None,
+) -> EmailMessage:
+    """A plain automatic notice that belongs to no request (a confirmation link, say).
+
+    No request token and no plus-addressed Reply-To: an answer to it opens nothing.
+    """
+    mail = EmailMessage()
+    mail["From"] = Address(display_name=from_name or "", addr_spec=from_address)
+    mail["To"] = recipient
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = f"<{message_id}>"
+    mail["X-Auto-Response-Suppress"] = "All"
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834 5.1: not a reply to anything
+    mail.set_content(text)
+    return mail

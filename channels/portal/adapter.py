@@ -1,7 +1,8 @@
 """The help centre's contact form, normalised into an InboundMessage.
 
-Customers without an account write through the form; their address is an email, so the
-request joins the same customer record as their mail, and replies go out by email.
+Customers without an account write through the form. Anyone can type any address, so
+the sender is unverified: the request is the sender's own until they confirm the address
+by the link we mail them, and replies go out by email only after that.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def parse_submission(form: ContactSubmission) -> InboundMessage | Rejected:
     return InboundMessage(
         channel="portal",
         external_id=f"portal:{form.token}",
-        sender=Sender("email", address.lower(), form.name.strip()[:200] or None),
+        sender=Sender("email", address.lower(), form.name.strip()[:200] or None, verified=False),
         subject=" ".join(form.subject.split()),
         text=form.text.strip(),
     )

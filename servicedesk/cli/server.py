@@ -26,7 +26,8 @@ def demo(port: int, no_serve: bool) -> None:
     click.echo("Loading demo data (the first run also indexes the help articles)...")
     load_articles(built.uow, built.knowledge)
     lines = load_demo(built.uow, built.router)
-    click.echo(f"Demo data loaded. Sign in at http://127.0.0.1:{port}/login with:")
+    base_url = built.config.served_at("127.0.0.1", port).base_url
+    click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:
         click.echo(line)
     if not no_serve:
@@ -38,7 +39,8 @@ def _run_web(host: str, port: int) -> None:
     from servicedesk.container import Container
     from servicedesk.serving import serve as serve_app
 
-    config = container().config  # validates the settings and migrates the database
+    # Validates the settings and migrates the database; the base URL follows the port.
+    config = container().config.served_at(host, port)
     # A container of its own: the web process runs jobs on a background thread, where the
     # CLI's container runs them inline.
     app = create_app(container=Container.build(config))

@@ -91,3 +91,23 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def end_sessions(agent: Agent) -> int:
+    """Invalidate every signed-in session of `agent` (sign-out everywhere); the new version."""
+    agent.session_version = (agent.session_version or 0) + 1
+    return agent.session_version
+
+
+def change_password(session: Session, agent_id: int, current: str, new: str) -> Agent:
+    """Set a new password after checking the current one; ends every session of the agent.
+
+    Raises `InvalidChange` naming the field. The caller keeps its own session alive by
+    storing the returned agent's new `session_version` in it.
+    """
+    agent = session.get(Agent, agent_id)
+    if agent is None or not agent.is_active or not _verify(agent.password_hash, current):
+        raise InvalidChange("current password: wrong password")
+    agent.password_hash = hash_password(new)
+    end_sessions(agent)
+    return agent

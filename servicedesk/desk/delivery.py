@@ -30,8 +30,9 @@ def deliver_reply(
         message = uow.session.get(Message, message_id, with_for_update=True)
         if message is None or message.direction != Direction.OUTBOUND:
             return DeliveryState.FAILED
-        if message.delivery_state == DeliveryState.SENT:
-            return DeliveryState.SENT
+        if message.delivery_state in (DeliveryState.SENT, DeliveryState.UNCONFIRMED):
+            # Sent already, or waiting for the customer to confirm the address.
+            return message.delivery_state
         outbound = _outbound(uow, message)
         if message.channel not in adapters:
             # Portal and chat customers read replies in our own UI; any other channel

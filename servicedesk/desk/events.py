@@ -70,6 +70,22 @@ class RequestsMerged:
     target_id: int
 
 
+@dataclass(frozen=True)
+class ReplyReleased:
+    """A reply that waited for the customer to confirm their address may now be sent."""
+
+    request_id: int
+    message_id: int
+    channel: str
+
+
+@dataclass(frozen=True)
+class ConfirmationRequested:
+    """Someone claimed an email address: mail it the confirmation link."""
+
+    confirmation_id: int
+
+
 DomainEvent = (
     RequestOpened
     | MessageReceived
@@ -78,6 +94,8 @@ DomainEvent = (
     | RequestAssigned
     | RequestUpdated
     | RequestsMerged
+    | ReplyReleased
+    | ConfirmationRequested
     | PresenceChanged
     | CapacityChanged
 )

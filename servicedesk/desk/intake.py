@@ -12,12 +12,14 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
-from crm_core.customers import Customer, resolve_identity
+from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
+from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
+from servicedesk.desk.identity import resolve_sender
 from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
 from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.threading import find_thread
@@ -61,9 +63,7 @@ def receive_inbound(
     if existing is not None:
         request = existing.request
         return IntakeResult("duplicate", request.id, request.reference, existing.id, existing)
-    customer = resolve_identity(
-        session, message.sender.kind, message.sender.address, message.sender.display_name
-    )
+    customer = resolve_sender(uow, message.sender)  # an unverified sender: a new contact
     match = find_thread(session, message, customer)
     if match is None or match.request.status == Status.CLOSED:
         request = _open_request(uow, message, customer, router, team_id)
@@ -169,7 +169,9 @@ def _store_attachments(
         digest = store.save(item.content)
         stored.attachments.append(
             Attachment(
-                filename=item.filename[:300],
+                # Stored without bidi overrides, so every download and listing shows the
+                # real extension ("invoice\u202efdp.exe" is an .exe).
+                filename=neutralise_bidi(item.filename)[:300],
                 content_type=item.content_type[:200],
                 size=len(item.content),
                 sha256=digest,

@@ -74,6 +74,8 @@ class DeliveryState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # An email reply to an address the customer has not confirmed yet: sent on confirmation.
+    UNCONFIRMED = "unconfirmed"
 
 
 def _enum(kind: type[enum.StrEnum]) -> Enum:
@@ -119,6 +121,8 @@ class Agent(Base):
     presence: Mapped[Presence] = mapped_column(_enum(Presence), default=Presence.OFFLINE)
     presence_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stored in each signed-in session; raising it (sign-out, password change) ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")

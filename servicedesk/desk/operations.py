@@ -15,7 +15,7 @@ from sqlalchemy import select
 from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.audit import record
-from servicedesk.desk.errors import InvalidChange, NotFound, StaleReply
+from servicedesk.desk.errors import CustomersDiffer, InvalidChange, NotFound, StaleReply
 from servicedesk.desk.intake import IntakeResult as IntakeResult
 from servicedesk.desk.intake import receive_inbound as receive_inbound
 from servicedesk.desk.models import (
@@ -80,15 +80,19 @@ def post_reply(
 def _store_reply(
     uow: UnitOfWork, request: ServiceRequest, agent: Agent, text: str, html: str | None
 ) -> Message:
-    """The pending outbound message, the first-response time and the audit entry."""
+    """The outbound message waiting for delivery, the first-response time, the audit entry."""
+    channel = _reply_channel(request)
     reply = Message(
         request=request,
         direction=Direction.OUTBOUND,
-        channel=_reply_channel(request),
+        channel=channel,
         author=agent,
         text=text,
         html=html,
-        delivery_state=DeliveryState.PENDING,
+        # No confirmed address yet (an unverified contact): the mail waits for confirmation.
+        delivery_state=DeliveryState.PENDING
+        if channel != "email" or _has_email(request)
+        else DeliveryState.UNCONFIRMED,
     )
     uow.session.add(reply)
     now = utcnow()
@@ -114,6 +118,7 @@ def _reply_channel(request: ServiceRequest) -> str:
 
 
 def _has_email(request: ServiceRequest) -> bool:
+    """Whether the customer has a confirmed address (email identities are confirmed ones)."""
     return any(i.kind == "email" for i in request.customer.identities)
 
 
@@ -280,25 +285,64 @@ def update_request(
 
 
 def merge_requests(
-    uow: UnitOfWork, source_id: int, target_id: int, *, agent_id: int
+    uow: UnitOfWork,
+    source_id: int,
+    target_id: int,
+    *,
+    agent_id: int,
+    confirm_customers: bool = False,
 ) -> ServiceRequest:
-    """Move every message of `source` onto `target` and close `source` as merged."""
+    """Move every message of `source` onto `target` and close `source` as merged.
+
+    Requests of two different customers merge only with `confirm_customers`: the
+    target's customer reads the whole conversation (the chat widget replays it), so
+    without it `CustomersDiffer` names both customers for the agent to confirm.
+    """
     if source_id == target_id:
         raise InvalidChange("a request cannot be merged into itself")
     source, target = get_request(uow, source_id), get_request(uow, target_id)
     agent = get_agent(uow, agent_id)
-    if target.merged_into_id is not None:
-        raise InvalidChange(f"{target.reference} was itself merged; merge into its target")
+    _check_mergeable(source, target, confirm_customers)
     for message in list(source.messages):
         message.request = target
     source.merged_into_id = target.id
     source.status = Status.CLOSED
     target.updated_at = utcnow()
     record(uow.session, source, "merged_into", "agent", agent, target=target.reference)
-    record(uow.session, target, "merged_from", "agent", agent, source=source.reference)
+    across = source.customer_id != target.customer_id  # recorded: the agent confirmed it
+    record(
+        uow.session,
+        target,
+        "merged_from",
+        "agent",
+        agent,
+        source=source.reference,
+        across_customers=across,
+    )
     uow.session.flush()
     uow.events.append(events.RequestsMerged(source.id, target.id))
     return target
+
+
+def _check_mergeable(
+    source: ServiceRequest, target: ServiceRequest, confirm_customers: bool
+) -> None:
+    if target.merged_into_id is not None:
+        raise InvalidChange(f"{target.reference} was itself merged; merge into its target")
+    if source.customer_id != target.customer_id and not confirm_customers:
+        raise CustomersDiffer(
+            source.reference,
+            _customer_label(source),
+            target.reference,
+            _customer_label(target),
+        )
+
+
+def _customer_label(request: ServiceRequest) -> str:
+    customer = request.customer
+    email = customer.email
+    name = customer.name or f"customer {customer.id}"
+    return f"{name} <{email}>" if email else name
 
 
 def set_presence(uow: UnitOfWork, agent_id: int, presence: Presence) -> bool:

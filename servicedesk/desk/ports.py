@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -37,4 +37,13 @@ class RequestRouter(Protocol):
 
     def route(self, session: Session, request: ServiceRequest, text: str) -> RoutingOutcome:
         """Set category, priority, language, team and assignee on the request."""
+        ...
+
+
+@runtime_checkable
+class NoticeSender(Protocol):
+    """An adapter that can mail a notice outside any request (the email adapter)."""
+
+    def send_notice(self, recipient: str, subject: str, text: str, notice_id: str) -> str:
+        """Send it; returns the provider id. Raises DeliveryRefused when it never will."""
         ...

@@ -41,7 +41,13 @@ class ThreadMatch:
 def find_thread(
     session: Session, message: InboundMessage, customer: Customer
 ) -> ThreadMatch | None:
-    """The request this message continues, or None for a new one."""
+    """The request this message continues, or None for a new one.
+
+    A sender with an unverified address (typed into a form) never continues a request:
+    quoting someone's reference or Message-ID must not append to their conversation.
+    """
+    if not message.sender.verified:
+        return None
     for rule in (_by_own_message_id, _by_known_message_id, _by_thread_key, _by_tokens):
         match = rule(session, message, customer)
         if match is not None:

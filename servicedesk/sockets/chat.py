@@ -19,9 +19,11 @@ from sqlalchemy.exc import OperationalError
 from channels.messages import InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.identity import identify_visitor
+from crm_core.confirmations import unconfirmed_addresses
 from servicedesk.container import Container
 from servicedesk.current import container_of
 from servicedesk.desk.errors import DeskError
+from servicedesk.desk.identity import claim_email
 from servicedesk.desk.models import Direction, Message, Status
 from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
 from servicedesk.realtime import rooms
@@ -146,10 +148,12 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         if email and (email.count("@") != 1 or "." not in email.split("@")[1]):
             return {"error": "that email address does not look right"}
         with container_of().uow() as uow:
-            identify_visitor(uow.session, state.visitor.visitor_id, name, email)
+            customer = identify_visitor(uow.session, state.visitor.visitor_id, name)
+            # Only a claim until the visitor follows the link mailed to it.
+            pending = claim_email(uow, customer, email) if email else None
             uow.commit()
         state.name = name or state.name
-        return {"ok": True}
+        return {"ok": True, "confirm_email": pending is not None}
 
     def on_typing(self, data: Any = None) -> None:
         state = self._state()
@@ -182,8 +186,13 @@ def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult,
     with container.uow() as uow:
         result = receive_inbound(uow, message, router=container.router)
         stored = result.message
-        # Only a visitor with an email can be answered by email; ask SQL only then.
-        if stored.request.customer.email and history.agents_online(uow.session) == 0:
+        # Only a visitor with an email can be answered by email; ask SQL only then. A new
+        # chat's claimed address counts: replies use it once it is confirmed (post_reply).
+        customer = stored.request.customer
+        reachable = customer.email or (
+            result.outcome == "created" and unconfirmed_addresses(uow.session, customer.id)
+        )
+        if reachable and history.agents_online(uow.session) == 0:
             _tag_reply_by_email(stored)
         view = history.message_view(stored)
         uow.commit()

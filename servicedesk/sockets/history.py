@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.models import Agent, Direction, Message, Presence, ServiceRequest
 
 REPLAY_LIMIT = 500
@@ -25,7 +26,9 @@ def message_view(message: Message) -> dict[str, Any]:
         "author_id": message.author_id,
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
-        "attachments": [{"filename": a.filename, "size": a.size} for a in message.attachments],
+        "attachments": [
+            {"filename": neutralise_bidi(a.filename), "size": a.size} for a in message.attachments
+        ],
     }
 
 

@@ -6,6 +6,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
 from channels.webchat.models import ChatRating
+from crm_core.confirmations import EmailConfirmation, confirmation_token
 from crm_core.customers import find_identity
 from servicedesk.container import Container
 from servicedesk.desk.models import ServiceRequest, Status
@@ -14,7 +15,7 @@ from tests.e2e.conftest import customer_says
 from tests.integration.sockets.live import LiveServer
 
 
-def test_offline_prechat_links_email_and_csat_after_solved(
+def test_offline_prechat_links_email_once_confirmed_and_csat_after_solved(
     browser: Browser, live: LiveServer, container: Container
 ) -> None:
     page = browser.new_page()
@@ -29,7 +30,16 @@ def test_offline_prechat_links_email_and_csat_after_solved(
     expect(page.locator(".sdw-mine .sdw-receipt")).to_have_text("Sent")
     with container.uow() as uow:
         request = uow.session.scalars(select(ServiceRequest)).one()
-        assert "reply-by-email" in request.tags
+        assert "reply-by-email" in request.tags  # used once the address is confirmed
+        assert find_identity(uow.session, "email", "dana@example.com") is None
+        claim = uow.session.scalars(select(EmailConfirmation)).one()
+        token = confirmation_token(container.config.secret_key, claim)
+    mailbox = browser.new_page()  # the link from the confirmation mail
+    mailbox.goto(f"{live.url}/help/confirm/{token}")
+    mailbox.get_by_role("button", name="Confirm my email address").click()
+    expect(mailbox.get_by_role("heading", name="Your email address is confirmed")).to_be_visible()
+    with container.uow() as uow:
+        request = uow.session.scalars(select(ServiceRequest)).one()
         identity = find_identity(uow.session, "email", "dana@example.com")
         assert identity is not None and identity.customer_id == request.customer_id
         change_status(uow, request.id, Status.SOLVED)

@@ -18,6 +18,7 @@ def test_good_submission_becomes_an_email_identified_portal_message() -> None:
     assert isinstance(message, InboundMessage)
     assert (message.channel, message.external_id) == ("portal", "portal:" + "t" * 32)
     assert (message.sender.kind, message.sender.address) == ("email", "li.wei@shop.example")
+    assert message.sender.verified is False  # typed into a form: proves nothing yet
     assert (message.subject, message.text, message.sender.display_name) == (
         "Broken lamp",
         "It flickers.",

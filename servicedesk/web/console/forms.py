@@ -53,4 +53,5 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
 
 class MergeForm(FlaskForm):  # type: ignore[misc]
     target = StringField("Merge into (reference)", validators=[DataRequired(), Length(max=20)])
-    confirm = HiddenField(default="1")
+    # Set by the confirmation step that names both customers (see merge_requests).
+    confirm_customers = HiddenField(default="")

@@ -6,9 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from crm_core.confirmations import unconfirmed_addresses
 from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
-from servicedesk.desk.errors import DeskError, StaleReply
+from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
 from servicedesk.desk.models import (
     Priority,
     RequestSuggestions,
@@ -81,6 +82,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             assign=assign,
             merge=MergeForm(),
             others=queries.other_requests_of_customer(uow.session, item),
+            unconfirmed=unconfirmed_addresses(uow.session, item.customer_id),
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
             request_id=request_id,
@@ -188,9 +190,25 @@ def merge(request_id: int) -> ResponseReturnValue:
     if target is None:
         flash("target: give a reference such as SR-1042", "error")
         return _back(request_id)
-    return _run(
-        target, "Merged.", operations.merge_requests, request_id, target, agent_id=current_user.id
-    )
+    confirmed = form.confirm_customers.data == "yes"
+    with container_of().uow() as uow:
+        try:
+            operations.merge_requests(
+                uow, request_id, target, agent_id=current_user.id, confirm_customers=confirmed
+            )
+            uow.commit()
+        except CustomersDiffer as differ:
+            # The confirmation step: both customers named, one more click to merge.
+            confirm = MergeForm(target=form.target.data, confirm_customers="yes")
+            page = render_template(
+                "console/merge_confirm.html", differ=differ, form=confirm, request_id=request_id
+            )
+            return page, 409
+        except DeskError as error:
+            flash(str(error), "error")
+            return _back(request_id)
+    flash("Merged.", "ok")
+    return _back(target)
 
 
 def _run(redirect_to: int, done: str, operation, *args, **kwargs) -> ResponseReturnValue:  # type: ignore[no-untyped-def]

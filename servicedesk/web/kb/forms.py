@@ -7,8 +7,8 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from knowledge.articles import ArticleDraft
-from knowledge.models import Article, Visibility
+from knowledge.drafts import ArticleDraft
+from knowledge.models import Article, PendingRevision, Visibility
 
 
 class ArticleForm(FlaskForm):  # type: ignore[misc]
@@ -32,28 +32,30 @@ class ArticleForm(FlaskForm):  # type: ignore[misc]
     )
     review_required = BooleanField("Publishing needs a reviewer")
 
-    def to_draft(self) -> ArticleDraft:
+    def to_draft(self, *, with_review_flag: bool) -> ArticleDraft:
+        """The form as a draft; a blank category clears it, the review flag only if allowed."""
         tags = tuple(sorted({t.strip() for t in (self.tags.data or "").split(",") if t.strip()}))
         return ArticleDraft(
             title=self.title.data.strip(),
             body=self.body.data,
             summary=self.summary.data or "",
-            category=(self.category.data or "").strip() or None,
+            category=(self.category.data or "").strip(),
             tags=tags,
             locale=self.locale.data,
             visibility=Visibility(self.visibility.data),
-            review_required=bool(self.review_required.data),
+            review_required=bool(self.review_required.data) if with_review_flag else None,
         )
 
     @classmethod
-    def of(cls, article: Article) -> ArticleForm:
+    def of(cls, content: Article | PendingRevision, *, review_required: bool) -> ArticleForm:
+        """A form filled from the article, or from its pending revision when it has one."""
         return cls(
-            title=article.title,
-            summary=article.summary,
-            body=article.body,
-            category=article.category or "",
-            tags=", ".join(article.tags),
-            locale=article.locale,
-            visibility=article.visibility.value,
-            review_required=article.review_required,
+            title=content.title,
+            summary=content.summary,
+            body=content.body,
+            category=content.category or "",
+            tags=", ".join(content.tags),
+            locale=content.locale,
+            visibility=content.visibility.value,
+            review_required=review_required,
         )

@@ -1,4 +1,8 @@
-"""Console views for authors and reviewers; every save is a revision and is reindexed."""
+"""Console views for authors and reviewers.
+
+Every save is a revision and is reindexed; an edit of a published article that needs
+review waits as a pending revision that a reviewer approves or rejects here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork
-from knowledge import articles, reports
+from knowledge import articles, reports, review
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
@@ -21,6 +25,11 @@ from servicedesk.web.kb.blueprint import kb
 from servicedesk.web.kb.forms import ArticleForm
 
 guard_rows(kb, "article_id", Article)
+
+
+def _can_review() -> bool:
+    """Reviewers and admins (`has_role` counts admins as every role)."""
+    return bool(current_user.has_role("reviewer"))
 
 
 def _reindex_after_commit(uow: UnitOfWork, article_id: int) -> None:
@@ -77,7 +86,7 @@ def new() -> ResponseReturnValue:
                 abort(404)
             article = articles.create_article(
                 uow.session,
-                form.to_draft(),
+                form.to_draft(with_review_flag=True),  # asking for review needs no role
                 author_agent_id=current_user.id,
                 translation_of_id=original_id,
             )
@@ -100,8 +109,11 @@ def show(article_id: int) -> ResponseReturnValue:
             article=article,
             body_html=render_markdown(article.body),
             revisions=list(article.revisions),
-            review_needed=articles.review_is_required(uow.session, article),
+            review_needed=review.review_is_required(uow.session, article),
             translations=_translations(uow.session, article),
+            pending=review.pending_revision(uow.session, article_id),
+            last_decision=review.latest_decision(uow.session, article_id),
+            can_review=_can_review(),
         )
 
 
@@ -135,8 +147,8 @@ def rate(article_id: int) -> ResponseReturnValue:
 @kb.post("/categories")
 @login_required  # type: ignore[misc]
 def category_review() -> ResponseReturnValue:
-    """Admins decide which categories need a second pair of eyes before publishing."""
-    if not current_user.has_role("admin"):
+    """Reviewers and admins decide which categories need a second pair of eyes."""
+    if not _can_review():
         abort(403)
     name = (request.form.get("name") or "").strip()[:120]
     if not name:
@@ -144,7 +156,9 @@ def category_review() -> ResponseReturnValue:
         return redirect(url_for("kb.index"))
     required = request.form.get("review_required") == "y"
     with container_of().uow() as uow:
-        articles.set_category_review(uow.session, name, review_required=required)
+        articles.set_category_review(
+            uow.session, name, review_required=required, can_review=_can_review()
+        )
         uow.commit()
     flash(f"Category {name}: review {'required' if required else 'not required'}.", "ok")
     return redirect(url_for("kb.index"))
@@ -157,21 +171,41 @@ def edit(article_id: int) -> ResponseReturnValue:
         article = uow.session.get(Article, article_id)
         if article is None:
             abort(404)
-        form = ArticleForm() if request.method == "POST" else ArticleForm.of(article)
+        pending = review.pending_revision(uow.session, article_id)
+        form = (
+            ArticleForm()
+            if request.method == "POST"
+            else ArticleForm.of(pending or article, review_required=article.review_required)
+        )
         if form.validate_on_submit():
             try:
-                articles.update_article(
-                    uow.session, article_id, form.to_draft(), author_agent_id=current_user.id
+                saved = articles.update_article(
+                    uow.session,
+                    article_id,
+                    form.to_draft(with_review_flag=_can_review()),
+                    author_agent_id=current_user.id,
+                    can_review=_can_review(),
                 )
             except KnowledgeError as error:
                 flash(str(error), "error")
                 return redirect(url_for("kb.show", article_id=article_id))
-            _reindex_after_commit(uow, article_id)
+            if saved.is_live:
+                _reindex_after_commit(uow, article_id)
             uow.commit()
-            flash("Saved as a new revision.", "ok")
+            flash(_saved_message(saved), "ok")
             return redirect(url_for("kb.show", article_id=article_id))
         status = 400 if form.errors else 200
-        return render_template("kb/edit.html", form=form, article=article), status
+        return render_template(
+            "kb/edit.html", form=form, article=article, pending=pending, can_review=_can_review()
+        ), status
+
+
+def _saved_message(saved: articles.EditResult) -> str:
+    if saved.is_live:
+        return "Saved as a new revision."
+    return (
+        "Saved as a pending revision: readers see the approved text until a reviewer approves it."
+    )
 
 
 def _transition(
@@ -202,12 +236,16 @@ def submit(article_id: int) -> ResponseReturnValue:
 @kb.post("/<int:article_id>/publish")
 @login_required  # type: ignore[misc]
 def publish(article_id: int) -> ResponseReturnValue:
-    can_review = current_user.has_role("reviewer")
+    can_review, seen = _can_review(), parse_id(request.form.get("revision"))
     return _transition(
         article_id,
         "Published.",
         lambda s: articles.publish_article(
-            s, article_id, reviewer_agent_id=current_user.id, can_review=can_review
+            s,
+            article_id,
+            reviewer_agent_id=current_user.id,
+            can_review=can_review,
+            seen_revision=seen,
         ),
     )
 
@@ -215,24 +253,35 @@ def publish(article_id: int) -> ResponseReturnValue:
 @kb.post("/<int:article_id>/archive")
 @login_required  # type: ignore[misc]
 def archive(article_id: int) -> ResponseReturnValue:
-    return _transition(article_id, "Archived.", lambda s: articles.archive_article(s, article_id))
+    can_review = _can_review()
+    return _transition(
+        article_id,
+        "Archived.",
+        lambda s: articles.archive_article(s, article_id, can_review=can_review),
+    )
 
 
 @kb.post("/<int:article_id>/reopen")
 @login_required  # type: ignore[misc]
 def reopen(article_id: int) -> ResponseReturnValue:
+    can_review = _can_review()
     return _transition(
-        article_id, "Reopened as a draft.", lambda s: articles.reopen_article(s, article_id)
+        article_id,
+        "Reopened as a draft.",
+        lambda s: articles.reopen_article(s, article_id, can_review=can_review),
     )
 
 
 @kb.post("/<int:article_id>/revisions/<int:number>/restore")
 @login_required  # type: ignore[misc]
 def restore(article_id: int, number: int) -> ResponseReturnValue:
+    can_review = _can_review()
     return _transition(
         article_id,
-        f"Revision {number} restored as a new revision.",
-        lambda s: articles.restore_revision(s, article_id, number, author_agent_id=current_user.id),
+        f"Revision {number} restored (a pending revision when the article needs review).",
+        lambda s: articles.restore_revision(
+            s, article_id, number, author_agent_id=current_user.id, can_review=can_review
+        ),
     )
 
 
@@ -248,6 +297,84 @@ def diff(article_id: int) -> ResponseReturnValue:
         except KnowledgeError:
             abort(404)
         return render_template("kb/diff.html", article_id=article_id, diff=text, old=old, new=new)
+
+
+@kb.get("/pending")
+@login_required  # type: ignore[misc]
+def pending_list() -> ResponseReturnValue:
+    """Every revision waiting for a reviewer."""
+    with container_of().uow() as uow:
+        waiting = review.pending_revisions(uow.session)
+        titles = _titles(uow.session, [p.article_id for p in waiting])
+        return render_template("kb/pending_list.html", waiting=waiting, titles=titles)
+
+
+def _titles(session: Session, article_ids: list[int]) -> dict[int, str]:
+    rows = session.execute(select(Article.id, Article.title).where(Article.id.in_(article_ids)))
+    return {row.id: row.title for row in rows}
+
+
+@kb.get("/<int:article_id>/pending")
+@login_required  # type: ignore[misc]
+def pending(article_id: int) -> ResponseReturnValue:
+    """The live article beside its pending revision, with a diff and the reviewer's buttons."""
+    with container_of().uow() as uow:
+        article = uow.session.get(Article, article_id)
+        waiting = review.pending_revision(uow.session, article_id)
+        if article is None or waiting is None:
+            abort(404)
+        return render_template(
+            "kb/pending.html",
+            article=article,
+            pending=waiting,
+            diff=review.pending_diff(uow.session, article, waiting),
+            live_html=render_markdown(article.body),
+            pending_html=render_markdown(waiting.body),
+            can_decide=_can_review() and current_user.id not in waiting.contributor_ids,
+        )
+
+
+@kb.post("/<int:article_id>/pending/approve")
+@login_required  # type: ignore[misc]
+def approve(article_id: int) -> ResponseReturnValue:
+    seen, can_review = _seen_version(), _can_review()
+    return _transition(
+        article_id,
+        "Approved: the revision is live.",
+        lambda s: review.approve_revision(
+            s,
+            article_id,
+            reviewer_agent_id=current_user.id,
+            can_review=can_review,
+            seen_version=seen,
+        ),
+    )
+
+
+@kb.post("/<int:article_id>/pending/reject")
+@login_required  # type: ignore[misc]
+def reject(article_id: int) -> ResponseReturnValue:
+    seen, can_review = _seen_version(), _can_review()
+    note = (request.form.get("note") or "").strip()[:2000]
+    return _transition(
+        article_id,
+        "Rejected: the article stays as it was.",
+        lambda s: review.reject_revision(
+            s,
+            article_id,
+            reviewer_agent_id=current_user.id,
+            can_review=can_review,
+            seen_version=seen,
+            note=note,
+        ),
+    )
+
+
+def _seen_version() -> int:
+    seen = parse_id(request.form.get("version"))
+    if seen is None:
+        abort(400, "version: the pending revision's version you looked at")
+    return seen
 
 
 @kb.get("/gaps")

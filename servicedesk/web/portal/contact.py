@@ -58,4 +58,8 @@ def contact() -> ResponseReturnValue:
     with container.uow() as uow:
         result = receive_inbound(uow, parsed, router=container.router)
         uow.commit()
-    return render_template("portal/sent.html", reference=result.reference)
+    # The reference of the request this message opened (always a new one: the address is
+    # unconfirmed), so it tells nothing about other requests of the address.
+    return render_template(
+        "portal/sent.html", reference=result.reference, email=parsed.sender.address
+    )

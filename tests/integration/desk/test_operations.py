@@ -12,7 +12,7 @@ from crm_core.customers import ChannelIdentity, Customer, LifecycleStage, link_i
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
-from servicedesk.desk.errors import InvalidChange, StaleReply
+from servicedesk.desk.errors import CustomersDiffer, InvalidChange, StaleReply
 from servicedesk.desk.models import Direction, Message, RequestEvent, ServiceRequest, Status
 from servicedesk.desk.operations import (
     REPLY_BY_EMAIL_TAG,
@@ -215,6 +215,28 @@ def test_merge_moves_messages_and_future_replies(uow_factory: UowFactory) -> Non
             merge_requests(uow, first.request_id, first.request_id, agent_id=agent_id)
     late = intake(uow_factory, mail("m3@example.com", references=("m2@example.com",)))
     assert late.request_id == first.request_id
+
+
+def test_merging_requests_of_two_customers_needs_a_confirmation_naming_both(
+    uow_factory: UowFactory,
+) -> None:
+    agent_id = new_agent(uow_factory)
+    ann = intake(uow_factory, mail("m1@example.com"))
+    tom = intake(uow_factory, mail("t1@example.com", sender=Sender("email", "tom@x.test", "Tom")))
+    with uow_factory() as uow, pytest.raises(CustomersDiffer) as refused:
+        merge_requests(uow, tom.request_id, ann.request_id, agent_id=agent_id)
+    assert "Tom <tom@x.test>" in str(refused.value)
+    assert "Ann Lee <ann@example.com>" in str(refused.value)
+    with uow_factory() as uow:
+        assert uow.session.get(ServiceRequest, tom.request_id).merged_into_id is None  # type: ignore[union-attr]
+        merge_requests(
+            uow, tom.request_id, ann.request_id, agent_id=agent_id, confirm_customers=True
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        target = uow.session.get(ServiceRequest, ann.request_id)
+        assert target is not None and len(target.messages) == 2
+        assert target.events[-1].data["across_customers"] is True
 
 
 def test_attachments_are_stored_by_content(uow_factory: UowFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]

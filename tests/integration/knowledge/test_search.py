@@ -139,7 +139,7 @@ def test_unpublished_articles_leave_both_indexes(kb: KnowledgeBase, engine: Engi
     with sessions() as session:
         article_id = session.scalar(select(Article.id).where(Article.external_key == "refund"))
         assert article_id is not None
-        archive_article(session, article_id)
+        archive_article(session, article_id, can_review=True)
         session.commit()
     kb.index_article(article_id)
     assert article_id not in kb.keyword_index.stored_ids()

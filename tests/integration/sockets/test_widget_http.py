@@ -82,14 +82,11 @@ def test_csat_only_after_solved_and_last_click_wins(container: Container) -> Non
         assert stored is not None and (stored.rating, stored.comment) == (1, "quick")
 
 
-def test_email_links_visitor_to_known_customer(container: Container) -> None:
+def test_identifying_names_the_visitor_and_links_no_email(container: Container) -> None:
     with container.uow() as uow:
         known = resolve_identity(uow.session, "email", "ann@example.com", "Ann")
-        new_visitor = identify_visitor(uow.session, "v-new", "Bea", "bea@example.com")
-        returning = identify_visitor(uow.session, "v-ann", None, "ANN@example.com")
-        assert returning.id == known.id
-        identity = find_identity(uow.session, "webchat", "v-ann")
-        assert identity is not None and identity.customer_id == known.id
-        email = find_identity(uow.session, "email", "bea@example.com")
-        assert email is not None and email.customer_id == new_visitor.id
-        assert new_visitor.name == "Bea"
+        new_visitor = identify_visitor(uow.session, "v-new", "Bea")
+        assert new_visitor.id != known.id and new_visitor.name == "Bea"
+        assert new_visitor.emails == []  # an email from the form is only a claim
+        identity = find_identity(uow.session, "webchat", "v-new")
+        assert identity is not None and identity.customer_id == new_visitor.id

@@ -37,10 +37,11 @@ def write_article(client: FlaskClient, **fields: str) -> int:
 
 
 def act(client: FlaskClient, article_id: int, action: str) -> str:
-    token = csrf_token(client.get(f"/console/kb/{article_id}").get_data(as_text=True))
-    response = client.post(
-        f"/console/kb/{article_id}/{action}", data={"csrf_token": token}, follow_redirects=True
-    )
+    """Press a workflow button on the article's page, with the revision the page shows."""
+    page = client.get(f"/console/kb/{article_id}").get_data(as_text=True)
+    seen = re.search(r'name="revision" value="(\d+)"', page)
+    data = {"csrf_token": csrf_token(page), "revision": seen.group(1) if seen else ""}
+    response = client.post(f"/console/kb/{article_id}/{action}", data=data, follow_redirects=True)
     return response.get_data(as_text=True)
 
 

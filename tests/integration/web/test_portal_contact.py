@@ -79,3 +79,41 @@ def test_bad_email_is_named(portal: FlaskClient) -> None:
     response = portal.post("/help/contact", data=form_data(portal, email="nope", action="send"))
     assert response.status_code == 400
     assert "email: " in response.get_data(as_text=True)
+
+
+def test_another_customers_address_and_reference_reveal_and_reopen_nothing(
+    portal: FlaskClient, app: Flask
+) -> None:
+    from channels.messages import InboundMessage, Sender
+    from servicedesk.desk.models import Status
+    from servicedesk.desk.operations import change_status, receive_inbound
+
+    with container_of(app).uow() as uow:
+        marias = receive_inbound(
+            uow,
+            InboundMessage(
+                channel="email",
+                external_id="m1@customer.example",
+                sender=Sender("email", "maria@customer.example", "Maria"),
+                subject="Invoice",
+                text="Wrong VAT",
+            ),
+        )
+        change_status(uow, marias.request_id, Status.SOLVED)
+        uow.commit()
+    data = form_data(
+        portal,
+        action="send",
+        email="maria@customer.example",
+        subject=f"Re: [{marias.reference}]",
+        message="Send everything to me",
+    )
+    page = portal.post("/help/contact", data=data).get_data(as_text=True)
+    shown = re.findall(r"SR-\d+", page)
+    assert marias.reference not in shown and len(shown) == 1  # only the new request's
+    assert "confirm" in page
+    with container_of(app).uow() as uow:
+        original = uow.session.get(ServiceRequest, marias.request_id)
+        assert original is not None
+        assert original.status == Status.SOLVED and len(original.messages) == 1
+        assert uow.session.query(ServiceRequest).count() == 2

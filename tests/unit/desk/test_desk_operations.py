@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events
-from servicedesk.desk.errors import InvalidChange, NotFound, StaleReply
+from servicedesk.desk.errors import CustomersDiffer, InvalidChange, NotFound, StaleReply
 from servicedesk.desk.models import (
     DeliveryState,
     Direction,
@@ -30,7 +30,7 @@ from servicedesk.desk.operations import (
     post_reply,
 )
 from servicedesk.desk.routing.models import RoutingCorrection
-from tests.factories import make_agent, make_message, make_request, make_team
+from tests.factories import make_agent, make_customer, make_message, make_request, make_team
 from tests.fakes import Desk
 
 
@@ -147,8 +147,8 @@ def test_a_closed_request_stays_closed(uow: UnitOfWork) -> None:
 
 
 def test_merging_moves_the_messages_and_closes_the_source(uow: UnitOfWork) -> None:
-    agent = make_agent(uow)
-    source, target = make_request(uow), make_request(uow)
+    agent, customer = make_agent(uow), make_customer(uow)
+    source, target = make_request(uow, customer), make_request(uow, customer)
     moved = source.messages[0].id
     merge_requests(uow, source.id, target.id, agent_id=agent.id)
     assert source.status == Status.CLOSED and source.merged_into_id == target.id
@@ -157,9 +157,19 @@ def test_merging_moves_the_messages_and_closes_the_source(uow: UnitOfWork) -> No
     assert trail(uow, source) == ["merged_into"] and trail(uow, target) == ["merged_from"]
 
 
-def test_merging_into_itself_or_into_a_merged_request_is_refused(uow: UnitOfWork) -> None:
+def test_requests_of_two_customers_merge_only_when_the_agent_confirms(uow: UnitOfWork) -> None:
     agent = make_agent(uow)
-    first, second, third = make_request(uow), make_request(uow), make_request(uow)
+    source, target = make_request(uow), make_request(uow)
+    with pytest.raises(CustomersDiffer):
+        merge_requests(uow, source.id, target.id, agent_id=agent.id)
+    assert source.merged_into_id is None and trail(uow, source) == []
+    merge_requests(uow, source.id, target.id, agent_id=agent.id, confirm_customers=True)
+    assert source.merged_into_id == target.id
+
+
+def test_merging_into_itself_or_into_a_merged_request_is_refused(uow: UnitOfWork) -> None:
+    agent, customer = make_agent(uow), make_customer(uow)
+    first, second, third = (make_request(uow, customer) for _ in range(3))
     with pytest.raises(InvalidChange):
         merge_requests(uow, first.id, first.id, agent_id=agent.id)
     merge_requests(uow, second.id, third.id, agent_id=agent.id)

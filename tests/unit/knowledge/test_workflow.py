@@ -54,7 +54,7 @@ def test_every_save_is_a_revision_with_diff_and_restore(session: Session) -> Non
     diff = revision_diff(session, article_id, 1, 2)
     assert "-Click *Forgot*." in diff
     assert "+Click *Reset*." in diff
-    article = restore_revision(session, article_id, 1, author_agent_id=AUTHOR)
+    article = restore_revision(session, article_id, 1, author_agent_id=AUTHOR).article
     assert article.body == "Click *Forgot*."
     assert len(list_revisions(session, article_id)) == 3
 
@@ -66,7 +66,7 @@ def test_publishing_without_review_needs_no_reviewer(session: Session) -> None:
 
 
 def test_category_review_requires_another_agent_with_the_role(session: Session) -> None:
-    set_category_review(session, "billing", review_required=True)
+    set_category_review(session, "billing", review_required=True, can_review=True)
     article_id = new_article(session, category="billing")
     with pytest.raises(InvalidTransition):
         publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=True)
@@ -75,19 +75,23 @@ def test_category_review_requires_another_agent_with_the_role(session: Session) 
         publish_article(session, article_id, reviewer_agent_id=AUTHOR, can_review=True)
     with pytest.raises(ReviewRequired, match="reviewer role"):
         publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=False)
-    article = publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=True)
+    with pytest.raises(InvalidTransition, match="changed since"):
+        publish_article(session, article_id, reviewer_agent_id=REVIEWER, can_review=True)
+    article = publish_article(
+        session, article_id, reviewer_agent_id=REVIEWER, can_review=True, seen_revision=1
+    )
     assert article.status is ArticleStatus.PUBLISHED
     assert article.reviewer_agent_id == REVIEWER
 
 
 def test_archived_articles_cannot_be_edited_until_reopened(session: Session) -> None:
     article_id = new_article(session)
-    archive_article(session, article_id)
+    archive_article(session, article_id, can_review=False)
     with pytest.raises(InvalidTransition):
         update_article(session, article_id, ArticleDraft(title="x"), author_agent_id=AUTHOR)
     with pytest.raises(InvalidTransition):
-        archive_article(session, article_id)
-    assert reopen_article(session, article_id).status is ArticleStatus.DRAFT
+        archive_article(session, article_id, can_review=True)
+    assert reopen_article(session, article_id, can_review=False).status is ArticleStatus.DRAFT
 
 
 def test_ratings_and_use_in_replies_are_counted(session: Session) -> None:

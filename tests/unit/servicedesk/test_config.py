@@ -46,3 +46,27 @@ def test_proxy_hops_default_to_none(tmp_path: Path) -> None:
         {"SERVICEDESK_INSTANCE_DIR": str(tmp_path), "SERVICEDESK_PROXY_HOPS": "1"}
     )
     assert hops.proxy_hops == 1
+
+
+def test_the_base_url_follows_the_served_port_unless_set(tmp_path: Path) -> None:
+    plain = Config.from_env({"SERVICEDESK_INSTANCE_DIR": str(tmp_path)})
+    assert plain.served_at("127.0.0.1", 8123).base_url == "http://127.0.0.1:8123"
+    assert plain.served_at("0.0.0.0", 8123).base_url == "http://127.0.0.1:8123"
+    assert plain.served_at("desk.lan", 80).base_url == "http://desk.lan:80"
+    given = Config.from_env(
+        {"SERVICEDESK_INSTANCE_DIR": str(tmp_path), "SERVICEDESK_BASE_URL": "https://desk.example"}
+    )
+    assert given.served_at("127.0.0.1", 8123).base_url == "https://desk.example"
+
+
+def test_https_settings_turn_hsts_on(tmp_path: Path) -> None:
+    base = {"SERVICEDESK_INSTANCE_DIR": str(tmp_path)}
+    assert Config.from_env(base).hsts_seconds == 0
+    secure = Config.from_env({**base, "SERVICEDESK_SECURE_COOKIES": "1"})
+    assert secure.hsts_seconds == 365 * 24 * 3600
+    https = Config.from_env({**base, "SERVICEDESK_BASE_URL": "https://desk.example"})
+    assert https.hsts_seconds == 365 * 24 * 3600
+    chosen = Config.from_env(
+        {**base, "SERVICEDESK_SECURE_COOKIES": "1", "SERVICEDESK_HSTS_SECONDS": "0"}
+    )
+    assert chosen.hsts_seconds == 0
