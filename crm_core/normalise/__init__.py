@@ -5,6 +5,7 @@ can report a rejected row and a form can show the error beside the field.
 """
 
 from crm_core.normalise.dates import DateOrder, parse_date
+from crm_core.normalise.domain import normalise_domain
 from crm_core.normalise.email import email_domain, normalise_email
 from crm_core.normalise.errors import InvalidValue
 from crm_core.normalise.phone import normalise_phone
@@ -17,6 +18,7 @@ __all__ = [
     "clean_text",
     "email_domain",
     "fold",
+    "normalise_domain",
     "normalise_email",
     "normalise_phone",
     "parse_date",

@@ -31,4 +31,5 @@ def fold(value: str | None) -> str:
     """A comparison key: cleaned, case-folded and without accents (José == jose)."""
     decomposed = unicodedata.normalize("NFKD", clean_text(value).casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    # Compatibility forms can decompose into spaces ("\u00a8" is a space and a diaeresis).
+    return clean_text(stripped)
