@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
-from crm_core.customers import Customer, IdentityKind, find_identity, link_identity
+from crm_core.customers import ChannelIdentity, Customer, IdentityKind, find_identity
 from crm_core.importing.kinds import (
     ImportKind,
     Outcome,
@@ -96,31 +97,65 @@ def validate_customer(row: Row, settings: RowSettings) -> CustomerRecord | list[
 
 def apply_customer(session: Session, record: CustomerRecord, context: RunContext) -> Outcome:
     """Create the customer, or fill the blanks of the one with this email or phone."""
-    customer = _known_customer(session, record)
-    created = customer is None
-    if customer is None:
-        customer = Customer(name=record.name)
+    wanted = {IdentityKind.EMAIL: record.email, IdentityKind.PHONE: record.phone}
+    known = {
+        kind: identity
+        for kind, address in wanted.items()
+        if address and (identity := _identity(session, context, kind, address)) is not None
+    }
+    # Email first: a shared phone (a switchboard) is weaker evidence than an address.
+    match = known.get(IdentityKind.EMAIL) or known.get(IdentityKind.PHONE)
+    customer = match.customer if match is not None else Customer(name=record.name)
+    if match is None:
         session.add(customer)
     changed = _fill_blanks(customer, record)
     organisation = organisation_for_customer(session, record.organisation, record.email, context)
-    if organisation is not None and customer.organization_id is None:
+    # Both checks: a customer created earlier in the batch has its organisation but, until
+    # the batch is flushed, no organization_id.
+    if organisation is not None and customer.organization_id is None and not customer.organization:
         customer.organization = organisation
         changed = True
-    session.flush()
-    for kind, address in ((IdentityKind.EMAIL, record.email), (IdentityKind.PHONE, record.phone)):
-        if address and find_identity(session, kind, address) is None:
-            link_identity(session, customer, kind, address)
+    for kind, address in wanted.items():
+        if address and kind not in known:
+            # Built directly: the lookups above already showed the address is free.
+            identity = ChannelIdentity(customer=customer, kind=kind, address=address)
+            session.add(identity)
+            context.cache.setdefault(_SEEN, {})[(kind, address)] = identity
             changed = True
-    if created:
+    if match is None:
         return Outcome.CREATED
     return Outcome.UPDATED if changed else Outcome.UNCHANGED
 
 
-def _known_customer(session: Session, record: CustomerRecord) -> Customer | None:
-    for kind, address in ((IdentityKind.EMAIL, record.email), (IdentityKind.PHONE, record.phone)):
-        if address and (identity := find_identity(session, kind, address)) is not None:
-            return identity.customer
-    return None
+_SEEN = "customer_identities"  # (kind, address) -> identity or None, for the batch
+
+
+def prepare_customers(session: Session, records: list[CustomerRecord], context: RunContext) -> None:
+    """Look up every email and phone of the batch in two queries."""
+    seen: dict[tuple[IdentityKind, str], ChannelIdentity | None] = {}
+    for kind, addresses in (
+        (IdentityKind.EMAIL, {r.email for r in records if r.email}),
+        (IdentityKind.PHONE, {r.phone for r in records if r.phone}),
+    ):
+        if not addresses:
+            continue
+        seen.update(dict.fromkeys(((kind, a) for a in addresses), None))
+        query = (
+            select(ChannelIdentity)
+            .where(ChannelIdentity.kind == kind, ChannelIdentity.address.in_(addresses))
+            .options(joinedload(ChannelIdentity.customer))
+        )
+        seen.update({(kind, i.address): i for i in session.scalars(query)})
+    context.cache[_SEEN] = seen
+
+
+def _identity(
+    session: Session, context: RunContext, kind: IdentityKind, address: str
+) -> ChannelIdentity | None:
+    seen: dict[tuple[IdentityKind, str], ChannelIdentity | None] = context.cache.get(_SEEN, {})
+    if (kind, address) in seen:
+        return seen[(kind, address)]
+    return find_identity(session, kind, address)
 
 
 def _fill_blanks(customer: Customer, record: CustomerRecord) -> bool:
@@ -143,4 +178,5 @@ CUSTOMERS = ImportKind(
     required_columns=(("email", "phone"),),
     validate=validate_customer,
     apply=apply_customer,
+    prepare=prepare_customers,
 )

@@ -62,6 +62,7 @@ class RunContext:
 Row = Mapping[str, Cell]
 Validate = Callable[[Row, RowSettings], "object | list[Problem]"]
 Apply = Callable[[Session, Any, RunContext], Outcome]
+Prepare = Callable[[Session, list[Any], RunContext], None]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class ImportKind:
     required_columns: tuple[tuple[str, ...], ...]
     validate: Validate
     apply: Apply
+    # Called with a batch's valid records before they are applied, to look up in one
+    # query what `apply` would otherwise look up row by row.
+    prepare: Prepare | None = None
 
     def check_columns(self, mapping: ColumnMapping) -> None:
         """Refuse a mapping that can never give a valid row."""

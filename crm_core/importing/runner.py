@@ -29,6 +29,7 @@ from crm_core.importing.readers import Cell, Table, file_sha256, open_table
 from crm_core.normalise import InvalidValue
 
 NumberedRow = tuple[int, list[Cell]]
+_DRY_RUN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def _dry_run(
     report: ImportReport,
 ) -> None:
     with uow_factory() as uow:  # never committed
-        report.rejected = _process(uow.session, kind, table.rows, mapping, context)
+        for batch in _batches(table.rows, _DRY_RUN_BATCH):
+            report.rejected += _process(uow.session, kind, batch, mapping, context)
 
 
 def _real_run(
@@ -116,7 +118,7 @@ def _real_run(
     rows = (row for row in table.rows if row[0] > run.checkpoint_row)
     for batch in _batches(rows, options.batch_size):
         with uow_factory() as uow:
-            rejected = _process(uow.session, kind, iter(batch), mapping, context)
+            rejected = _process(uow.session, kind, batch, mapping, context)
             _save_progress(uow.session, run.id, batch[-1][0], report.counts, rejected)
             uow.commit()
     with uow_factory() as uow:
@@ -164,30 +166,73 @@ def _batches(rows: Iterator[NumberedRow], size: int) -> Iterator[list[NumberedRo
 def _process(
     session: Session,
     kind: ImportKind,
-    rows: Iterator[NumberedRow],
+    batch: list[NumberedRow],
     mapping: ColumnMapping,
     context: RunContext,
 ) -> list[RejectedRow]:
-    """Validate and write each row; the rejected ones are returned."""
+    """Validate and write a batch of rows; the rejected ones are returned.
+
+    The batch is written in one savepoint and one flush, which is several times faster
+    than a savepoint a row; only when a row fails to apply is the batch redone row by row,
+    so that the one row is rejected and the others kept.
+    """
+    valid, rejected = _validate(kind, batch, mapping, context)
+    if kind.prepare is not None:
+        kind.prepare(session, [record for _, record in valid], context)
+    before = Counter(context.counts)
+    try:
+        with session.begin_nested():
+            for _number, record in valid:
+                context.counts[kind.apply(session, record, context).value] += 1
+    except InvalidValue:
+        _restore(context.counts, before)
+        rejected += _apply_one_by_one(session, kind, valid, context)
+    return sorted(rejected, key=lambda r: r.row_number)
+
+
+def _apply_one_by_one(
+    session: Session, kind: ImportKind, valid: list[tuple[int, Any]], context: RunContext
+) -> list[RejectedRow]:
+    """Apply each row in its own savepoint; the ones that fail are rejected."""
     rejected: list[RejectedRow] = []
     counts = context.counts
-    for number, cells in rows:
+    stale = True
+    for position, (number, record) in enumerate(valid):
+        if kind.prepare is not None and stale:
+            # What it had looked up may have been rolled back with the failed row.
+            kind.prepare(session, [r for _, r in valid[position:]], context)
+        before, stale = Counter(counts), False
+        try:
+            with session.begin_nested():
+                counts[kind.apply(session, record, context).value] += 1
+        except InvalidValue as error:  # e.g. a domain another organisation has
+            _restore(counts, before)
+            stale = True
+            rejected.append(RejectedRow(number, error.field, error.reason, str(error.value)))
+            counts["rejected"] += 1
+    return rejected
+
+
+def _restore(counts: Counter[str], saved: Counter[str]) -> None:
+    counts.clear()
+    counts.update(saved)
+
+
+def _validate(
+    kind: ImportKind, batch: list[NumberedRow], mapping: ColumnMapping, context: RunContext
+) -> tuple[list[tuple[int, Any]], list[RejectedRow]]:
+    """The batch's valid records with their row numbers, and the rejections."""
+    valid: list[tuple[int, Any]] = []
+    rejected: list[RejectedRow] = []
+    for number, cells in batch:
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue  # blank lines between blocks of data are not rows
-        counts["rows"] += 1
+        context.counts["rows"] += 1
         values = {f: cells[i] if i < len(cells) else None for f, i in mapping.columns.items()}
         result = kind.validate(values, context.settings)
         if isinstance(result, list):
             rejected.extend(RejectedRow(number, *problem) for problem in result)
-            counts["rejected"] += 1
-            continue
-        before = Counter(counts)
-        try:
-            with session.begin_nested():
-                counts[kind.apply(session, result, context)] += 1
-        except InvalidValue as error:  # e.g. a domain another organisation has
-            counts.clear()
-            counts.update(before)
-            rejected.append(RejectedRow(number, error.field, error.reason, str(error.value)))
-            counts["rejected"] += 1
-    return rejected
+            context.counts["rejected"] += 1
+        else:
+            valid.append((number, result))
+    return valid, rejected
