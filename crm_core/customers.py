@@ -49,6 +49,8 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # fold(name): case- and accent-insensitive lookups (set by crm_core.organisations).
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     domain: Mapped[str | None] = mapped_column(String(200), index=True)
     tier: Mapped[str] = mapped_column(String(40), default="standard")
     address: Mapped[str | None] = mapped_column(String(500))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import Organization
-from crm_core.normalise import InvalidValue, clean_address, clean_text, email_domain
+from crm_core.normalise import InvalidValue, clean_address, clean_text, email_domain, fold
 from crm_core.normalise.domain import normalise_domain
 from crm_core.organisations.freemail import is_freemail
 from crm_core.organisations.models import OrganizationDomain, Tier
@@ -89,9 +89,9 @@ def find_organisation_by_domain(session: Session, domain: str) -> Organization |
 
 
 def find_organisation_by_name(session: Session, name: str) -> Organization | None:
-    """The organisation called `name`, ignoring case and spacing."""
-    query = select(Organization).where(func.lower(Organization.name) == clean_text(name).lower())
-    return session.scalars(query.limit(1)).first()
+    """The organisation called `name`, ignoring case, accents and spacing."""
+    query = select(Organization).where(Organization.name_key == fold(name))
+    return session.scalars(query.order_by(Organization.id).limit(1)).first()
 
 
 def infer_organisation(session: Session, email: str) -> Organization | None:

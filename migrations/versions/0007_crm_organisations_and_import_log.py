@@ -1,10 +1,11 @@
-"""crm: organisation domains, address and owner; customer address and since; import log
+"""crm: organisation name key, domains, address and owner; customer address and since; import log
 
 Revision ID: 0007
 Revises: 0003
 Create Date: 2026-11-29 17:00:00
 """
 
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -16,7 +17,29 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _fold(text: str) -> str:
+    """crm_core.normalise.fold as of this revision (a migration must not change later)."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFC", stripped).split())
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("name_key", sa.String(length=200), nullable=False, server_default="")
+        )
+        batch_op.create_index(batch_op.f("ix_organizations_name_key"), ["name_key"], unique=False)
+    organizations = sa.table(
+        "organizations", sa.column("id"), sa.column("name"), sa.column("name_key")
+    )
+    bind = op.get_bind()
+    for row in bind.execute(sa.select(organizations.c.id, organizations.c.name)).all():
+        bind.execute(
+            organizations.update()
+            .where(organizations.c.id == row.id)
+            .values(name_key=_fold(row.name))
+        )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("address", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
@@ -102,3 +125,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organizations_owner_id"))
         batch_op.drop_column("owner_id")
         batch_op.drop_column("address")
+        batch_op.drop_index(batch_op.f("ix_organizations_name_key"))
+        batch_op.drop_column("name_key")

@@ -85,3 +85,17 @@ def test_tiers_are_choices() -> None:
     assert parse_tier("") is Tier.STANDARD
     with pytest.raises(InvalidValue, match="unknown choice"):
         parse_tier("platinum")
+
+
+def test_names_match_without_case_accents_or_spacing(uow_factory) -> None:
+    with uow_factory() as uow:
+        ecole = create_organisation(uow.session, "École Polytechnique")
+        uow.commit()
+    with uow_factory() as uow:
+        found = find_organisation_by_name(uow.session, "  ECOLE   polytechnique")
+        assert found is not None
+        assert found.id == ecole.id
+        found.name = "École Polytechnique Paris"
+        uow.commit()
+    with uow_factory() as uow:
+        assert find_organisation_by_name(uow.session, "ecole polytechnique paris") is not None
