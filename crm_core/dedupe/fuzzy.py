@@ -1,11 +1,14 @@
 """Fuzzy duplicates: similar names at the same organisation or at a similar address.
 
 Comparing every customer with every other is 5·10⁹ pairs at 100k customers. Blocking
-keeps it near-linear: only customers that share a key are compared, where the keys of a
-name are the first three letters of each of its words and of the whole name without
-spaces ("Mary Ann" and "Maryann" share "mar"; "张 伟" and "张伟" share "张伟"). Names are
-compared folded (case, accents, spacing and punctuation ignored) with rapidfuzz's token_sort_ratio,
-a whole block at a time in C (`process.cdist`).
+follows the rule itself: only people at the same organisation, or at addresses with the
+same house numbers and postcode (and the same first letter of the street), are compared,
+so blocks stay as small as organisations and buildings. A block over `MAX_BLOCK` (a
+large employer) is split by name keys: the first three letters of each word of the name
+and of the whole name without spaces ("Mary Ann" and "Maryann" share "mar"; "张 伟" and
+"张伟" share "张伟"). Names are compared folded (case, accents, spacing and punctuation
+ignored) with rapidfuzz's token_sort_ratio, a whole block at a time in C
+(`process.cdist`). People with neither organisation nor address are never candidates.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from crm_core.normalise import fold
 
 NAME_THRESHOLD = 88
 ADDRESS_THRESHOLD = 85
-# A block bigger than this is split by a longer key, so no block costs more than ~16M cells.
+# A block bigger than this is split by name keys, to keep each near 16M cells or fewer.
 MAX_BLOCK = 4000
 
 
@@ -68,13 +71,13 @@ def address_score(a: str, b: str) -> float:
     return float(fuzz.token_set_ratio(a, b))
 
 
-def blocking_keys(folded_name: str, length: int = 3) -> set[str]:
-    """The keys a folded name is filed under."""
+def blocking_keys(folded_name: str) -> set[str]:
+    """The keys a folded name is filed under when its block is split."""
     words = folded_name.split()
-    keys = {word[:length] for word in words if len(word) >= 2}
+    keys = {word[:3] for word in words if len(word) >= 2}
     joined = "".join(words)
     if joined:
-        keys.add(joined[:length])
+        keys.add(joined[:3])
     return keys
 
 
@@ -91,23 +94,43 @@ def fuzzy_pairs(
         if comparable(p.name)
     ]
     found: dict[tuple[int, int], CandidatePair] = {}
-    for block in _blocks(folded, 3):
+    for block in _blocks(folded):
         for pair in _block_pairs(block, name_threshold, address_threshold):
             found.setdefault((pair.left_id, pair.right_id), pair)
     return list(found.values())
 
 
-def _blocks(people: Sequence[_Folded], length: int) -> Iterable[list[_Folded]]:
-    """Groups of two or more people sharing a key; oversized groups split by a longer key."""
+def address_key(address: str) -> str:
+    """The block of a comparable address: its numbers and the first letter of its first
+    word ("12 High Street, 10115" → "12 10115 h"), or its first four letters if it has no
+    numbers."""
+    words = address.split()
+    numbers = sorted(w for w in words if any(c.isdigit() for c in w))
+    letters = next((w[0] for w in words if w[0].isalpha()), "")
+    return " ".join([*numbers, letters]) if numbers else address[:4]
+
+
+def _blocks(people: Sequence[_Folded]) -> Iterable[list[_Folded]]:
+    """Groups of two or more people at one organisation or one address block."""
     groups: dict[str, list[_Folded]] = defaultdict(list)
     for person in people:
-        for key in blocking_keys(person.name, length):
-            groups[key].append(person)
+        if person.organisation_id is not None:
+            groups[f"org {person.organisation_id}"].append(person)
+        if person.address:
+            groups[f"address {address_key(person.address)}"].append(person)
     for group in groups.values():
-        if len(group) > MAX_BLOCK and length < 8:
-            yield from _blocks(group, length + 1)
+        if len(group) > MAX_BLOCK:
+            yield from _split_by_name(group)
         elif len(group) > 1:
             yield group
+
+
+def _split_by_name(group: list[_Folded]) -> Iterable[list[_Folded]]:
+    by_name: dict[str, list[_Folded]] = defaultdict(list)
+    for person in group:
+        for key in blocking_keys(person.name):
+            by_name[key].append(person)
+    yield from (block for block in by_name.values() if len(block) > 1)
 
 
 def _block_pairs(

@@ -134,3 +134,29 @@ def test_pairs_do_not_depend_on_input_order_and_match_brute_force(
         and fold(a.name) == fold(b.name)
     }  # fmt: skip
     assert same <= pairs_of(found)
+
+
+def test_address_blocks_are_numbers_and_street_initial() -> None:
+    from crm_core.dedupe.fuzzy import address_key, comparable
+
+    assert address_key(comparable("12 High Street, 10115 Berlin")) == "10115 12 h"
+    assert address_key(comparable("12 High St., 10115 Berlin")) == "10115 12 h"
+    assert address_key(comparable("Rue de la Paix")) == "rue "
+
+
+def test_people_with_neither_organisation_nor_address_are_never_candidates() -> None:
+    people = [Person(1, "Ann Lee", None, None), Person(2, "Ann Lee", None, None)]
+    assert fuzzy_pairs(people) == []
+
+
+@given(name=_NAMES, seed=st.integers(0, 2**32 - 1), number=st.integers(1, 300))
+def test_a_person_written_differently_at_the_same_address_is_found(
+    name: str, seed: int, number: int
+) -> None:
+    rnd = random.Random(seed)
+    address = f"{number} Calle Mayor, 28013 Madrid"
+    people = [
+        Person(1, name, None, address),
+        Person(2, _perturb(name, rnd), None, _perturb(address, rnd)),
+    ]
+    assert [(p.left_id, p.right_id, p.score) for p in fuzzy_pairs(people)] == [(1, 2, 100.0)]
