@@ -2,7 +2,9 @@
 
     python -m bench.email_ingest [--data ../shared/data] [--json-out FILE] [--no-imap]
 
-Reads zammad_mail (measure only, never tune) and email_corpora (development sets).
+Reads zammad_mail (measure only, never tune) and email_corpora (development sets). The
+`cli_*` rows run `servicedesk mail ingest --json` as a user would: the real-world mix
+(zammad_mail, flanker, mail_parser) beside synthetic small mails.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import argparse
 import email
 import hashlib
 import json
+import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -151,16 +156,39 @@ def _new_id(raw: bytes, message_id: bytes) -> bytes:
     return re.sub(pattern, b"Message-ID: " + message_id, raw, count=1)
 
 
+def _bench_intake(store_dir: Path) -> Any:
+    """The email adapter (no SMTP) in front of the desk's entry, as the container wires it."""
+    from functools import partial
+
+    from channels.email.adapter import EmailAdapter
+    from channels.email.intake import EmailIntake
+    from servicedesk.desk.attachments import AttachmentStore
+    from servicedesk.desk.operations import receive_inbound
+
+    store = AttachmentStore(store_dir, 50 * 1024 * 1024)
+    adapter = EmailAdapter(smtp=None, from_address="")
+    return EmailIntake(adapter, partial(receive_inbound, attachments=store))
+
+
+def _distinct_copies(raws: list[bytes], copies: int) -> list[bytes]:
+    """Copies get their own Message-ID and bytes, so every mail is new to the desk."""
+    batch = [
+        _new_id(raw, b"<copy-%d-%d@bench>" % (copy, i)) if copy else raw
+        for copy in range(copies)
+        for i, raw in enumerate(raws)
+    ]
+    return [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
+
+
 def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[str, Any]:
     """Mails/s through parse + thread + persist (one transaction each) on a fresh SQLite file.
 
     With `parse_workers`, parsing runs in that many worker processes beside the writer.
     """
     import servicedesk.schema  # noqa: F401
+    from channels.email.intake import ingest_parsed, ingest_raw
     from channels.email.pipeline import parse_in_background
     from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
-    from servicedesk.desk.attachments import AttachmentStore
-    from servicedesk.desk.mail_intake import MailIntakeSettings, ingest_parsed, ingest_raw
 
     raws = [p.read_bytes() for p in files]
     raws = [r for r in raws if isinstance(parse_mail(r), InboundMessage)]
@@ -168,28 +196,21 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
-        store = AttachmentStore(Path(tmp) / "attachments", 50 * 1024 * 1024)
-        settings = MailIntakeSettings(limits=ParseLimits(), attachments=store)
-        # Copies get their own Message-ID, so every mail is new to the desk.
-        batch = [
-            _new_id(raw, b"<copy-%d-%d@bench>" % (copy, i)) if copy else raw
-            for copy in range(copies)
-            for i, raw in enumerate(raws)
-        ]
-        batch = [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
+        intake = _bench_intake(Path(tmp) / "attachments")
+        batch = _distinct_copies(raws, copies)
         outcomes: dict[str, int] = {}
         started = time.perf_counter()
         parsed = (
-            parse_in_background(batch, settings.limits, workers=parse_workers)
+            parse_in_background(batch, ParseLimits(), workers=parse_workers)
             if parse_workers
             else None
         )
         for raw in batch:
             with UnitOfWork(sessions) as uow:
                 if parsed is None:
-                    result = ingest_raw(uow, raw, settings)
+                    result = ingest_raw(uow, raw, intake)
                 else:
-                    result = ingest_parsed(uow, raw, next(parsed), settings)
+                    result = ingest_parsed(uow, raw, next(parsed), intake)
                 uow.commit()
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         elapsed = time.perf_counter() - started
@@ -198,20 +219,75 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
             "mails_per_second": round(len(batch) / elapsed, 1), "outcomes": outcomes}  # fmt: skip
 
 
+def real_world_files(data: Path) -> list[Path]:
+    """The real-world mix of issue 18: Zammad's mails, flanker's and mail-parser's samples."""
+    sets = {"zammad_mail", "flanker", "mail_parser"}
+    return [path for path in corpus_files(data) if sets & set(path.relative_to(data).parts)]
+
+
+def _cli(env: dict[str, str], files: list[Path]) -> tuple[float, str]:
+    # What the `servicedesk` console script runs.
+    command = [sys.executable, "-c", "from servicedesk.entry import main; main()"]
+    command += ["mail", "ingest", "--json"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, *map(str, files)], env=env, capture_output=True, check=True, timeout=600
+    )
+    return time.perf_counter() - started, done.stdout.decode()
+
+
+def cli_throughput(files: list[Path]) -> dict[str, Any]:
+    """`servicedesk mail ingest --json` over every file at once, on a fresh instance.
+
+    The rate leaves out start-up: the time of the same command over one small mail.
+    """
+    small = sorted(FIXTURES.glob("*.eml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SERVICEDESK_INSTANCE_DIR": tmp, "SERVICEDESK_SECRET_KEY": "bench"}
+        env.pop("SERVICEDESK_DATABASE_URL", None)
+        env.pop("SERVICEDESK_REDIS_URL", None)
+        _cli(env, small[:1])  # creates and migrates the database
+        startup, _ = _cli(env, small[1:2])
+        total, out = _cli(env, files)
+    outcomes: dict[str, int] = {}
+    for line in out.splitlines():
+        outcome = json.loads(line)["outcome"]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {
+        "mails": len(files),
+        "seconds": round(total, 2),
+        "startup_seconds": round(startup, 2),
+        "mails_per_second": round(len(files) / max(total - startup, 1e-6), 1),
+        "outcomes": outcomes,
+    }
+
+
+def cli_synthetic(copies: int) -> dict[str, Any]:
+    """`cli_throughput` over the small test fixtures, each copy a new mail."""
+    raws = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for index, raw in enumerate(_distinct_copies(raws, copies)):
+            files.append(Path(tmp) / f"{index:05d}.eml")
+            files[-1].write_bytes(raw)
+        return cli_throughput(files)
+
+
 def imap_latency(samples: int) -> dict[str, Any]:
     """IMAP APPEND → request committed (and published), measured one mail at a time."""
     from imapclient import IMAPClient
 
     import servicedesk.schema  # noqa: F401
-    from bench.email_dovecot import dovecot
+    from channels.email.checkpoints import MailboxIntake
     from channels.email.imap import IdleListener
     from channels.email.mailboxes import ImapSettings
     from channels.email.models import Mailbox
     from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
-    from servicedesk.desk.mail_intake import MailboxIntake, MailIntakeSettings
+    from tests.fixtures.dovecot import running_dovecot
 
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, dovecot() as port:
+    with tempfile.TemporaryDirectory() as tmp, running_dovecot({"bench": "bench"}) as server:
+        port = server.port
         engine = make_engine(f"sqlite:///{tmp}/latency.db")
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
@@ -224,7 +300,7 @@ def imap_latency(samples: int) -> dict[str, Any]:
             uow.commit()
         done = threading.Event()
         sink = MailboxIntake(
-            lambda: UnitOfWork(sessions), box.id, "INBOX", MailIntakeSettings(),
+            lambda: UnitOfWork(sessions), box.id, "INBOX", _bench_intake(Path(tmp) / "a"),
             on_result=lambda uid, result: done.set(),
         )  # fmt: skip
         settings = ImapSettings("127.0.0.1", port, "bench", "bench", tls=False)
@@ -263,6 +339,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--json-out", type=Path, default=Path("bench/results/email_ingest.json"))
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--cli-copies", type=int, default=8, help="copies of the fixtures (CLI)")
     parser.add_argument("--latency-samples", type=int, default=60)
     parser.add_argument("--no-imap", action="store_true")
     parser.add_argument("--only-throughput", action="store_true", help="skip everything else")
@@ -273,6 +350,9 @@ def main() -> None:
     files = corpus_files(args.data)
     small = sorted(FIXTURES.glob("*.eml"))
     report: dict[str, Any] = {
+        # Issue 18: the CLI over real-world mail, beside the same CLI over synthetic mail.
+        "cli_real_world": cli_throughput(real_world_files(args.data)),
+        "cli_synthetic": cli_synthetic(args.cli_copies),
         "throughput_sqlite": throughput(files, args.copies, args.parse_workers),
         "throughput_sqlite_small_mail": throughput(small, 60, args.parse_workers),
     }

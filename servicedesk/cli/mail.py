@@ -14,16 +14,16 @@ import click
 from servicedesk.cli.context import container
 
 if TYPE_CHECKING:
-    from servicedesk.desk.mail_intake import MailIntakeSettings
+    from channels.email.intake import EmailIntake
 
 
 def _app() -> Any:
     return container()
 
 
-def _settings(app: Any) -> MailIntakeSettings:
-    settings: MailIntakeSettings = app.mail_intake_settings()
-    return settings
+def _intake(app: Any) -> EmailIntake:
+    intake: EmailIntake = app.mail_intake()
+    return intake
 
 
 @click.group("mail")
@@ -36,13 +36,13 @@ def mail() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
 def ingest_command(files: tuple[str, ...], as_json: bool) -> None:
     """Feed raw RFC 5322 files through the parser and the desk intake."""
-    from servicedesk.desk.mail_intake import ingest_raw
+    from channels.email.intake import ingest_raw
 
     app = _app()
-    settings = _settings(app)
+    intake = _intake(app)
     for name in files:
         with app.uow() as uow:
-            result = ingest_raw(uow, Path(name).read_bytes(), settings, source=f"file:{name}")
+            result = ingest_raw(uow, Path(name).read_bytes(), intake, source=f"file:{name}")
             uow.commit()
         if as_json:
             click.echo(json.dumps(result.as_json(name)))
@@ -54,8 +54,8 @@ def ingest_command(files: tuple[str, ...], as_json: bool) -> None:
 
 def _mailbox_sinks(app: Any) -> list[tuple[Any, Any]]:
     """(ImapSettings, MailboxIntake) for the environment mailbox and every enabled one."""
+    from channels.email.checkpoints import MailboxIntake
     from channels.email.mailboxes import ensure_env_mailbox, imap_settings, list_mailboxes
-    from servicedesk.desk.mail_intake import MailboxIntake
 
     config = app.config
     with app.uow() as uow:
@@ -67,9 +67,9 @@ def _mailbox_sinks(app: Any) -> list[tuple[Any, Any]]:
         boxes = [
             (m.id, imap_settings(m, config.secret_key)) for m in list_mailboxes(uow.session, True)
         ]
-    settings = _settings(app)
+    intake = _intake(app)
     return [
-        (imap, MailboxIntake(app.uow, mailbox_id, imap.folder, settings))
+        (imap, MailboxIntake(app.uow, mailbox_id, imap.folder, intake))
         for mailbox_id, imap in boxes
     ]
 
@@ -135,13 +135,13 @@ def quarantine_command(limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def replay_command(quarantine_id: int, as_json: bool) -> None:
     """Run a quarantined mail through intake again (after a fix)."""
-    from servicedesk.desk.mail_intake import replay_quarantined
+    from channels.email.intake import replay_quarantined
 
     app = _app()
-    settings = _settings(app)
+    intake = _intake(app)
     with app.uow() as uow:
         try:
-            result = replay_quarantined(uow, quarantine_id, settings)
+            result = replay_quarantined(uow, quarantine_id, intake)
         except LookupError as error:
             raise click.ClickException(str(error)) from error
         uow.commit()
