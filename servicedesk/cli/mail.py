@@ -35,15 +35,16 @@ def mail() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
 def ingest_command(files: tuple[str, ...], as_json: bool) -> None:
-    """Feed raw RFC 5322 files through the parser and the desk intake."""
-    from channels.email.intake import ingest_raw
+    """Feed raw RFC 5322 files through the email adapter and the desk intake.
+
+    Mails commit in batches; a line is printed once its mail is committed.
+    """
+    from channels.email.intake import ingest_in_batches
 
     app = _app()
-    intake = _intake(app)
-    for name in files:
-        with app.uow() as uow:
-            result = ingest_raw(uow, Path(name).read_bytes(), intake, source=f"file:{name}")
-            uow.commit()
+    mails = ((f"file:{name}", Path(name).read_bytes()) for name in files)
+    results = ingest_in_batches(app.uow, mails, _intake(app))
+    for name, result in zip(files, results, strict=True):
         if as_json:
             click.echo(json.dumps(result.as_json(name)))
         else:
