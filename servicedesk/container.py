@@ -122,7 +122,8 @@ class Container:
         with self.sessions() as session:
             own = own_addresses(session, (self.config.mail_from,))
         deliver = partial(receive_inbound, router=self.router, attachments=self.attachments)
-        return EmailIntake(self.adapters.get("email"), deliver, own)
+        adapter = self.adapters.get("email")
+        return EmailIntake(adapter, deliver, own, worker_limits=self.mail_limits())
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:

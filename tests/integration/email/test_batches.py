@@ -13,17 +13,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from channels.base import Ignored, Rejected
 from channels.email.adapter import EmailAdapter
+from channels.email.automated import Bounce
 from channels.email.intake import EmailIntake, ingest_in_batches
 from channels.email.ledger import MailResult
 from channels.email.models import IngestedMail
+from channels.email.parser import ParseLimits
 from channels.messages import InboundMessage
 from crm_core.db import UnitOfWork
+from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.models import Message, ServiceRequest
 from servicedesk.desk.operations import receive_inbound
 
 UowFactory = Callable[[], UnitOfWork]
 SERVICEDESK = str(Path(sys.executable).with_name("servicedesk"))
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
 
 
 def new_mail(index: int) -> bytes:
@@ -99,3 +104,28 @@ def test_cli_prints_one_committed_line_per_file_in_order(tmp_path: Path) -> None
     assert [line["file"] for line in lines] == list(map(str, files))
     assert [line["outcome"] for line in lines] == ["created"] * 5 + ["duplicate"]
     assert lines[-1]["reference"] == lines[0]["reference"]
+
+
+def test_parsing_in_a_worker_process_decides_as_parsing_here(
+    uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    raws = [path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))]
+    adapter = EmailAdapter(smtp=None, from_address="", limits=ParseLimits(max_message_bytes=1_100))
+    store = AttachmentStore(tmp_path, 10**7)
+    intake = EmailIntake(
+        adapter,
+        partial(receive_inbound, attachments=store),
+        frozenset({"support@desk.example"}),  # screened here: the worker knows no mailboxes
+        worker_limits=adapter.limits,
+    )
+    mails = [(f"m{i}", raw) for i, raw in enumerate(raws)]
+    results = list(ingest_in_batches(uow_factory, mails, intake, batch_size=7, parse_workers=1))
+    expected = {Rejected: "quarantined", Ignored: "ignored", Bounce: "ignored"}
+    for raw, result in zip(raws, results, strict=True):
+        here = intake.parse(raw)
+        assert result.outcome == expected.get(type(here), result.outcome)
+        if isinstance(here, InboundMessage):
+            assert result.outcome in ("created", "appended", "duplicate")
+    assert {"quarantined", "ignored", "created"} <= {r.outcome for r in results}
+    own = raws.index((FIXTURES / "from_own_address.eml").read_bytes())
+    assert results[own].outcome == "ignored" and "own address" in (results[own].reason or "")
