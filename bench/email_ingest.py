@@ -13,12 +13,7 @@ import argparse
 import email
 import hashlib
 import json
-import os
-import re
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,27 +21,13 @@ from email import policy
 from pathlib import Path
 from typing import Any
 
+from bench.email_cli import cli_synthetic, cli_throughput
+from bench.email_corpus import FIXTURES, corpus_files, distinct_copies, real_world_files
 from channels.base import Ignored, Rejected
 from channels.email.html import html_to_text
 from channels.email.parser import ParseLimits, parse_mail
 from channels.email.quotes import strip_quotes, visible_reply
 from channels.messages import InboundMessage
-
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
-NOT_MAIL = ("LICENSE", "expected", "_body", "_sender", "_signature", "_reply_text", "unicode_msg")
-
-
-def corpus_files(data: Path) -> list[Path]:
-    """Every raw mail of zammad_mail and email_corpora (not expectations or plain bodies)."""
-    files = sorted((data / "zammad_mail" / "mail").glob("*.box"))
-    corpora = data / "email_corpora"
-    for path in sorted(corpora.rglob("*")):
-        if not path.is_file() or path.suffix in (".json", ".txt", ".html"):
-            continue
-        if any(marker in path.name for marker in NOT_MAIL) or "email_reply_parser" in str(path):
-            continue
-        files.append(path)
-    return files
 
 
 def survival(files: list[Path], data: Path) -> dict[str, Any]:
@@ -152,11 +133,6 @@ def reply_extraction(data: Path) -> dict[str, Any]:
     }
 
 
-def _new_id(raw: bytes, message_id: bytes) -> bytes:
-    pattern = rb"(?im)^message-id:[^\r\n]*"
-    return re.sub(pattern, b"Message-ID: " + message_id, raw, count=1)
-
-
 def _bench_intake(store_dir: Path) -> Any:
     """The email adapter (no SMTP) in front of the desk's entry, as the container wires it."""
     from functools import partial
@@ -169,16 +145,6 @@ def _bench_intake(store_dir: Path) -> Any:
     store = AttachmentStore(store_dir, 50 * 1024 * 1024)
     adapter = EmailAdapter(smtp=None, from_address="")
     return EmailIntake(adapter, partial(receive_inbound, attachments=store))
-
-
-def _distinct_copies(raws: list[bytes], copies: int) -> list[bytes]:
-    """Copies get their own Message-ID and bytes, so every mail is new to the desk."""
-    batch = [
-        _new_id(raw, b"<copy-%d-%d@bench>" % (copy, i)) if copy else raw
-        for copy in range(copies)
-        for i, raw in enumerate(raws)
-    ]
-    return [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
 
 
 def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[str, Any]:
@@ -198,7 +164,7 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
         intake = _bench_intake(Path(tmp) / "attachments")
-        batch = _distinct_copies(raws, copies)
+        batch = distinct_copies(raws, copies)
         outcomes: dict[str, int] = {}
         started = time.perf_counter()
         parsed = (
@@ -220,109 +186,59 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
             "mails_per_second": round(len(batch) / elapsed, 1), "outcomes": outcomes}  # fmt: skip
 
 
-def real_world_files(data: Path) -> list[Path]:
-    """The real-world mix of issue 18: Zammad's mails, flanker's and mail-parser's samples."""
-    sets = {"zammad_mail", "flanker", "mail_parser"}
-    return [path for path in corpus_files(data) if sets & set(path.relative_to(data).parts)]
+def _bench_mailbox(sessions: Any, port: int) -> int:
+    from channels.email.models import Mailbox
+    from crm_core.db import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        box = Mailbox(
+            name="bench", host="127.0.0.1", port=port, tls=False, username="bench",
+            password_encrypted="-", from_address="s@d.example",
+        )  # fmt: skip
+        uow.session.add(box)
+        uow.commit()
+        return box.id
 
 
-def _cli(
-    env: dict[str, str], files: list[Path], options: tuple[str, ...] = ()
-) -> tuple[float, float, str]:
-    """Wall and CPU seconds of `servicedesk mail ingest --json FILES`, and its output."""
-    # What the `servicedesk` console script runs.
-    command = [sys.executable, "-c", "from servicedesk.entry import main; main()"]
-    command += ["mail", "ingest", "--json", *options]
-    cpu_before = _children_cpu()
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*command, *map(str, files)], env=env, capture_output=True, check=True, timeout=600
-    )
-    wall = time.perf_counter() - started
-    return wall, _children_cpu() - cpu_before, done.stdout.decode()
+def _append_and_wait(port: int, samples: int, done: threading.Event) -> list[float]:
+    """APPEND one mail at a time; seconds until the sink reported each one."""
+    from imapclient import IMAPClient
 
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cli_throughput(files: list[Path], options: tuple[str, ...] = ()) -> dict[str, Any]:
-    """`servicedesk mail ingest --json` over every file at once, on a fresh instance.
-
-    The rate leaves out start-up: the time of the same command over one small mail. On a
-    shared machine the wall rate swings with the load; the CPU rate (mails per CPU second
-    of the command, start-up left out likewise) is what a quiet machine would approach.
-    With a parse worker (the default for 64+ files) it counts the writer process only,
-    the critical path on two cores: the worker is the forkserver's child, not ours.
-    """
-    small = sorted(FIXTURES.glob("*.eml"))
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SERVICEDESK_INSTANCE_DIR": tmp, "SERVICEDESK_SECRET_KEY": "bench"}
-        env.pop("SERVICEDESK_DATABASE_URL", None)
-        env.pop("SERVICEDESK_REDIS_URL", None)
-        _cli(env, small[:1])  # creates and migrates the database
-        startup, startup_cpu, _ = _cli(env, small[1:2])
-        total, cpu, out = _cli(env, files, options)
-    outcomes: dict[str, int] = {}
-    for line in out.splitlines():
-        outcome = json.loads(line)["outcome"]
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return {
-        "mails": len(files),
-        "seconds": round(total, 2),
-        "startup_seconds": round(startup, 2),
-        # None when start-up swung more than the work took (a busy machine).
-        "mails_per_second": _rate(len(files), total - startup),
-        "mails_per_cpu_second": _rate(len(files), cpu - startup_cpu),
-        "load_average": round(os.getloadavg()[0], 1),
-        "outcomes": outcomes,
-    }
-
-
-def _rate(count: int, seconds: float) -> float | None:
-    return round(count / seconds, 1) if seconds > 0 else None
-
-
-def cli_synthetic(copies: int) -> dict[str, Any]:
-    """`cli_throughput` over the small test fixtures, each copy a new mail."""
-    raws = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
-    with tempfile.TemporaryDirectory() as tmp:
-        files = []
-        for index, raw in enumerate(_distinct_copies(raws, copies)):
-            files.append(Path(tmp) / f"{index:05d}.eml")
-            files[-1].write_bytes(raw)
-        return cli_throughput(files)
+    latencies: list[float] = []
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login("bench", "bench")
+        for index in range(samples):
+            done.clear()
+            raw = (
+                f"From: c{index}@example.com\r\nSubject: latency {index}\r\n"
+                f"Message-ID: <lat-{index}@example.com>\r\n\r\nhello {index}\r\n"
+            ).encode()
+            started = time.perf_counter()
+            client.append("INBOX", raw)
+            if done.wait(30):
+                latencies.append(time.perf_counter() - started)
+            time.sleep(0.05)
+    return latencies
 
 
 def imap_latency(samples: int) -> dict[str, Any]:
     """IMAP APPEND → request committed (and published), measured one mail at a time."""
-    from imapclient import IMAPClient
-
     import servicedesk.schema  # noqa: F401
     from channels.email.checkpoints import MailboxIntake
     from channels.email.imap import IdleListener
     from channels.email.mailboxes import ImapSettings
-    from channels.email.models import Mailbox
     from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
     from tests.fixtures.dovecot import running_dovecot
 
-    latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, running_dovecot({"bench": "bench"}) as server:
         port = server.port
         engine = make_engine(f"sqlite:///{tmp}/latency.db")
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
-        with UnitOfWork(sessions) as uow:
-            box = Mailbox(
-                name="bench", host="127.0.0.1", port=port, tls=False, username="bench",
-                password_encrypted="-", from_address="s@d.example",
-            )  # fmt: skip
-            uow.session.add(box)
-            uow.commit()
+        mailbox_id = _bench_mailbox(sessions, port)
         done = threading.Event()
         sink = MailboxIntake(
-            lambda: UnitOfWork(sessions), box.id, "INBOX", _bench_intake(Path(tmp) / "a"),
+            lambda: UnitOfWork(sessions), mailbox_id, "INBOX", _bench_intake(Path(tmp) / "a"),
             on_result=lambda uid, result: done.set(),
         )  # fmt: skip
         settings = ImapSettings("127.0.0.1", port, "bench", "bench", tls=False)
@@ -330,19 +246,7 @@ def imap_latency(samples: int) -> dict[str, Any]:
         thread = threading.Thread(target=IdleListener(settings, sink, stop).run, daemon=True)
         thread.start()
         time.sleep(1.0)
-        with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
-            client.login("bench", "bench")
-            for index in range(samples):
-                done.clear()
-                raw = (
-                    f"From: c{index}@example.com\r\nSubject: latency {index}\r\n"
-                    f"Message-ID: <lat-{index}@example.com>\r\n\r\nhello {index}\r\n"
-                ).encode()
-                started = time.perf_counter()
-                client.append("INBOX", raw)
-                if done.wait(30):
-                    latencies.append(time.perf_counter() - started)
-                time.sleep(0.05)
+        latencies = _append_and_wait(port, samples, done)
         stop.set()
         thread.join(20)
         engine.dispose()
