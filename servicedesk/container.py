@@ -7,8 +7,8 @@ the ports, and the first database, Redis or model access happens only when asked
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +19,7 @@ from knowledge.embedding import Embedder, shared_embedder
 from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
-from servicedesk.desk.mail_intake import MailIntakeSettings
+from servicedesk.desk.operations import receive_inbound
 from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
@@ -28,6 +28,10 @@ from servicedesk.dispatch import dispatch
 from servicedesk.sockets import rooms
 from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
 from servicedesk.tasks import InProcessQueue, RqQueue
+
+if TYPE_CHECKING:
+    from channels.email.intake import EmailIntake
+    from channels.email.parser import ParseLimits
 
 
 @dataclass
@@ -75,14 +79,15 @@ class Container:
 
         # Through whichever notifier the process ends up with (looked up at send time).
         self.adapters.register(WebchatAdapter(self._emit, rooms.conversation))
-        if self.config.mail_smtp_url and self.config.mail_from:
-            from channels.email.adapter import adapter_from_settings
+        from channels.email.adapter import adapter_from_settings
 
-            self.adapters.register(
-                adapter_from_settings(
-                    self.config.mail_smtp_url, self.config.mail_from, sessions=self.sessions
-                )
+        # Always there, so mail is parsed by it; it refuses to send without SMTP settings.
+        config = self.config
+        self.adapters.register(
+            adapter_from_settings(
+                config.mail_smtp_url, config.mail_from, self.sessions, self.mail_limits()
             )
+        )
 
     def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
         self.notifier.emit(event, payload, room)  # the web app replaces the notifier later
@@ -98,22 +103,27 @@ class Container:
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
 
-    def mail_intake_settings(self) -> MailIntakeSettings:
-        """Parse limits from the config, our own addresses, attachments and the router."""
-        from channels.email.mailboxes import own_addresses
+    def mail_limits(self) -> ParseLimits:
+        """Parse limits from the config: a mail may carry every attachment it is allowed."""
         from channels.email.parser import ParseLimits
 
         config = self.config
-        limits = ParseLimits(
+        return ParseLimits(
             attachment_max_bytes=config.attachment_max_bytes,
             attachment_max_count=config.attachment_max_count,
             max_message_bytes=max(2 * config.attachment_max_bytes + 1024 * 1024, 10 * 1024 * 1024),
         )
+
+    def mail_intake(self) -> EmailIntake:
+        """The registry's email adapter, the desk's one entry, and our mailboxes' addresses."""
+        from channels.email.intake import EmailIntake
+        from channels.email.mailboxes import own_addresses
+
         with self.sessions() as session:
-            own = own_addresses(session, (config.mail_from,))
-        return MailIntakeSettings(
-            limits=limits, own_addresses=own, attachments=self.attachments, router=self.router
-        )
+            own = own_addresses(session, (self.config.mail_from,))
+        deliver = partial(receive_inbound, router=self.router, attachments=self.attachments)
+        adapter = self.adapters.get("email")
+        return EmailIntake(adapter, deliver, own, worker_limits=self.mail_limits())
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
