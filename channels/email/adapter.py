@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels.base import DeliveryRefused, ParseResult
+from channels.base import ChannelNotConfigured, DeliveryRefused, ParseResult
 from channels.email.compose import (
     ReplyRenderer,
     compose_notice,
@@ -29,7 +29,7 @@ class AutomaticMailCapped(DeliveryRefused):
     """An automatic notice was not sent: the recipient already got the daily maximum."""
 
 
-class NoMailServer(DeliveryRefused):
+class NoMailServer(ChannelNotConfigured):
     """No SMTP server or From address is configured (SERVICEDESK_MAIL_SMTP_URL, _FROM)."""
 
 
@@ -87,6 +87,8 @@ class EmailAdapter:
         Counts against the recipient's daily cap of automatic mail, so nobody can use
         the desk to flood an inbox (with confirmation links, say).
         """
+        if self.smtp is None or not self.from_address:
+            raise NoMailServer("no email adapter configured")
         if not self._claim_automatic(recipient):
             raise AutomaticMailCapped(
                 f"{recipient} already got {self.automatic_per_day} automatic mails in 24 hours"
