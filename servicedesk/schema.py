@@ -8,6 +8,7 @@ import channels.email.models
 import channels.webchat.models  # noqa: F401
 import crm_core.customers  # noqa: F401
 import knowledge.models  # noqa: F401
+import servicedesk.desk.feedback
 import servicedesk.desk.models
 import servicedesk.desk.routing.models  # noqa: F401
 from crm_core.db import Base

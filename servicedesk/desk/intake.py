@@ -1,7 +1,8 @@
 """Intake: a customer message from any channel becomes part of a request.
 
 Steps, in order: dedupe on the provider id, resolve the customer, thread onto an open
-request or open a new one (routed as it opens), store the message, emit events.
+request or open a new one (routed as it opens), store the message and its attachments,
+apply the channel's rules (a live chat nobody answers continues by email), emit events.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
+from servicedesk.desk.conversations import agents_online
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
 from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
+# Set on a live chat that arrived while no agent was online: the visitor left, so the
+# desk answers by email (see `operations._reply_channel`).
+REPLY_BY_EMAIL_TAG = "reply-by-email"
 
 # Built once: every intake runs it, and building a statement costs more than running it.
 _BY_EXTERNAL_ID = select(Message).where(
@@ -56,22 +61,45 @@ def receive_inbound(
 
     `team_id` is the team the intake point feeds (a mailbox's); admin rules still win.
     """
-    session = uow.session
     existing, external_id = _find_duplicate(uow, message)
     if existing is not None:
         request = existing.request
         return IntakeResult("duplicate", request.id, request.reference, existing.id, existing)
-    customer = resolve_identity(
-        session, message.sender.kind, message.sender.address, message.sender.display_name
-    )
-    match = find_thread(session, message, customer)
+    sender = message.sender
+    customer = resolve_identity(uow.session, sender.kind, sender.address, sender.display_name)
+    request, outcome, rule = _thread_or_open(uow, message, customer, router, team_id)
+    stored = _store_message(uow, request, message, customer, external_id, rule)
+    _store_attachments(stored, message, attachments)
+    _continue_by_email_when_unattended(uow, request, message)
+    uow.session.flush()
+    uow.events.append(events.MessageReceived(request.id, stored.id))
+    return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
+
+
+def _thread_or_open(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    customer: Customer,
+    router: RequestRouter | None,
+    team_id: int | None,
+) -> tuple[ServiceRequest, Outcome, str | None]:
+    """The open request this message continues (reopened if solved), or a new one."""
+    match = find_thread(uow.session, message, customer)
     if match is None or match.request.status == Status.CLOSED:
         request = _open_request(uow, message, customer, router, team_id)
-        outcome: Outcome = "created"
-        rule = None if match is None else f"follow_up:{match.rule}"
-    else:
-        request, outcome, rule = match.request, "appended", match.rule
-        _reopen_on_customer_reply(uow, request)
+        return request, "created", None if match is None else f"follow_up:{match.rule}"
+    _reopen_on_customer_reply(uow, match.request)
+    return match.request, "appended", match.rule
+
+
+def _store_message(
+    uow: UnitOfWork,
+    request: ServiceRequest,
+    message: InboundMessage,
+    customer: Customer,
+    external_id: str,
+    rule: str | None,
+) -> Message:
     stored = Message(
         request=request,
         direction=Direction.INBOUND,
@@ -89,12 +117,24 @@ def receive_inbound(
         created_at=message.received_at,
         attachments=[],  # known empty: a view of the new message needs no query for them
     )
-    session.add(stored)
-    _store_attachments(stored, message, attachments)
+    uow.session.add(stored)
     request.updated_at = utcnow()
-    session.flush()
-    uow.events.append(events.MessageReceived(request.id, stored.id))
-    return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
+    return stored
+
+
+def _continue_by_email_when_unattended(
+    uow: UnitOfWork, request: ServiceRequest, message: InboundMessage
+) -> None:
+    """A live conversation that no agent is online to answer continues by email.
+
+    The sender of a live channel (chat) waits for an answer and will have left when it
+    comes; an agent's reply then goes to their email, when we know one.
+    """
+    if not message.live or REPLY_BY_EMAIL_TAG in request.tags:
+        return
+    # Only a customer with an email can be answered by email; ask SQL only then.
+    if request.customer.email and agents_online(uow.session) == 0:
+        request.tags = [*request.tags, REPLY_BY_EMAIL_TAG]
 
 
 def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:
