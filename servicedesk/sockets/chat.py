@@ -118,12 +118,16 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
             }
 
     def on_message(self, data: Any = None) -> dict[str, Any]:
-        """A visitor's message; the same client id twice stores it once."""
+        """A visitor's message; the same client id twice stores it once.
+
+        An error with `retry` (busy, too fast) keeps the message in the widget's outbox;
+        any other error refuses it for good, so the widget stops sending it.
+        """
         state = self._state()
         if state is None or not isinstance(data, dict):
             return {"error": "bad request"}
         if not self._allowed(state, ChatAction.WRITE):
-            return {"error": SLOW_DOWN}
+            return {"error": SLOW_DOWN, "retry": True}
         raw = widget_payload(state.visitor, data, name=state.name)
         try:
             received = container_of().intake.accept("webchat", raw, _view)
@@ -133,7 +137,7 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
             # The database stayed locked or went away: nothing was stored, and the widget
             # keeps the message in its outbox and sends it again (same client id).
             log.warning("chat message not stored", exc_info=True)
-            return {"error": BUSY}
+            return {"error": BUSY, "retry": True}
         if isinstance(received, Rejected | Ignored):
             return {"error": received.reason}
         self._joined(state, received.result.request_id)

@@ -125,7 +125,7 @@ def test_a_locked_database_answers_busy_and_the_resend_is_stored_once(
     with monkeypatch.context() as patched:  # locked through every retry
         patched.setattr(door, "receive_inbound", locked)
         busy = customer.call("message", {"client_id": "c-1", "text": "Hello?"}, namespace=CHAT)
-    assert busy == {"error": chat_sockets.BUSY}
+    assert busy == {"error": chat_sockets.BUSY, "retry": True}
     stored = say(customer, "Hello?", "c-1")  # the widget's outbox sends it again
     assert stored["duplicate"] is False
     with container.uow() as uow:
