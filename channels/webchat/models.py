@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db import Base, utcnow
@@ -14,6 +14,8 @@ class ChatDeflection(Base):
     """A visitor said a suggested article answered their question (no agent needed)."""
 
     __tablename__ = "webchat_deflections"
+    # One per visitor and article: deflections count as "helpful" and feed ranking.
+    __table_args__ = (UniqueConstraint("visitor_id", "article_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor_id: Mapped[str] = mapped_column(String(100), index=True)

@@ -1,4 +1,5 @@
-"""desk: request_ratings for every channel's satisfaction answers (was webchat_ratings)
+"""desk: request_ratings for every channel's satisfaction answers (was webchat_ratings);
+one webchat deflection per visitor and article
 
 Revision ID: 0004
 Revises: 0003
@@ -45,9 +46,22 @@ def upgrade() -> None:
         " 'webchat', visitor_id, created_at, created_at FROM webchat_ratings"
     )
     op.drop_table("webchat_ratings")
+    # Repeated deflections counted an article "helpful" again each time; keep the first.
+    op.execute(
+        "DELETE FROM webchat_deflections WHERE id NOT IN"
+        " (SELECT MIN(id) FROM webchat_deflections GROUP BY visitor_id, article_id)"
+    )
+    with op.batch_alter_table("webchat_deflections") as batch_op:
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_webchat_deflections_visitor_id_article_id"), ["visitor_id", "article_id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webchat_deflections") as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_webchat_deflections_visitor_id_article_id"), type_="unique"
+        )
     op.create_table(
         "webchat_ratings",
         sa.Column("request_id", sa.Integer(), nullable=False),

@@ -24,7 +24,9 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     assert diff == []
 
 
-def test_chat_ratings_move_to_the_desks_request_ratings(engine: Engine) -> None:
+def test_chat_ratings_move_to_request_ratings_and_deflections_are_deduplicated(
+    engine: Engine,
+) -> None:
     Base.metadata.drop_all(engine)
     config = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
@@ -55,6 +57,13 @@ def test_chat_ratings_move_to_the_desks_request_ratings(engine: Engine) -> None:
             ),
             {"now": now},
         )
+        conn.execute(
+            text(
+                "INSERT INTO webchat_deflections (visitor_id, article_id, query, created_at)"
+                " VALUES ('v-1', 7, 'a', :now), ('v-1', 7, 'b', :now), ('v-2', 7, 'c', :now)"
+            ),
+            {"now": now},
+        )
     migrate.upgrade(engine)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -68,3 +77,5 @@ def test_chat_ratings_move_to_the_desks_request_ratings(engine: Engine) -> None:
             (2, "good_bad", 0, None, "webchat", "v-2"),
         ]
         assert "webchat_ratings" not in inspect(conn).get_table_names()
+        kept = conn.execute(text("SELECT query FROM webchat_deflections ORDER BY id")).scalars()
+        assert list(kept) == ["a", "c"]  # one per visitor and article

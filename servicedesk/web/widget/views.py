@@ -6,12 +6,14 @@ on the customer's site), and cross-origin calls are answered only for allowed or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from flask import Response, abort, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from channels.base import Ignored, Rejected
@@ -190,7 +192,8 @@ def deflect() -> ResponseReturnValue:
         )
         # A deflection is the chat's "this was helpful": it counts among the article's ratings.
         rate_article(uow.session, article_id, helpful=True, comment=query, source="chat")
-        uow.commit()
+        with contextlib.suppress(IntegrityError):  # the same click, sent twice at once
+            uow.commit()
     return jsonify(ok=True)
 
 
