@@ -8,7 +8,7 @@ stores it with the router and attachment store, as the process's only SQLite wri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -48,9 +48,18 @@ class IntakeDoor:
         self._uow, self._adapters, self._guard = uow, adapters, guard
         self._router, self._attachments = router, attachments
 
-    def parse(self, channel: str, raw: bytes) -> InboundMessage | Ignored | Rejected:
-        """The registered adapter's reading of `raw`; nothing is stored."""
-        return self._adapters.get(channel).parse(raw)
+    def parse(
+        self, channel: str, raw: bytes, headers: Mapping[str, str] | None = None
+    ) -> InboundMessage | Ignored | Rejected:
+        """The registered adapter's check and reading of `raw`; nothing is stored.
+
+        `headers` are what a pushed payload came with (a provider's signature); entry
+        points that authenticated the sender themselves (the widget's token) pass none.
+        """
+        adapter = self._adapters.get(channel)
+        if not adapter.verify(dict(headers or {}), raw):
+            return Rejected(f"{channel}: the payload's signature does not verify")
+        return adapter.parse(raw)
 
     def accept(
         self,
@@ -58,10 +67,11 @@ class IntakeDoor:
         raw: bytes,
         view: Callable[[IntakeResult], T],
         *,
+        headers: Mapping[str, str] | None = None,
         team_id: int | None = None,
     ) -> Received[T] | Ignored | Rejected:
-        """Parse and receive; an input the adapter ignores or rejects is returned as such."""
-        parsed = self.parse(channel, raw)
+        """Verify, parse and receive; input the adapter ignores or rejects is returned as such."""
+        parsed = self.parse(channel, raw, headers)
         if not isinstance(parsed, InboundMessage):
             return parsed
         return self.receive(parsed, view, team_id=team_id)
