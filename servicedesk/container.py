@@ -19,11 +19,13 @@ from knowledge.embedding import Embedder, shared_embedder
 from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
+from servicedesk.desk.door import IntakeDoor
 from servicedesk.desk.operations import receive_inbound
 from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
+from servicedesk.desk.writer import WriteGuard
 from servicedesk.dispatch import dispatch
 from servicedesk.sockets import rooms
 from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
@@ -75,10 +77,12 @@ class Container:
         return built
 
     def _register_adapters(self) -> None:
+        from channels.portal.adapter import PortalAdapter
         from channels.webchat import WebchatAdapter
 
         # Through whichever notifier the process ends up with (looked up at send time).
         self.adapters.register(WebchatAdapter(self._emit, rooms.conversation))
+        self.adapters.register(PortalAdapter())
         from channels.email.adapter import adapter_from_settings
 
         # Always there, so mail is parsed by it; it refuses to send without SMTP settings.
@@ -98,6 +102,23 @@ class Container:
 
     def _publish(self, published: list[object]) -> None:
         dispatch(published, self.notifier, self.tasks)
+
+    @cached_property
+    def write_guard(self) -> WriteGuard:
+        """Makes this process the only SQLite writer at a time (see `desk.writer`)."""
+        return WriteGuard(self.engine.dialect.name)
+
+    @property
+    def intake(self) -> IntakeDoor:
+        """The one door for customer messages of every channel (see `desk.door`); built on
+        each use, so a router swapped in after start-up (retraining) is the one used."""
+        return IntakeDoor(
+            self.uow,
+            self.adapters,
+            self.write_guard,
+            router=self.router,
+            attachments=self.attachments,
+        )
 
     @cached_property
     def attachments(self) -> AttachmentStore:
