@@ -2,7 +2,9 @@
 
     python -m bench.email_ingest [--data ../shared/data] [--json-out FILE] [--no-imap]
 
-Reads zammad_mail (measure only, never tune) and email_corpora (development sets).
+Reads zammad_mail (measure only, never tune) and email_corpora (development sets). The
+`cli_*` rows run `servicedesk mail ingest --json` as a user would: the real-world mix
+(zammad_mail, flanker, mail_parser) beside synthetic small mails.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import argparse
 import email
 import hashlib
 import json
-import re
 import statistics
 import tempfile
 import threading
@@ -20,27 +21,13 @@ from email import policy
 from pathlib import Path
 from typing import Any
 
+from bench.email_cli import cli_synthetic, cli_throughput
+from bench.email_corpus import FIXTURES, corpus_files, distinct_copies, real_world_files
 from channels.base import Ignored, Rejected
 from channels.email.html import html_to_text
 from channels.email.parser import ParseLimits, parse_mail
 from channels.email.quotes import strip_quotes, visible_reply
 from channels.messages import InboundMessage
-
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
-NOT_MAIL = ("LICENSE", "expected", "_body", "_sender", "_signature", "_reply_text", "unicode_msg")
-
-
-def corpus_files(data: Path) -> list[Path]:
-    """Every raw mail of zammad_mail and email_corpora (not expectations or plain bodies)."""
-    files = sorted((data / "zammad_mail" / "mail").glob("*.box"))
-    corpora = data / "email_corpora"
-    for path in sorted(corpora.rglob("*")):
-        if not path.is_file() or path.suffix in (".json", ".txt", ".html"):
-            continue
-        if any(marker in path.name for marker in NOT_MAIL) or "email_reply_parser" in str(path):
-            continue
-        files.append(path)
-    return files
 
 
 def survival(files: list[Path], data: Path) -> dict[str, Any]:
@@ -146,9 +133,18 @@ def reply_extraction(data: Path) -> dict[str, Any]:
     }
 
 
-def _new_id(raw: bytes, message_id: bytes) -> bytes:
-    pattern = rb"(?im)^message-id:[^\r\n]*"
-    return re.sub(pattern, b"Message-ID: " + message_id, raw, count=1)
+def _bench_intake(store_dir: Path) -> Any:
+    """The email adapter (no SMTP) in front of the desk's entry, as the container wires it."""
+    from functools import partial
+
+    from channels.email.adapter import EmailAdapter
+    from channels.email.intake import EmailIntake
+    from servicedesk.desk.attachments import AttachmentStore
+    from servicedesk.desk.operations import receive_inbound
+
+    store = AttachmentStore(store_dir, 50 * 1024 * 1024)
+    adapter = EmailAdapter(smtp=None, from_address="")
+    return EmailIntake(adapter, partial(receive_inbound, attachments=store))
 
 
 def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[str, Any]:
@@ -157,10 +153,9 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
     With `parse_workers`, parsing runs in that many worker processes beside the writer.
     """
     import servicedesk.schema  # noqa: F401
+    from channels.email.intake import ingest_parsed, ingest_raw
     from channels.email.pipeline import parse_in_background
     from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
-    from servicedesk.desk.attachments import AttachmentStore
-    from servicedesk.desk.mail_intake import MailIntakeSettings, ingest_parsed, ingest_raw
 
     raws = [p.read_bytes() for p in files]
     raws = [r for r in raws if isinstance(parse_mail(r), InboundMessage)]
@@ -168,28 +163,21 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
-        store = AttachmentStore(Path(tmp) / "attachments", 50 * 1024 * 1024)
-        settings = MailIntakeSettings(limits=ParseLimits(), attachments=store)
-        # Copies get their own Message-ID, so every mail is new to the desk.
-        batch = [
-            _new_id(raw, b"<copy-%d-%d@bench>" % (copy, i)) if copy else raw
-            for copy in range(copies)
-            for i, raw in enumerate(raws)
-        ]
-        batch = [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
+        intake = _bench_intake(Path(tmp) / "attachments")
+        batch = distinct_copies(raws, copies)
         outcomes: dict[str, int] = {}
         started = time.perf_counter()
         parsed = (
-            parse_in_background(batch, settings.limits, workers=parse_workers)
+            parse_in_background(batch, ParseLimits(), workers=parse_workers)
             if parse_workers
             else None
         )
         for raw in batch:
             with UnitOfWork(sessions) as uow:
                 if parsed is None:
-                    result = ingest_raw(uow, raw, settings)
+                    result = ingest_raw(uow, raw, intake)
                 else:
-                    result = ingest_parsed(uow, raw, next(parsed), settings)
+                    result = ingest_parsed(uow, raw, next(parsed), intake)
                 uow.commit()
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         elapsed = time.perf_counter() - started
@@ -198,33 +186,59 @@ def throughput(files: list[Path], copies: int, parse_workers: int = 0) -> dict[s
             "mails_per_second": round(len(batch) / elapsed, 1), "outcomes": outcomes}  # fmt: skip
 
 
-def imap_latency(samples: int) -> dict[str, Any]:
-    """IMAP APPEND → request committed (and published), measured one mail at a time."""
+def _bench_mailbox(sessions: Any, port: int) -> int:
+    from channels.email.models import Mailbox
+    from crm_core.db import UnitOfWork
+
+    with UnitOfWork(sessions) as uow:
+        box = Mailbox(
+            name="bench", host="127.0.0.1", port=port, tls=False, username="bench",
+            password_encrypted="-", from_address="s@d.example",
+        )  # fmt: skip
+        uow.session.add(box)
+        uow.commit()
+        return box.id
+
+
+def _append_and_wait(port: int, samples: int, done: threading.Event) -> list[float]:
+    """APPEND one mail at a time; seconds until the sink reported each one."""
     from imapclient import IMAPClient
 
+    latencies: list[float] = []
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login("bench", "bench")
+        for index in range(samples):
+            done.clear()
+            raw = (
+                f"From: c{index}@example.com\r\nSubject: latency {index}\r\n"
+                f"Message-ID: <lat-{index}@example.com>\r\n\r\nhello {index}\r\n"
+            ).encode()
+            started = time.perf_counter()
+            client.append("INBOX", raw)
+            if done.wait(30):
+                latencies.append(time.perf_counter() - started)
+            time.sleep(0.05)
+    return latencies
+
+
+def imap_latency(samples: int) -> dict[str, Any]:
+    """IMAP APPEND → request committed (and published), measured one mail at a time."""
     import servicedesk.schema  # noqa: F401
-    from bench.email_dovecot import dovecot
+    from channels.email.checkpoints import MailboxIntake
     from channels.email.imap import IdleListener
     from channels.email.mailboxes import ImapSettings
-    from channels.email.models import Mailbox
     from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
-    from servicedesk.desk.mail_intake import MailboxIntake, MailIntakeSettings
+    from tests.fixtures.dovecot import running_dovecot
 
-    latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, dovecot() as port:
+    with tempfile.TemporaryDirectory() as tmp, running_dovecot({"bench": "bench"}) as server:
+        port = server.port
         engine = make_engine(f"sqlite:///{tmp}/latency.db")
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
-        with UnitOfWork(sessions) as uow:
-            box = Mailbox(
-                name="bench", host="127.0.0.1", port=port, tls=False, username="bench",
-                password_encrypted="-", from_address="s@d.example",
-            )  # fmt: skip
-            uow.session.add(box)
-            uow.commit()
+        mailbox_id = _bench_mailbox(sessions, port)
         done = threading.Event()
         sink = MailboxIntake(
-            lambda: UnitOfWork(sessions), box.id, "INBOX", MailIntakeSettings(),
+            lambda: UnitOfWork(sessions), mailbox_id, "INBOX", _bench_intake(Path(tmp) / "a"),
             on_result=lambda uid, result: done.set(),
         )  # fmt: skip
         settings = ImapSettings("127.0.0.1", port, "bench", "bench", tls=False)
@@ -232,19 +246,7 @@ def imap_latency(samples: int) -> dict[str, Any]:
         thread = threading.Thread(target=IdleListener(settings, sink, stop).run, daemon=True)
         thread.start()
         time.sleep(1.0)
-        with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
-            client.login("bench", "bench")
-            for index in range(samples):
-                done.clear()
-                raw = (
-                    f"From: c{index}@example.com\r\nSubject: latency {index}\r\n"
-                    f"Message-ID: <lat-{index}@example.com>\r\n\r\nhello {index}\r\n"
-                ).encode()
-                started = time.perf_counter()
-                client.append("INBOX", raw)
-                if done.wait(30):
-                    latencies.append(time.perf_counter() - started)
-                time.sleep(0.05)
+        latencies = _append_and_wait(port, samples, done)
         stop.set()
         thread.join(20)
         engine.dispose()
@@ -263,6 +265,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--json-out", type=Path, default=Path("bench/results/email_ingest.json"))
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--cli-copies", type=int, default=8, help="copies of the fixtures (CLI)")
     parser.add_argument("--latency-samples", type=int, default=60)
     parser.add_argument("--no-imap", action="store_true")
     parser.add_argument("--only-throughput", action="store_true", help="skip everything else")
@@ -273,6 +276,12 @@ def main() -> None:
     files = corpus_files(args.data)
     small = sorted(FIXTURES.glob("*.eml"))
     report: dict[str, Any] = {
+        # Issue 18: the CLI over real-world mail, beside the same CLI over synthetic mail.
+        "cli_real_world": cli_throughput(real_world_files(args.data)),
+        "cli_real_world_inline": cli_throughput(
+            real_world_files(args.data), ("--parse-workers", "0")
+        ),
+        "cli_synthetic": cli_synthetic(args.cli_copies),
         "throughput_sqlite": throughput(files, args.copies, args.parse_workers),
         "throughput_sqlite_small_mail": throughput(small, 60, args.parse_workers),
     }

@@ -29,6 +29,10 @@ class DeliveryRefused(Exception):
     """The channel will never deliver this message; retrying cannot help."""
 
 
+class ChannelNotConfigured(DeliveryRefused):
+    """The channel can receive but has no way out configured (an email desk without SMTP)."""
+
+
 class ChannelAdapter(Protocol):
     """What the desk needs from a channel."""
 

@@ -53,6 +53,8 @@ class InboundMessage:
     makes a second arrival a no-op. `thread_key` names a conversation on channels that have
     one (chat conversation, Slack thread); `references` lists provider ids of earlier
     messages this one answers (email In-Reply-To first, then References, newest first).
+    `live` says the sender waits in a live conversation (chat) rather than an inbox: the
+    desk continues it by email when no agent is online to answer.
     """
 
     channel: ChannelName
@@ -68,6 +70,7 @@ class InboundMessage:
     original_text: str | None = None
     received_at: datetime = field(default_factory=utcnow)
     extra: Mapping[str, str] = field(default_factory=_empty_extra)
+    live: bool = False
 
     @property
     def content_hash(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -49,8 +49,13 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # fold(name): case- and accent-insensitive lookups (set by crm_core.organisations).
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     domain: Mapped[str | None] = mapped_column(String(200), index=True)
     tier: Mapped[str] = mapped_column(String(40), default="standard")
+    address: Mapped[str | None] = mapped_column(String(500))
+    # The rep who owns the account. No foreign key: agents live above crm_core.
+    owner_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     customers: Mapped[list[Customer]] = relationship(back_populates="organization")
@@ -65,11 +70,13 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
         Enum(LifecycleStage, native_enum=False, length=20), default=LifecycleStage.PROSPECT
     )
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str | None] = mapped_column(String(500))
+    customer_since: Mapped[date | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=func.now()

@@ -38,13 +38,14 @@ def create_app(config: Config | None = None, container: Container | None = None)
         instance_path=str(config.instance_dir),
     )
     app.config.update(_flask_settings(config))
-    if config.proxy_hops:
-        # Behind N reverse proxies, trust their X-Forwarded-* headers, so rate limits and
-        # logs see the client's address instead of the proxy's.
-        hops = config.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions[EXTENSION_KEY] = container
     _init_extensions(app, config, container)
+    if config.proxy_hops:
+        # Behind N reverse proxies, trust their X-Forwarded-* headers, so rate limits and
+        # logs see the client's address instead of the proxy's. Wrapped outside Socket.IO's
+        # middleware, so the chat's per-address limits see it too.
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _register_blueprints(app)
     app.after_request(_security_headers)
     if config.hsts_seconds:

@@ -47,6 +47,11 @@ class Config:
     hsts_seconds: int = 0
     proxy_hops: int = 0
     testing: bool = False
+    # CRM: where phone numbers written without a country code are (ISO 3166, e.g. "DE"),
+    # and how to read a numeric date such as 03/04/2024 ("dmy" or "mdy"); unset, such
+    # numbers and dates are rejected rather than guessed.
+    crm_phone_region: str | None = None
+    crm_date_order: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -85,6 +90,8 @@ class Config:
             "base_url_given": reader.text("BASE_URL") is not None,
             "secure_cookies": reader.flag("SECURE_COOKIES"),
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
+            "crm_phone_region": reader.region("CRM_PHONE_REGION"),
+            "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)
@@ -139,6 +146,16 @@ class _Reader:
 
     def email(self, name: str) -> str | None:
         return self._checked(name, lambda v: v.count("@") == 1 and "." in v, "an email address")
+
+    def region(self, name: str) -> str | None:
+        value = self._checked(
+            name, lambda v: len(v) == 2 and v.isalpha(), "a two-letter country code"
+        )
+        return value.upper() if value else None
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self._checked(name, lambda v: v.lower() in choices, " or ".join(choices))
+        return value.lower() if value else None
 
     def words(self, name: str) -> tuple[str, ...]:
         value = self.text(name)

@@ -7,7 +7,7 @@ the ports, and the first database, Redis or model access happens only when asked
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -17,11 +17,13 @@ from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
-from servicedesk.desk.mail_intake import MailIntakeSettings
+from servicedesk.desk.door import IntakeDoor
+from servicedesk.desk.operations import receive_inbound
 from servicedesk.desk.ports import Notifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
+from servicedesk.desk.writer import WriteGuard
 from servicedesk.dispatch import dispatch
 from servicedesk.queues import InProcessQueue, RqQueue
 from servicedesk.realtime import rooms
@@ -30,6 +32,10 @@ from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder
     from knowledge.service import KnowledgeBase
+
+if TYPE_CHECKING:
+    from channels.email.intake import EmailIntake
+    from channels.email.parser import ParseLimits
 
 
 @dataclass
@@ -73,18 +79,21 @@ class Container:
         return built
 
     def _register_adapters(self) -> None:
+        from channels.portal.adapter import PortalAdapter
         from channels.webchat import WebchatAdapter
 
         # Through whichever notifier the process ends up with (looked up at send time).
         self.adapters.register(WebchatAdapter(self._emit, rooms.conversation))
-        if self.config.mail_smtp_url and self.config.mail_from:
-            from channels.email.adapter import adapter_from_settings
+        self.adapters.register(PortalAdapter())
+        from channels.email.adapter import adapter_from_settings
 
-            self.adapters.register(
-                adapter_from_settings(
-                    self.config.mail_smtp_url, self.config.mail_from, sessions=self.sessions
-                )
+        # Always there, so mail is parsed by it; it refuses to send without SMTP settings.
+        config = self.config
+        self.adapters.register(
+            adapter_from_settings(
+                config.mail_smtp_url, config.mail_from, self.sessions, self.mail_limits()
             )
+        )
 
     def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
         self.notifier.emit(event, payload, room)  # the web app replaces the notifier later
@@ -97,25 +106,47 @@ class Container:
         dispatch(published, self.notifier, self.tasks)
 
     @cached_property
+    def write_guard(self) -> WriteGuard:
+        """Makes this process the only SQLite writer at a time (see `desk.writer`)."""
+        return WriteGuard(self.engine.dialect.name)
+
+    @property
+    def intake(self) -> IntakeDoor:
+        """The one door for customer messages of every channel (see `desk.door`); built on
+        each use, so a router swapped in after start-up (retraining) is the one used."""
+        return IntakeDoor(
+            self.uow,
+            self.adapters,
+            self.write_guard,
+            router=self.router,
+            attachments=self.attachments,
+        )
+
+    @cached_property
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
 
-    def mail_intake_settings(self) -> MailIntakeSettings:
-        """Parse limits from the config, our own addresses, attachments and the router."""
-        from channels.email.mailboxes import own_addresses
+    def mail_limits(self) -> ParseLimits:
+        """Parse limits from the config: a mail may carry every attachment it is allowed."""
         from channels.email.parser import ParseLimits
 
         config = self.config
-        limits = ParseLimits(
+        return ParseLimits(
             attachment_max_bytes=config.attachment_max_bytes,
             attachment_max_count=config.attachment_max_count,
             max_message_bytes=max(2 * config.attachment_max_bytes + 1024 * 1024, 10 * 1024 * 1024),
         )
+
+    def mail_intake(self) -> EmailIntake:
+        """The registry's email adapter, the desk's one entry, and our mailboxes' addresses."""
+        from channels.email.intake import EmailIntake
+        from channels.email.mailboxes import own_addresses
+
         with self.sessions() as session:
-            own = own_addresses(session, (config.mail_from,))
-        return MailIntakeSettings(
-            limits=limits, own_addresses=own, attachments=self.attachments, router=self.router
-        )
+            own = own_addresses(session, (self.config.mail_from,))
+        deliver = partial(receive_inbound, router=self.router, attachments=self.attachments)
+        adapter = self.adapters.get("email")
+        return EmailIntake(adapter, deliver, own, worker_limits=self.mail_limits())
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:

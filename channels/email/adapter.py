@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels.base import DeliveryRefused, ParseResult
+from channels.base import ChannelNotConfigured, DeliveryRefused, ParseResult
 from channels.email.compose import (
     ReplyRenderer,
     compose_notice,
@@ -29,6 +29,10 @@ class AutomaticMailCapped(DeliveryRefused):
     """An automatic notice was not sent: the recipient already got the daily maximum."""
 
 
+class NoMailServer(ChannelNotConfigured):
+    """No SMTP server or From address is configured (SERVICEDESK_MAIL_SMTP_URL, _FROM)."""
+
+
 def automatic_mail_allowed(session: Session, recipient: str, limit: int) -> bool:
     """Whether one more automatic mail to `recipient` stays under `limit` per 24 hours."""
     since = utcnow() - timedelta(hours=24)
@@ -40,9 +44,12 @@ def automatic_mail_allowed(session: Session, recipient: str, limit: int) -> bool
 
 @dataclass
 class EmailAdapter:
-    """Parses raw mail and sends replies over SMTP from `from_address`."""
+    """Parses raw mail and sends replies over SMTP from `from_address`.
 
-    smtp: SmtpSettings
+    Without SMTP settings it still parses (files, IMAP); sending is then refused.
+    """
+
+    smtp: SmtpSettings | None
     from_address: str
     from_name: str | None = None
     limits: ParseLimits = field(default_factory=ParseLimits)
@@ -57,10 +64,14 @@ class EmailAdapter:
         return True
 
     def parse(self, raw: bytes) -> ParseResult:
-        return parse_mail(raw, self.limits, self.own_addresses | {self.from_address.lower()})
+        ours = {self.from_address.lower()} if self.from_address else set()
+        return parse_mail(raw, self.limits, self.own_addresses | ours)
 
     def send(self, message: OutboundMessage) -> str:
         """Submit the reply; returns its Message-ID, the same on every retry of one message."""
+        if self.smtp is None or not self.from_address:
+            # The words agents saw before the adapter was always registered.
+            raise NoMailServer("no email adapter configured")
         if message.automatic and not self._claim_automatic(message.recipient.address):
             raise AutomaticMailCapped(
                 f"{message.recipient.address} already got {self.automatic_per_day} "
@@ -76,6 +87,8 @@ class EmailAdapter:
         Counts against the recipient's daily cap of automatic mail, so nobody can use
         the desk to flood an inbox (with confirmation links, say).
         """
+        if self.smtp is None or not self.from_address:
+            raise NoMailServer("no email adapter configured")
         if not self._claim_automatic(recipient):
             raise AutomaticMailCapped(
                 f"{recipient} already got {self.automatic_per_day} automatic mails in 24 hours"
@@ -105,15 +118,15 @@ class EmailAdapter:
 
 
 def adapter_from_settings(
-    smtp_url: str,
-    from_address: str,
+    smtp_url: str | None,
+    from_address: str | None,
     sessions: Callable[[], Session] | None = None,
     limits: ParseLimits | None = None,
 ) -> EmailAdapter:
-    """The adapter for SERVICEDESK_MAIL_SMTP_URL / SERVICEDESK_MAIL_FROM."""
+    """The adapter for SERVICEDESK_MAIL_SMTP_URL / SERVICEDESK_MAIL_FROM (both optional)."""
     return EmailAdapter(
-        smtp=SmtpSettings.from_url(smtp_url),
-        from_address=from_address.lower(),
+        smtp=SmtpSettings.from_url(smtp_url) if smtp_url else None,
+        from_address=(from_address or "").lower(),
         limits=limits or ParseLimits(),
         sessions=sessions,
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copyreg
 import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -48,3 +49,27 @@ def parse_in_background(
         yield from pool.map(
             partial(_parse, limits=limits, own_addresses=own_addresses), raws, chunksize=chunk
         )
+
+
+def parse_ahead(
+    mails: Iterable[tuple[str, bytes]], limits: ParseLimits, workers: int = 1, window: int = 64
+) -> Iterator[tuple[str, bytes, ParseResult]]:
+    """(source, raw, parsed) in input order; workers parse at most `window` mails ahead.
+
+    The window bounds memory: the writer is the slower side, so unbounded parsing would
+    hold every parsed mail of a large run at once. Own-address screening stays with the
+    caller (`EmailIntake.screen`), which knows the mailboxes.
+    """
+    parse = partial(_parse, limits=limits, own_addresses=frozenset())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["channels.email.parser"])
+    pending: deque[tuple[str, bytes, Future[ParseResult]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for source, raw in mails:
+            pending.append((source, raw, pool.submit(parse, raw)))
+            if len(pending) >= window:
+                source, raw, future = pending.popleft()
+                yield source, raw, future.result()
+        while pending:
+            source, raw, future = pending.popleft()
+            yield source, raw, future.result()

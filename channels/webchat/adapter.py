@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from channels.base import ParseResult, Rejected
 from channels.messages import AttachmentData, InboundMessage, OutboundMessage, Sender
+from channels.text import is_storable
 from channels.webchat.tokens import Visitor
 
 MAX_TEXT = 20_000
@@ -35,13 +38,17 @@ class WebchatAdapter:
         return True
 
     def parse(self, raw: bytes) -> ParseResult:
-        """A JSON payload `{visitor_id, conversation_id, client_id, text, name?}`."""
+        """A payload built by `widget_payload`: the visitor (checked by the socket layer or
+        the upload hook from its signed token), the widget's fields and any files."""
         try:
             payload = json.loads(raw)
             visitor = Visitor(str(payload["visitor_id"]), str(payload["conversation_id"]))
-        except (ValueError, KeyError, TypeError):
+            files = tuple(_attachment(item) for item in payload.get("attachments") or ())
+            name = payload.get("name")
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             return Rejected("not a widget message payload")
-        return to_inbound(visitor, payload)
+        display_name = name if isinstance(name, str) and is_storable(name) else None
+        return to_inbound(visitor, payload, display_name=display_name, attachments=files)
 
     def send(self, message: OutboundMessage) -> str:
         """Push the reply to the conversation room; the widget dedupes by message id."""
@@ -74,6 +81,8 @@ def to_inbound(
         return Rejected("a chat message needs a client id")
     if len(text) > MAX_TEXT:
         return Rejected(f"a chat message is at most {MAX_TEXT} characters")
+    if not is_storable(text) or not is_storable(client_id):
+        return Rejected("a chat message must be valid Unicode text")
     return InboundMessage(
         channel="webchat",
         # Client ids are only unique per browser, so the visitor id scopes them.
@@ -83,4 +92,39 @@ def to_inbound(
         thread_key=visitor.conversation_id,
         attachments=attachments,
         extra={"client_id": client_id},
+        live=True,  # the visitor waits in the widget for an answer
+    )
+
+
+def widget_payload(
+    visitor: Visitor,
+    data: Mapping[str, Any],
+    *,
+    name: str | None = None,
+    attachments: tuple[AttachmentData, ...] = (),
+) -> bytes:
+    """The raw form `WebchatAdapter.parse` reads: what the widget sent, for a verified visitor."""
+    payload = {
+        "visitor_id": visitor.visitor_id,
+        "conversation_id": visitor.conversation_id,
+        "client_id": data.get("client_id"),
+        "text": data.get("text"),
+        "name": name,
+        "attachments": [
+            {
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "content": base64.b64encode(item.content).decode("ascii"),
+            }
+            for item in attachments
+        ],
+    }
+    return json.dumps(payload).encode()
+
+
+def _attachment(item: Mapping[str, Any]) -> AttachmentData:
+    return AttachmentData(
+        filename=str(item["filename"]),
+        content_type=str(item["content_type"]),
+        content=base64.b64decode(item["content"], validate=True),
     )

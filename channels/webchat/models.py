@@ -1,35 +1,21 @@
-"""Chat satisfaction ratings: one per request, the last click wins."""
+"""Chat deflections: a suggested article answered the visitor (ratings are the desk's)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db import Base, utcnow
-
-RATINGS = {"good": 1, "bad": -1}
-
-
-class ChatRating(Base):
-    """A visitor's CSAT answer after their chat was solved."""
-
-    __tablename__ = "webchat_ratings"
-
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
-    )
-    visitor_id: Mapped[str] = mapped_column(String(100))
-    rating: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ChatDeflection(Base):
     """A visitor said a suggested article answered their question (no agent needed)."""
 
     __tablename__ = "webchat_deflections"
+    # One per visitor and article: deflections count as "helpful" and feed ranking.
+    __table_args__ = (UniqueConstraint("visitor_id", "article_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor_id: Mapped[str] = mapped_column(String(100), index=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from channels.base import DeliveryRefused
+from channels.base import ChannelNotConfigured, DeliveryRefused
 from channels.messages import Sender
 from channels.registry import AdapterRegistry
 from crm_core.confirmations import (
@@ -136,6 +136,9 @@ def send_confirmation(
         adapter.send_notice(
             address, CONFIRMATION_SUBJECT, _notice_text(link), f"confirm.{confirmation_id}"
         )
+    except ChannelNotConfigured:
+        log.warning("no outbound mail configured; confirmation link for %s: %s", address, link)
+        return False
     except DeliveryRefused as refusal:
         log.warning("confirmation mail to %s not sent: %s", address, refusal)
         return False

@@ -1,7 +1,8 @@
 """Intake: a customer message from any channel becomes part of a request.
 
 Steps, in order: dedupe on the provider id, resolve the customer, thread onto an open
-request or open a new one (routed as it opens), store the message, emit events.
+request or open a new one (routed as it opens), store the message and its attachments,
+apply the channel's rules (a live chat nobody answers continues by email), emit events.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
+from crm_core.confirmations import unconfirmed_addresses
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
+from servicedesk.desk.conversations import agents_online
 from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.identity import resolve_sender
@@ -25,6 +28,9 @@ from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
+# Set on a live chat that arrived while no agent was online: the visitor left, so the
+# desk answers by email (see `operations._reply_channel`).
+REPLY_BY_EMAIL_TAG = "reply-by-email"
 
 # Built once: every intake runs it, and building a statement costs more than running it.
 _BY_EXTERNAL_ID = select(Message).where(
@@ -58,20 +64,44 @@ def receive_inbound(
 
     `team_id` is the team the intake point feeds (a mailbox's); admin rules still win.
     """
-    session = uow.session
     existing, external_id = _find_duplicate(uow, message)
     if existing is not None:
         request = existing.request
         return IntakeResult("duplicate", request.id, request.reference, existing.id, existing)
     customer = resolve_sender(uow, message.sender)  # an unverified sender: a new contact
-    match = find_thread(session, message, customer)
+    request, outcome, rule = _thread_or_open(uow, message, customer, router, team_id)
+    stored = _store_message(uow, request, message, customer, external_id, rule)
+    _store_attachments(stored, message, attachments)
+    _continue_by_email_when_unattended(uow, request, message, opened=outcome == "created")
+    uow.session.flush()
+    uow.events.append(events.MessageReceived(request.id, stored.id))
+    return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
+
+
+def _thread_or_open(
+    uow: UnitOfWork,
+    message: InboundMessage,
+    customer: Customer,
+    router: RequestRouter | None,
+    team_id: int | None,
+) -> tuple[ServiceRequest, Outcome, str | None]:
+    """The open request this message continues (reopened if solved), or a new one."""
+    match = find_thread(uow.session, message, customer)
     if match is None or match.request.status == Status.CLOSED:
         request = _open_request(uow, message, customer, router, team_id)
-        outcome: Outcome = "created"
-        rule = None if match is None else f"follow_up:{match.rule}"
-    else:
-        request, outcome, rule = match.request, "appended", match.rule
-        _reopen_on_customer_reply(uow, request)
+        return request, "created", None if match is None else f"follow_up:{match.rule}"
+    _reopen_on_customer_reply(uow, match.request)
+    return match.request, "appended", match.rule
+
+
+def _store_message(
+    uow: UnitOfWork,
+    request: ServiceRequest,
+    message: InboundMessage,
+    customer: Customer,
+    external_id: str,
+    rule: str | None,
+) -> Message:
     stored = Message(
         request=request,
         direction=Direction.INBOUND,
@@ -89,12 +119,27 @@ def receive_inbound(
         created_at=message.received_at,
         attachments=[],  # known empty: a view of the new message needs no query for them
     )
-    session.add(stored)
-    _store_attachments(stored, message, attachments)
+    uow.session.add(stored)
     request.updated_at = utcnow()
-    session.flush()
-    uow.events.append(events.MessageReceived(request.id, stored.id))
-    return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
+    return stored
+
+
+def _continue_by_email_when_unattended(
+    uow: UnitOfWork, request: ServiceRequest, message: InboundMessage, *, opened: bool
+) -> None:
+    """A live conversation that no agent is online to answer continues by email.
+
+    The sender of a live channel (chat) waits for an answer and will have left when it
+    comes; an agent's reply then goes to their email, when we know one.
+    """
+    if not message.live or REPLY_BY_EMAIL_TAG in request.tags:
+        return
+    # Only a customer with an email can be answered by email; ask SQL only then. A new
+    # chat's claimed address counts: replies use it once it is confirmed (post_reply).
+    customer = request.customer
+    reachable = customer.email or (opened and unconfirmed_addresses(uow.session, customer.id))
+    if reachable and agents_online(uow.session) == 0:
+        request.tags = [*request.tags, REPLY_BY_EMAIL_TAG]
 
 
 def _find_duplicate(uow: UnitOfWork, message: InboundMessage) -> tuple[Message | None, str]:

@@ -16,6 +16,7 @@ from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk import events
 from servicedesk.desk.audit import record
 from servicedesk.desk.errors import CustomersDiffer, InvalidChange, NotFound, StaleReply
+from servicedesk.desk.intake import REPLY_BY_EMAIL_TAG as REPLY_BY_EMAIL_TAG
 from servicedesk.desk.intake import IntakeResult as IntakeResult
 from servicedesk.desk.intake import receive_inbound as receive_inbound
 from servicedesk.desk.models import (
@@ -87,6 +88,7 @@ def _store_reply(
         direction=Direction.OUTBOUND,
         channel=channel,
         author=agent,
+        customer_id=request.customer_id,  # addressed to: the chat widget shows only its own
         text=text,
         html=html,
         # No confirmed address yet (an unverified contact): the mail waits for confirmation.
@@ -105,8 +107,6 @@ def _store_reply(
 
 # Customers who wrote through the help centre's form have no inbox there: we answer by email.
 REPLY_CHANNEL = {"portal": "email"}
-# Set on a chat that arrived while no agent was online: the visitor left, so answer by email.
-REPLY_BY_EMAIL_TAG = "reply-by-email"
 
 
 def _reply_channel(request: ServiceRequest) -> str:

@@ -18,9 +18,14 @@ class TaskQueue(Protocol):
 
 
 class Notifier(Protocol):
-    """Pushes realtime events to rooms of connected consoles and chat widgets."""
+    """Pushes realtime events to rooms of connected consoles and chat widgets.
 
-    def emit(self, event: str, payload: dict[str, Any], room: str) -> None: ...
+    `skip_sid` leaves out the socket the event came from (it already shows the change).
+    """
+
+    def emit(
+        self, event: str, payload: dict[str, Any], room: str, *, skip_sid: str | None = None
+    ) -> None: ...
 
 
 class RoutingOutcome(Protocol):

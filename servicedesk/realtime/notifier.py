@@ -28,15 +28,20 @@ class SocketIONotifier:
         self._pending: dict[str, set[int]] = {}
         self._flush_scheduled = False
 
-    def emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+    def emit(
+        self, event: str, payload: dict[str, Any], room: str, *, skip_sid: str | None = None
+    ) -> None:
         if event == INBOX_CHANGED and self._batch_seconds is not None:
             self._hold(room, payload.get("request_ids", []))
             return
-        self._send(event, payload, room)
+        self._send(event, payload, room, skip_sid)
 
-    def _send(self, event: str, payload: dict[str, Any], room: str) -> None:
+    def _send(
+        self, event: str, payload: dict[str, Any], room: str, skip_sid: str | None = None
+    ) -> None:
         try:
-            self._socketio.emit(event, payload, to=room, namespace=namespace_of(room))
+            namespace = namespace_of(room)
+            self._socketio.emit(event, payload, to=room, namespace=namespace, skip_sid=skip_sid)
         except Exception:
             # Realtime is best effort: the database is the truth and clients replay gaps.
             log.exception("could not emit %s to %s", event, room)
@@ -70,9 +75,12 @@ class RedisNotifier:
 
         self._manager = RedisManager(redis_url, channel=self.CHANNEL, write_only=True)
 
-    def emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+    def emit(
+        self, event: str, payload: dict[str, Any], room: str, *, skip_sid: str | None = None
+    ) -> None:
         try:
-            self._manager.emit(event, payload, namespace=namespace_of(room), room=room)
+            namespace = namespace_of(room)
+            self._manager.emit(event, payload, namespace=namespace, room=room, skip_sid=skip_sid)
         except Exception:
             log.exception("could not publish %s to %s", event, room)
 
@@ -83,5 +91,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any], str]] = []
 
-    def emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+    def emit(
+        self, event: str, payload: dict[str, Any], room: str, *, skip_sid: str | None = None
+    ) -> None:
         self.sent.append((event, payload, room))

@@ -2,6 +2,7 @@
 
 A visitor is whoever holds a signed visitor token; they only ever join the room of the
 conversation their token names, so one visitor cannot read another's conversation.
+Messages go through the desk's one intake door (`container.intake`), like every channel.
 """
 
 from __future__ import annotations
@@ -10,50 +11,50 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
-from flask_socketio import Namespace, emit, join_room
+from flask import request as handshake
+from flask_socketio import Namespace, join_room
 from sqlalchemy.exc import OperationalError
 
-from channels.messages import InboundMessage
-from channels.webchat import Visitor, VisitorTokens, to_inbound
+from channels.base import Ignored, Rejected
+from channels.text import is_storable
+from channels.webchat import Visitor, VisitorTokens, widget_payload
 from channels.webchat.identity import identify_visitor
-from crm_core.confirmations import unconfirmed_addresses
-from servicedesk.container import Container
 from servicedesk.current import container_of
+from servicedesk.desk import conversations
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.identity import claim_email
-from servicedesk.desk.models import Direction, Message, Status
-from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
+from servicedesk.desk.intake import IntakeResult
 from servicedesk.realtime import rooms
 from servicedesk.sockets import history
 from servicedesk.sockets.payloads import field, int_field, socket_id
-from servicedesk.sockets.throttle import Budget
-from servicedesk.sockets.writes import write
+from servicedesk.sockets.throttle import ChatAction, ChatLimits
 
 log = logging.getLogger(__name__)
 EMAIL_MAX = 320
 NAME_MAX = 200
 SLOW_DOWN = "too many messages; wait a minute and send again"
 BUSY = "the desk is busy; your message will be sent again"
+NOT_TEXT = "not valid Unicode text"
 
 
 @dataclass
 class VisitorState:
     visitor: Visitor
+    address: str | None = None
     request_id: int | None = None
     name: str | None = None
-    writes: Budget = dataclass_field(default_factory=Budget)
 
 
 class ChatNamespace(Namespace):  # type: ignore[misc]
     """Socket events of the chat widget; every handler acknowledges with a dict."""
 
-    def __init__(self, namespace: str = rooms.CHAT_NAMESPACE) -> None:
+    def __init__(self, limits: ChatLimits, namespace: str = rooms.CHAT_NAMESPACE) -> None:
         super().__init__(namespace)
         self._lock = threading.Lock()
         self._visitors: dict[str, VisitorState] = {}
+        self._limits = limits
 
     def _tokens(self) -> VisitorTokens:
         return VisitorTokens(container_of().config.secret_key)
@@ -62,16 +63,23 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         with self._lock:
             return self._visitors.get(socket_id())
 
+    def _allowed(self, state: VisitorState, action: ChatAction) -> bool:
+        return self._limits.allow(action, state.visitor.visitor_id, state.address)
+
     def on_connect(self, auth: Any = None) -> bool:
         """Every connection gets a visitor: the token's, or a new one when it is missing."""
         token = auth.get("token") if isinstance(auth, dict) else None
         visitor = self._tokens().read(token) if token else None
         if token and visitor is None:
             return False  # a forged or expired token is refused, not silently replaced
-        visitor = visitor or self._tokens().new_visitor()
-        state = VisitorState(visitor)
+        address = handshake.remote_addr
+        if visitor is None and not self._limits.allow(ChatAction.NEW_VISITOR, None, address):
+            return False
+        state = VisitorState(visitor or self._tokens().new_visitor(), address)
+        if not self._allowed(state, ChatAction.CONNECT):
+            return False
         with container_of().uow() as uow:
-            found = history.conversation_request(uow.session, visitor.conversation_id)
+            found = conversations.conversation_request(uow.session, state.visitor.conversation_id)
             state.request_id = found.id if found else None
         if state.request_id is not None:
             join_room(rooms.conversation(state.request_id))
@@ -88,46 +96,55 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         state = self._state()
         if state is None:
             return {"error": "not connected"}
-        last_id = int_field(data, "last_id")
+        visitor = state.visitor
         with container_of().uow() as uow:
-            found = history.conversation_request(uow.session, state.visitor.conversation_id)
-            messages = (
-                history.messages_after(uow.session, found.id, last_id, include_notes=False)
-                if found
-                else []
-            )
-            online = history.agents_online(uow.session)
-            status = found.status.value if found else None
-        return {
-            "token": self._tokens().issue(state.visitor),
-            "visitor_id": state.visitor.visitor_id,
-            "messages": messages,
-            "agents_online": online,
-            "status": status,
-        }
+            found = conversations.conversation_request(uow.session, visitor.conversation_id)
+            messages = []
+            if found is not None:
+                # Only this visitor's and the conversation's customer: a merge may have
+                # brought another customer's messages into the request.
+                readers = conversations.visitor_customer_ids(uow.session, found, visitor.visitor_id)
+                messages = conversations.messages_after(
+                    uow.session,
+                    found.id,
+                    int_field(data, "last_id"),
+                    include_notes=False,
+                    customer_ids=readers,
+                )
+            return {
+                "token": self._tokens().issue(visitor),
+                "visitor_id": visitor.visitor_id,
+                "messages": history.message_views(messages),
+                "agents_online": conversations.agents_online(uow.session),
+                "status": found.status.value if found else None,
+            }
 
     def on_message(self, data: Any = None) -> dict[str, Any]:
-        """A visitor's message; the same client id twice stores it once."""
+        """A visitor's message; the same client id twice stores it once.
+
+        An error with `retry` (busy, too fast) keeps the message in the widget's outbox;
+        any other error refuses it for good, so the widget stops sending it.
+        """
         state = self._state()
         if state is None or not isinstance(data, dict):
             return {"error": "bad request"}
-        if not state.writes.spend():
-            return {"error": SLOW_DOWN}
-        parsed = to_inbound(state.visitor, data, display_name=state.name)
-        if not isinstance(parsed, InboundMessage):
-            return {"error": parsed.reason}
-        container = container_of()
+        if not self._allowed(state, ChatAction.WRITE):
+            return {"error": SLOW_DOWN, "retry": True}
+        raw = widget_payload(state.visitor, data, name=state.name)
         try:
-            result, view = write(container, lambda: _store(container, parsed))
+            received = container_of().intake.accept("webchat", raw, _view)
         except DeskError as error:
             return {"error": str(error)}
         except OperationalError:
             # The database stayed locked or went away: nothing was stored, and the widget
             # keeps the message in its outbox and sends it again (same client id).
             log.warning("chat message not stored", exc_info=True)
-            return {"error": BUSY}
-        self._joined(state, result.request_id)
-        return {"ok": True, "duplicate": result.outcome == "duplicate", "message": view}
+            return {"error": BUSY, "retry": True}
+        if isinstance(received, Rejected | Ignored):
+            return {"error": received.reason}
+        self._joined(state, received.result.request_id)
+        duplicate = received.result.outcome == "duplicate"
+        return {"ok": True, "duplicate": duplicate, "message": received.view}
 
     def _joined(self, state: VisitorState, request_id: int) -> None:
         if state.request_id != request_id:
@@ -141,10 +158,12 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         state = self._state()
         if state is None or not isinstance(data, dict):
             return {"error": "bad request"}
-        if not state.writes.spend():
+        if not self._allowed(state, ChatAction.WRITE):
             return {"error": SLOW_DOWN}
         name = str(data.get("name") or "").strip()[:NAME_MAX] or None
         email = str(data.get("email") or "").strip()[:EMAIL_MAX] or None
+        if not all(is_storable(value or "") for value in (name, email)):
+            return {"error": f"name and email: {NOT_TEXT}"}
         if email and (email.count("@") != 1 or "." not in email.split("@")[1]):
             return {"error": "that email address does not look right"}
         with container_of().uow() as uow:
@@ -159,52 +178,21 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
         state = self._state()
         if state is None or state.request_id is None:
             return
+        if not self._allowed(state, ChatAction.TYPING):
+            return
         payload = {"request_id": state.request_id, "typing": bool(field(data, "typing"))}
-        emit(
-            "customer.typing",
-            payload,
-            to=rooms.request(state.request_id),
-            namespace=rooms.CONSOLE_NAMESPACE,
-        )
+        container_of().notifier.emit("customer.typing", payload, rooms.request(state.request_id))
 
     def on_read(self, data: Any = None) -> None:
         """Read receipt: the visitor has seen messages up to `message_id`."""
         state = self._state()
         if state is None or state.request_id is None:
             return
+        if not self._allowed(state, ChatAction.TYPING):  # relayed like typing, so limited alike
+            return
         payload = {"request_id": state.request_id, "message_id": int_field(data, "message_id")}
-        emit(
-            "customer.read",
-            payload,
-            to=rooms.request(state.request_id),
-            namespace=rooms.CONSOLE_NAMESPACE,
-        )
+        container_of().notifier.emit("customer.read", payload, rooms.request(state.request_id))
 
 
-def _store(container: Container, message: InboundMessage) -> tuple[IntakeResult, dict[str, Any]]:
-    """Receive the message in its own unit of work; returns the result and the message view."""
-    with container.uow() as uow:
-        result = receive_inbound(uow, message, router=container.router)
-        stored = result.message
-        # Only a visitor with an email can be answered by email; ask SQL only then. A new
-        # chat's claimed address counts: replies use it once it is confirmed (post_reply).
-        customer = stored.request.customer
-        reachable = customer.email or (
-            result.outcome == "created" and unconfirmed_addresses(uow.session, customer.id)
-        )
-        if reachable and history.agents_online(uow.session) == 0:
-            _tag_reply_by_email(stored)
-        view = history.message_view(stored)
-        uow.commit()
-    return result, view
-
-
-def _tag_reply_by_email(message: Message) -> None:
-    # No agent is online: the conversation continues by email (see REPLY_BY_EMAIL_TAG).
-    service_request = message.request
-    if (
-        message.direction == Direction.INBOUND
-        and service_request.status != Status.CLOSED
-        and REPLY_BY_EMAIL_TAG not in service_request.tags
-    ):
-        service_request.tags = [*service_request.tags, REPLY_BY_EMAIL_TAG]
+def _view(result: IntakeResult) -> dict[str, Any]:
+    return history.message_view(result.message)

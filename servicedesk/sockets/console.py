@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, SocketIO, emit, join_room, leave_room
+from flask_socketio import Namespace, SocketIO, join_room, leave_room
 
+from channels.text import is_storable
 from servicedesk.container import Container
 from servicedesk.current import container_of
-from servicedesk.desk import operations, queries
+from servicedesk.desk import conversations, operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
 from servicedesk.desk.models import Presence, Status
 from servicedesk.desk.operations import set_presence
@@ -23,9 +24,10 @@ from servicedesk.realtime import rooms
 from servicedesk.sockets import history
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.presence import Collision
-from servicedesk.sockets.writes import write
 
 CHOSEN_PRESENCE = {Presence.ONLINE.value, Presence.AWAY.value}
+# The reply form's cap (web/console/forms.py); a socket reply is the same reply.
+REPLY_MAX_CHARS = 100_000
 
 
 def _agent_id() -> int | None:
@@ -82,10 +84,10 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
                 uow.commit()
             return stored
 
-        changed = write(container, store)
+        changed = container.write_guard.run(store)
         if changed:
             payload = {"agent_id": agent_id, "presence": presence.value}
-            emit("presence", payload, to=rooms.console(), namespace=self.namespace)
+            container.notifier.emit("presence", payload, rooms.console())
 
     def on_presence(self, data: Any = None) -> dict[str, Any]:
         """The console reports `online` or `away` (after idle); offline is the disconnect."""
@@ -116,7 +118,7 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
     def _broadcast_viewers(self, request_id: int) -> list[dict[str, object]]:
         viewers = self.collision.viewers(request_id)
         payload = {"request_id": request_id, "viewers": viewers}
-        emit("viewers", payload, to=rooms.request(request_id), namespace=self.namespace)
+        container_of().notifier.emit("viewers", payload, rooms.request(request_id))
         return viewers
 
     def on_typing(self, data: Any = None) -> None:
@@ -127,10 +129,11 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
         typing = bool(field(data, "typing"))
         payload = {"request_id": request_id, "agent_id": agent_id, "name": current_user.name}
         payload["typing"] = typing
-        emit("typing", payload, to=rooms.request(request_id), include_self=False)
+        notifier = container_of().notifier
+        notifier.emit("typing", payload, rooms.request(request_id), skip_sid=socket_id())
         if field(data, "reply"):
             to_customer = {"typing": typing, "name": current_user.name}
-            emit("agent.typing", to_customer, to=rooms.conversation(request_id), namespace="/chat")
+            notifier.emit("agent.typing", to_customer, rooms.conversation(request_id))
 
     def on_read(self, data: Any = None) -> None:
         """Read receipt for the chat customer: the agent has seen up to `message_id`."""
@@ -138,7 +141,7 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
         if _agent_id() is None or not request_id:
             return
         payload = {"message_id": int_field(data, "message_id"), "name": current_user.name}
-        emit("agent.read", payload, to=rooms.conversation(request_id), namespace="/chat")
+        container_of().notifier.emit("agent.read", payload, rooms.conversation(request_id))
 
     def on_sync(self, data: Any = None) -> dict[str, Any]:
         """Messages (notes included) after `after_id`: live updates and reconnect replay."""
@@ -147,11 +150,8 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
             return {"error": "bad request"}
         with container_of().uow() as uow:
             after = int_field(data, "after_id")
-            return {
-                "messages": history.messages_after(
-                    uow.session, request_id, after, include_notes=True
-                )
-            }
+            found = conversations.messages_after(uow.session, request_id, after, include_notes=True)
+            return {"messages": history.message_views(found)}
 
     def on_counts(self, _data: Any = None) -> dict[str, Any]:
         agent_id = _agent_id()
@@ -166,16 +166,28 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
         text = field(data, "text")
         if agent_id is None or not request_id:
             return {"error": "bad request"}
-        if not isinstance(text, str):
-            return {"error": "text: the reply's text"}
+        problem = _reply_text_problem(text)
+        if problem:
+            return {"error": problem}
         seen = int_field(data, "seen_message_id") or None
         status_after = field(data, "status_after")
         known = isinstance(status_after, str) and status_after in set(Status)
         status = Status(status_after) if known else None
         container = container_of()
-        return write(
-            container, lambda: _post_reply(container, request_id, agent_id, text, seen, status)
+        return container.write_guard.run(
+            lambda: _post_reply(container, request_id, agent_id, text, seen, status)
         )
+
+
+def _reply_text_problem(text: Any) -> str | None:
+    """Why the reply's text cannot be stored, or None."""
+    if not isinstance(text, str):
+        return "text: the reply's text"
+    if len(text) > REPLY_MAX_CHARS:
+        return f"text: a reply is at most {REPLY_MAX_CHARS} characters"
+    if not is_storable(text):
+        return "text: not valid Unicode text"
+    return None
 
 
 def _post_reply(
@@ -194,8 +206,10 @@ def _post_reply(
             view = history.message_view(reply)
             uow.commit()
         except StaleReply as stale:
-            newer = history.messages_after(uow.session, request_id, seen or 0, include_notes=True)
-            return {"stale": stale.newer_message_ids, "messages": newer}
+            newer = conversations.messages_after(
+                uow.session, request_id, seen or 0, include_notes=True
+            )
+            return {"stale": stale.newer_message_ids, "messages": history.message_views(newer)}
         except DeskError as error:
             return {"error": str(error)}
     return {"ok": True, "message": view}

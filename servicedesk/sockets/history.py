@@ -1,17 +1,12 @@
-"""What a socket client sees of a conversation, read from SQL (the source of truth)."""
+"""What a socket client sees of a message: the JSON shape; the queries are the desk's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
-
 from servicedesk.desk.display import neutralise_bidi
-from servicedesk.desk.models import Agent, Direction, Message, Presence, ServiceRequest
-
-REPLAY_LIMIT = 500
-PUBLIC = (Direction.INBOUND, Direction.OUTBOUND)
+from servicedesk.desk.models import Message
 
 
 def message_view(message: Message) -> dict[str, Any]:
@@ -32,35 +27,5 @@ def message_view(message: Message) -> dict[str, Any]:
     }
 
 
-def messages_after(
-    session: Session, request_id: int, after_id: int, *, include_notes: bool
-) -> list[dict[str, Any]]:
-    """The gap a reconnecting client missed: messages newer than `after_id`, oldest first."""
-    query = (
-        select(Message)
-        .where(Message.request_id == request_id, Message.id > after_id)
-        .options(selectinload(Message.author), selectinload(Message.attachments))
-        .order_by(Message.id)
-        .limit(REPLAY_LIMIT)
-    )
-    if not include_notes:
-        query = query.where(Message.direction.in_(PUBLIC))
-    return [message_view(m) for m in session.scalars(query)]
-
-
-def conversation_request(session: Session, conversation_id: str) -> ServiceRequest | None:
-    """The newest chat request of a conversation (a closed one is followed by a new one)."""
-    query = (
-        select(ServiceRequest)
-        .where(ServiceRequest.channel == "webchat", ServiceRequest.thread_key == conversation_id)
-        .order_by(ServiceRequest.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
-
-
-def agents_online(session: Session) -> int:
-    query = select(func.count(Agent.id)).where(
-        Agent.is_active.is_(True), Agent.presence == Presence.ONLINE
-    )
-    return session.scalar(query) or 0
+def message_views(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    return [message_view(m) for m in messages]

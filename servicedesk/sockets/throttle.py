@@ -1,36 +1,77 @@
-"""A per-connection budget for chat writes: Flask-Limiter only sees HTTP requests, not
-Socket.IO events, so a widget connection could otherwise write as fast as it can send."""
+"""Allowances for the chat widget's socket events, per visitor and per client address.
+
+Flask-Limiter only sees HTTP requests, not Socket.IO events, so the chat namespace asks
+the `limits` library (what Flask-Limiter stands on) itself. The counts live in Redis when
+it is configured, so several web processes share one allowance and a reconnect (or a
+new connection to another process) starts from what was already spent; in memory otherwise.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
 
-# Far above a person typing (the latency bench sends 12 a minute per customer), far
-# below a script flooding the inbox.
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class ChatAction(StrEnum):
+    """What a widget does that costs the desk something."""
+
+    WRITE = "write"  # a message or the pre-chat form: stored
+    CONNECT = "connect"  # a socket (re)connect: a query to find the conversation
+    NEW_VISITOR = "new-visitor"  # a connect without a token: a new identity on first write
+    TYPING = "typing"  # typing and read receipts: relayed to every agent viewing the request
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Per visitor and per address; None means that key is not limited for the action."""
+
+    per_visitor: RateLimitItem | None
+    per_address: RateLimitItem | None
+
+
+# Per visitor: far above a person typing (the latency bench sends 12 a minute per customer),
+# far below a script flooding the inbox. Per address: an office or a mobile carrier puts
+# many people behind one address, so it is a ceiling for scripts, not for people.
+ALLOWANCES = {
+    ChatAction.WRITE: Allowance(parse("30/minute"), parse("300/minute")),
+    ChatAction.CONNECT: Allowance(parse("30/minute"), parse("300/minute")),
+    ChatAction.NEW_VISITOR: Allowance(None, parse("60/10minutes")),
+    ChatAction.TYPING: Allowance(parse("120/minute"), parse("1200/minute")),
+}
 WRITES_PER_WINDOW = 30
-WINDOW_SECONDS = 60.0
 
 
-class Budget:
-    """At most `limit` spends in any `window` seconds (a sliding window)."""
+class ChatLimits:
+    """`allow(action, visitor_id, address)` spends one unit of the action's allowance.
 
-    def __init__(
-        self,
-        limit: int = WRITES_PER_WINDOW,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._limit, self._window, self._clock = limit, window, clock
-        self._spent: deque[float] = deque()
+    `per_address=False` (while testing and benchmarking, as Flask-Limiter is switched off
+    then) leaves only the per-visitor allowance, because every local client shares 127.0.0.1.
+    """
 
-    def spend(self) -> bool:
-        """Take one write from the budget; False when it is used up (nothing is taken)."""
-        now = self._clock()
-        while self._spent and now - self._spent[0] >= self._window:
-            self._spent.popleft()
-        if len(self._spent) >= self._limit:
-            return False
-        self._spent.append(now)
-        return True
+    def __init__(self, storage_url: str | None, *, per_address: bool = True) -> None:
+        storage = storage_from_string(storage_url or "memory://")
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._per_address = per_address
+
+    def allow(self, action: ChatAction, visitor_id: str | None, address: str | None) -> bool:
+        """False when the visitor or the address has used up the action's allowance."""
+        allowance = ALLOWANCES[action]
+        keys: list[tuple[RateLimitItem, str, str]] = []
+        if allowance.per_visitor is not None and visitor_id:
+            keys.append((allowance.per_visitor, "visitor", visitor_id))
+        if self._per_address and allowance.per_address is not None and address:
+            keys.append((allowance.per_address, "address", address))
+        try:
+            # One round trip per key; once one refuses, the next is not spent.
+            return all(self._limiter.hit(item, "chat", action, kind, k) for item, kind, k in keys)
+        except Exception:
+            # A Redis outage must not stop the chat; the HTTP limits still hold.
+            log.exception("chat limits unavailable; allowing %s", action)
+            return True

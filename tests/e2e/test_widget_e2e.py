@@ -5,10 +5,10 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
-from channels.webchat.models import ChatRating
 from crm_core.confirmations import EmailConfirmation, confirmation_token
 from crm_core.customers import find_identity
 from servicedesk.container import Container
+from servicedesk.desk.feedback import RequestRating
 from servicedesk.desk.models import ServiceRequest, Status
 from servicedesk.desk.operations import change_status
 from tests.e2e.conftest import customer_says
@@ -47,7 +47,7 @@ def test_offline_prechat_links_email_once_confirmed_and_csat_after_solved(
     page.get_by_role("button", name="Good").click()
     expect(page.locator(".sdw-csat")).to_have_text("Thank you for your feedback!")
     with container.uow() as uow:
-        assert uow.session.scalar(select(func.count()).select_from(ChatRating)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(RequestRating)) == 1
 
 
 def test_phone_sized_and_keyboard_only(browser: Browser, live: LiveServer) -> None:

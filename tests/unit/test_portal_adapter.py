@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from channels.base import Rejected
 from channels.messages import InboundMessage
-from channels.portal.adapter import ContactSubmission, parse_submission
+from channels.portal.adapter import ContactSubmission, PortalAdapter, parse_submission
 
 GOOD = ContactSubmission(
     "t" * 32, " Li Wei ", "Li.Wei@Shop.example", "Broken  lamp", " It flickers. "
@@ -40,3 +42,15 @@ def test_bad_field_is_named(change: dict[str, str], field: str) -> None:
     result = parse_submission(ContactSubmission(**{**GOOD.__dict__, **change}))
     assert isinstance(result, Rejected)
     assert result.reason.startswith(f"{field}:")
+
+
+def test_the_registered_adapter_parses_the_forms_payload() -> None:
+    message = PortalAdapter().parse(GOOD.payload())
+    assert isinstance(message, InboundMessage) and message.external_id == "portal:" + "t" * 32
+    assert (message.subject, message.sender.address) == ("Broken lamp", "li.wei@shop.example")
+    assert isinstance(PortalAdapter().parse(b"{}"), Rejected)
+
+
+def test_a_lone_surrogate_is_refused_with_the_fields_name() -> None:
+    result = parse_submission(replace(GOOD, text="broken \ud800"))
+    assert result == Rejected("message: not valid Unicode text")

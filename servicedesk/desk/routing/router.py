@@ -18,6 +18,7 @@ from crm_core.db import utcnow
 from servicedesk.desk.audit import record
 from servicedesk.desk.models import Priority, ServiceRequest, Team
 from servicedesk.desk.routing.assignment import assign_in_team, waiting_requests
+from servicedesk.desk.routing.config_cache import per_transaction
 from servicedesk.desk.routing.corrections import record_correction
 from servicedesk.desk.routing.language import detect_language
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
@@ -78,12 +79,7 @@ class Router:
 
     def load_rules(self, session: Session) -> list[Rule]:
         """Enabled admin rules in order; the defaults only while no rule was ever saved."""
-        rows = session.scalars(
-            select(RoutingRuleRow).order_by(RoutingRuleRow.position, RoutingRuleRow.id)
-        ).all()
-        if not rows:
-            return list(DEFAULT_RULES)
-        return [rule_from_dict({"name": r.name, **r.definition}) for r in rows if r.enabled]
+        return per_transaction(session, "rules", _read_rules)
 
     def explain(self, rules: Sequence[Rule], text: str, facts: dict[str, Any]) -> Verdict:
         """The test box: which model decision and which rules this text would get."""
@@ -191,7 +187,7 @@ class Router:
 
     def _team_for(self, session: Session, verdict: Verdict, preset: int | None) -> Team | None:
         """A rule's team, else the team the intake named (a mailbox's), else the category's."""
-        teams = session.scalars(select(Team).order_by(Team.id)).all()
+        teams = per_transaction(session, "teams", _read_teams)
         wanted = verdict.team_name
         if wanted is None and preset is not None:
             wanted = next((t.name for t in teams if t.id == preset), None)
@@ -199,6 +195,19 @@ class Router:
             wanted = next((t.name for t in teams if verdict.category in (t.categories or [])), None)
         wanted = wanted or TRIAGE_TEAM
         return next((t for t in teams if t.name == wanted), None)
+
+
+def _read_rules(session: Session) -> list[Rule]:
+    rows = session.scalars(
+        select(RoutingRuleRow).order_by(RoutingRuleRow.position, RoutingRuleRow.id)
+    ).all()
+    if not rows:
+        return list(DEFAULT_RULES)
+    return [rule_from_dict({"name": r.name, **r.definition}) for r in rows if r.enabled]
+
+
+def _read_teams(session: Session) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.id)))
 
 
 def request_facts(request: ServiceRequest) -> dict[str, Any]:

@@ -133,9 +133,11 @@
   function flushOutbox() {
     state.outbox.slice().forEach(function (queued) {
       socket.emit("message", queued, function (ack) {
-        if (!ack || ack.error) { return; }
+        // Busy or too fast: kept and sent again. Refused for good: dropped and said so.
+        if (!ack || (ack.error && ack.retry)) { return; }
         state.outbox = state.outbox.filter(function (m) { return m.client_id !== queued.client_id; });
         store.set("outbox", state.outbox);
+        if (ack.error) { render({ direction: "outbound", author: "Support", text: "Not sent: " + ack.error }); return; }
         if (ack.message) { render(ack.message, false); }
         suggest(queued.text);
       });

@@ -1,4 +1,4 @@
-"""Thin views over channels.email.mailboxes / quarantine and the desk's mail intake."""
+"""Thin views over channels.email: mailboxes, quarantine and its replay."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.email import quarantine
+from channels.email.intake import replay_quarantined
 from channels.email.mailboxes import list_mailboxes, save_mailbox
 from channels.email.models import ENV_MAILBOX_NAME, Mailbox
 from servicedesk.current import container_of
-from servicedesk.desk.mail_intake import replay_quarantined
 from servicedesk.desk.models import Team
 from servicedesk.web.ids import parse_id
 from servicedesk.web.mail.blueprint import mail
@@ -126,10 +126,10 @@ def quarantined_raw(quarantine_id: int) -> ResponseReturnValue:
 def replay(quarantine_id: int) -> ResponseReturnValue:
     # CSRFProtect has checked the token before this view runs.
     container = container_of()
-    settings = container.mail_intake_settings()
+    intake = container.mail_intake()
     with container.uow() as uow:
         try:
-            result = replay_quarantined(uow, quarantine_id, settings)
+            result = replay_quarantined(uow, quarantine_id, intake)
         except LookupError:
             abort(404)
         uow.commit()

@@ -10,10 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from channels.base import Rejected
-from channels.portal.adapter import ContactSubmission, parse_submission
+from channels.base import Ignored, Rejected
+from channels.portal.adapter import ContactSubmission
 from servicedesk.current import container_of
-from servicedesk.desk.operations import receive_inbound
 from servicedesk.extensions import limiter
 from servicedesk.web.portal.blueprint import portal
 
@@ -45,21 +44,18 @@ def contact() -> ResponseReturnValue:
         return render_template("portal/contact.html", form=form, answers=None)
     if not form.validate_on_submit():
         return render_template("portal/contact.html", form=form, answers=None), 400
-    parsed = parse_submission(form.submission())
-    if isinstance(parsed, Rejected):
+    container = container_of()
+    # Through the portal adapter in the registry, like every channel's input.
+    parsed = container.intake.parse("portal", form.submission().payload())
+    if isinstance(parsed, Rejected | Ignored):
         return render_template("portal/contact.html", form=form, error=parsed.reason), 400
     if request.form.get("action") == "check":
         question = f"{parsed.subject}\n{parsed.text}"
-        found = container_of().knowledge.search(
+        found = container.knowledge.search(
             question, audience="portal", limit=3, source="portal-contact"
         )
         return render_template("portal/contact.html", form=form, answers=found.answers)
-    container = container_of()
-    with container.uow() as uow:
-        result = receive_inbound(uow, parsed, router=container.router)
-        uow.commit()
+    received = container.intake.receive(parsed, lambda result: result.reference)
     # The reference of the request this message opened (always a new one: the address is
     # unconfirmed), so it tells nothing about other requests of the address.
-    return render_template(
-        "portal/sent.html", reference=result.reference, email=parsed.sender.address
-    )
+    return render_template("portal/sent.html", reference=received.view, email=parsed.sender.address)

@@ -6,21 +6,28 @@ on the customer's site), and cross-origin calls are answered only for allowed or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from flask import Response, abort, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from channels.messages import AttachmentData, InboundMessage
-from channels.webchat import Visitor, VisitorTokens, to_inbound
-from channels.webchat.models import RATINGS, ChatDeflection, ChatRating
+from channels.base import Ignored, Rejected
+from channels.messages import AttachmentData
+from channels.text import is_storable
+from channels.webchat import Visitor, VisitorTokens, widget_payload
+from channels.webchat.models import ChatDeflection
 from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
 from servicedesk.current import container_of
+from servicedesk.desk import conversations
 from servicedesk.desk.errors import DeskError
-from servicedesk.desk.models import Status
-from servicedesk.desk.operations import receive_inbound
+from servicedesk.desk.feedback import RATINGS, rate_request
+from servicedesk.desk.intake import IntakeResult
 from servicedesk.extensions import csrf, limiter
 from servicedesk.paths import ROOT
 from servicedesk.sockets import history
@@ -95,22 +102,19 @@ def upload() -> ResponseReturnValue:
         attachment: AttachmentData = checked_upload(request.files.get("file"), limit)
     except UploadRefused as refused:
         return jsonify(error=str(refused)), refused.status
-    payload = {"text": request.form.get("text", ""), "client_id": request.form.get("client_id")}
-    parsed = to_inbound(visitor, payload, attachments=(attachment,))
-    if not isinstance(parsed, InboundMessage):
-        return jsonify(error=parsed.reason), 400
-    with container.uow() as uow:
-        try:
-            result = receive_inbound(
-                uow, parsed, router=container.router, attachments=container.attachments
-            )
-        except DeskError as error:
-            return jsonify(error=str(error)), 400
-        messages = history.messages_after(
-            uow.session, result.request_id, result.message_id - 1, include_notes=False
-        )
-        uow.commit()
-    return jsonify(ok=True, message=messages[0] if messages else None)
+    fields = {"text": request.form.get("text", ""), "client_id": request.form.get("client_id")}
+    raw = widget_payload(visitor, fields, attachments=(attachment,))
+    try:
+        received = container.intake.accept("webchat", raw, _message_view)
+    except DeskError as error:
+        return jsonify(error=str(error)), 400
+    if isinstance(received, Rejected | Ignored):
+        return jsonify(error=received.reason), 400
+    return jsonify(ok=True, message=received.view)
+
+
+def _message_view(result: IntakeResult) -> dict[str, Any]:
+    return history.message_view(result.message)
 
 
 @widget.route("/widget/csat", methods=["POST", "OPTIONS"])
@@ -122,17 +126,22 @@ def csat() -> ResponseReturnValue:
         return Response(status=204)
     data = request.get_json(silent=True) or {}
     visitor = _visitor(data)
-    rating = RATINGS.get(str(data.get("rating")))
-    if rating is None:
+    rating = str(data.get("rating"))
+    if rating not in RATINGS:
         return jsonify(error="rating: good or bad"), 400
     comment = str(data.get("comment") or "").strip()[:COMMENT_MAX] or None
+    if comment and not is_storable(comment):
+        return jsonify(error="comment: not valid Unicode text"), 400
     with container_of().uow() as uow:
-        found = history.conversation_request(uow.session, visitor.conversation_id)
-        if found is None or found.status not in (Status.SOLVED, Status.CLOSED):
+        found = conversations.conversation_request(uow.session, visitor.conversation_id)
+        if found is None:
             return jsonify(error="the conversation is not solved yet"), 409
-        stored = uow.session.get(ChatRating, found.id) or ChatRating(request_id=found.id)
-        stored.visitor_id, stored.rating, stored.comment = visitor.visitor_id, rating, comment
-        uow.session.add(stored)
+        try:
+            rate_request(
+                uow, found.id, rating, comment, channel="webchat", rater=visitor.visitor_id
+            )
+        except DeskError as error:
+            return jsonify(error=str(error)), 409
         uow.commit()
     return jsonify(ok=True)
 
@@ -169,19 +178,31 @@ def deflect() -> ResponseReturnValue:
     article_id = data.get("article_id")
     if type(article_id) is not int or not 0 < article_id <= MAX_ID:  # JSON true is no id
         return jsonify(error="article_id: an article id"), 400
+    query = str(data.get("query") or "")[:500]
+    if not is_storable(query):
+        return jsonify(error="query: not valid Unicode text"), 400
     with container_of().uow() as uow:
         # Only articles the widget could have suggested count; anything else would skew
         # the deflection report (and tell a visitor which internal ids exist).
         if not _is_public(uow.session.get(Article, article_id)):
             return jsonify(error="article_id: no such article"), 404
-        query = str(data.get("query") or "")[:500]
+        if _already_deflected(uow.session, visitor.visitor_id, article_id):
+            return jsonify(ok=True)  # counts feed ranking: one per visitor and article
         uow.session.add(
             ChatDeflection(visitor_id=visitor.visitor_id, article_id=article_id, query=query)
         )
         # A deflection is the chat's "this was helpful": it counts among the article's ratings.
         rate_article(uow.session, article_id, helpful=True, comment=query, source="chat")
-        uow.commit()
+        with contextlib.suppress(IntegrityError):  # the same click, sent twice at once
+            uow.commit()
     return jsonify(ok=True)
+
+
+def _already_deflected(session: Session, visitor_id: str, article_id: int) -> bool:
+    query = select(ChatDeflection.id).where(
+        ChatDeflection.visitor_id == visitor_id, ChatDeflection.article_id == article_id
+    )
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def _is_public(article: Article | None) -> bool:

@@ -16,15 +16,18 @@ from typing import Any
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
+from channels.email.adapter import EmailAdapter
+from channels.email.checkpoints import MailboxIntake
 from channels.email.imap import IdleListener, poll_once
+from channels.email.intake import EmailIntake
 from channels.email.mailboxes import ImapSettings
 from channels.email.models import IngestedMail, Mailbox, MailCheckpoint
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
-from servicedesk.desk.mail_intake import MailboxIntake, MailIntakeSettings
 from servicedesk.desk.models import Message, ServiceRequest
+from servicedesk.desk.operations import receive_inbound
+from tests.fixtures.dovecot import Dovecot
 
 UowFactory = Callable[[], UnitOfWork]
-Dovecot = Any  # the conftest fixture's type (tests are not a package)
 
 
 def make_mail(index: int, tag: str = "t") -> bytes:
@@ -50,8 +53,9 @@ def add_mailbox(uow_factory: UowFactory, user: str) -> int:
 
 
 def sink_for(uow_factory: UowFactory, user: str, folder: str = "INBOX") -> MailboxIntake:
-    settings = MailIntakeSettings(own_addresses=frozenset({"support@desk.example"}))
-    return MailboxIntake(uow_factory, add_mailbox(uow_factory, user), folder, settings)
+    adapter = EmailAdapter(smtp=None, from_address="support@desk.example")
+    intake = EmailIntake(adapter, receive_inbound)
+    return MailboxIntake(uow_factory, add_mailbox(uow_factory, user), folder, intake)
 
 
 def imap(dovecot: Dovecot, user: str, **changes: Any) -> ImapSettings:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from channels.email.adapter import adapter_from_settings
+from channels.email.adapter import EmailAdapter, adapter_from_settings
+from channels.email.intake import EmailIntake, ingest_raw, replay_quarantined
+from channels.email.ledger import MailResult
 from channels.email.models import IngestedMail, QuarantinedMail
 from channels.email.parser import ParseLimits
 from channels.email.quarantine import list_quarantine
@@ -17,24 +20,25 @@ from crm_core.customers import ChannelIdentity, resolve_identity
 from crm_core.db import UnitOfWork
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.delivery import deliver_reply
-from servicedesk.desk.mail_intake import (
-    MailIntakeSettings,
-    MailResult,
-    ingest_raw,
-    replay_quarantined,
-)
 from servicedesk.desk.models import Agent, Message, ServiceRequest
-from servicedesk.desk.operations import post_reply
+from servicedesk.desk.operations import post_reply, receive_inbound
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
 OWN = frozenset({"support@desk.example"})
 UowFactory = Callable[[], UnitOfWork]
 
 
+def email_intake(
+    limits: ParseLimits | None = None, attachments: AttachmentStore | None = None
+) -> EmailIntake:
+    """The email adapter (no SMTP) in front of the desk's entry, as the container wires it."""
+    adapter = EmailAdapter(smtp=None, from_address="", limits=limits or ParseLimits())
+    return EmailIntake(adapter, partial(receive_inbound, attachments=attachments), OWN)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> MailIntakeSettings:
-    store = AttachmentStore(tmp_path / "attachments", 10 * 1024 * 1024)
-    return MailIntakeSettings(own_addresses=OWN, attachments=store)
+def settings(tmp_path: Path) -> EmailIntake:
+    return email_intake(attachments=AttachmentStore(tmp_path / "attachments", 10 * 1024 * 1024))
 
 
 def fixture(name: str, **subs: str) -> bytes:
@@ -44,7 +48,7 @@ def fixture(name: str, **subs: str) -> bytes:
     return raw
 
 
-def ingest(uow_factory: UowFactory, raw: bytes, settings: MailIntakeSettings) -> MailResult:
+def ingest(uow_factory: UowFactory, raw: bytes, settings: EmailIntake) -> MailResult:
     with uow_factory() as uow:
         result = ingest_raw(uow, raw, settings, source="test")
         uow.commit()
@@ -70,7 +74,7 @@ def reply_by_mail(uow_factory: UowFactory, request_id: int, smtp_url: str) -> st
 
 
 def test_reply_to_our_mail_threads_by_our_message_id(
-    uow_factory: UowFactory, settings: MailIntakeSettings, smtp_server: tuple[str, object]
+    uow_factory: UowFactory, settings: EmailIntake, smtp_server: tuple[str, object]
 ) -> None:
     smtp_url, handler = smtp_server
     first = ingest(uow_factory, fixture("gmail_new.eml"), settings)
@@ -94,7 +98,7 @@ def test_reply_to_our_mail_threads_by_our_message_id(
 
 
 def test_subject_token_only_for_the_customer_and_plus_address(
-    uow_factory: UowFactory, settings: MailIntakeSettings
+    uow_factory: UowFactory, settings: EmailIntake
 ) -> None:
     first = ingest(uow_factory, fixture("gmail_new.eml"), settings)
     token = first.reference or ""
@@ -120,7 +124,7 @@ def test_subject_token_only_for_the_customer_and_plus_address(
 
 
 def test_same_bytes_twice_is_a_duplicate_and_reused_id_is_not(
-    uow_factory: UowFactory, settings: MailIntakeSettings
+    uow_factory: UowFactory, settings: EmailIntake
 ) -> None:
     a = ingest(uow_factory, fixture("duplicate_id_a.eml"), settings)
     again = ingest(uow_factory, fixture("duplicate_id_a.eml"), settings)
@@ -136,7 +140,7 @@ def test_same_bytes_twice_is_a_duplicate_and_reused_id_is_not(
 
 
 def test_bounce_marks_the_identity_and_opens_nothing(
-    uow_factory: UowFactory, settings: MailIntakeSettings
+    uow_factory: UowFactory, settings: EmailIntake
 ) -> None:
     ingest(uow_factory, fixture("gmail_new.eml"), settings)
     result = ingest(uow_factory, fixture("bounce_dsn.eml"), settings)
@@ -153,7 +157,7 @@ def test_bounce_marks_the_identity_and_opens_nothing(
     "name", ["auto_reply_oof.eml", "x_autoreply.eml", "precedence_bulk.eml", "from_own_address.eml"]
 )
 def test_automated_mail_opens_no_request(
-    uow_factory: UowFactory, settings: MailIntakeSettings, name: str
+    uow_factory: UowFactory, settings: EmailIntake, name: str
 ) -> None:
     result = ingest(uow_factory, fixture(name), settings)
     assert result.outcome == "ignored" and result.reason
@@ -163,13 +167,9 @@ def test_automated_mail_opens_no_request(
 
 
 def test_rejected_mail_is_quarantined_and_replayed_after_a_fix(
-    uow_factory: UowFactory, settings: MailIntakeSettings
+    uow_factory: UowFactory, settings: EmailIntake, tmp_path: Path
 ) -> None:
-    strict = MailIntakeSettings(
-        limits=ParseLimits(max_message_bytes=200),
-        own_addresses=OWN,
-        attachments=settings.attachments,
-    )
+    strict = email_intake(ParseLimits(max_message_bytes=200), AttachmentStore(tmp_path, 10**7))
     raw = fixture("gmail_new.eml")
     first = ingest(uow_factory, raw, strict)
     assert first.outcome == "quarantined" and "too large" in (first.reason or "")
@@ -190,7 +190,7 @@ def test_rejected_mail_is_quarantined_and_replayed_after_a_fix(
 
 def test_intake_failure_rolls_back_and_quarantines(uow_factory: UowFactory) -> None:
     # No attachment store: the desk refuses a mail with attachments; nothing half-written.
-    result = ingest(uow_factory, fixture("attachment_pdf.eml"), MailIntakeSettings())
+    result = ingest(uow_factory, fixture("attachment_pdf.eml"), email_intake())
     assert result.outcome == "quarantined" and "intake failed" in (result.reason or "")
     with uow_factory() as uow:
         assert uow.session.scalar(select(func.count(ServiceRequest.id))) == 0
@@ -201,9 +201,8 @@ def test_intake_failure_rolls_back_and_quarantines(uow_factory: UowFactory) -> N
 def test_oversized_attachment_keeps_the_request_and_the_raw_mail(
     uow_factory: UowFactory, tmp_path: Path
 ) -> None:
-    settings = MailIntakeSettings(
-        limits=ParseLimits(attachment_max_bytes=20),
-        attachments=AttachmentStore(tmp_path / "a", 20),
+    settings = email_intake(
+        ParseLimits(attachment_max_bytes=20), AttachmentStore(tmp_path / "a", 20)
     )
     result = ingest(uow_factory, fixture("attachment_pdf.eml"), settings)
     assert result.outcome == "created"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from servicedesk.container import Container
+from servicedesk.desk import door
 from servicedesk.desk.models import Agent, Message, Presence
 from servicedesk.sockets import chat as chat_sockets
 from tests.integration.sockets.conftest import CHAT_ORIGIN
@@ -117,15 +118,14 @@ def test_a_locked_database_answers_busy_and_the_resend_is_stored_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     customer, _ = visitor(live, clients)
-    real_store = chat_sockets._store
 
-    def locked(*args: object) -> object:
+    def locked(*args: object, **kwargs: object) -> object:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(chat_sockets, "_store", locked)  # locked through every retry
-    busy = customer.call("message", {"client_id": "c-1", "text": "Hello?"}, namespace=CHAT)
-    assert busy == {"error": chat_sockets.BUSY}
-    monkeypatch.setattr(chat_sockets, "_store", real_store)
+    with monkeypatch.context() as patched:  # locked through every retry
+        patched.setattr(door, "receive_inbound", locked)
+        busy = customer.call("message", {"client_id": "c-1", "text": "Hello?"}, namespace=CHAT)
+    assert busy == {"error": chat_sockets.BUSY, "retry": True}
     stored = say(customer, "Hello?", "c-1")  # the widget's outbox sends it again
     assert stored["duplicate"] is False
     with container.uow() as uow:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from channels.messages import InboundMessage
 from channels.webchat import VisitorTokens, to_inbound
 from channels.webchat.identity import identify_visitor
-from channels.webchat.models import ChatRating
 from crm_core.customers import find_identity, resolve_identity
 from servicedesk.app import create_app
 from servicedesk.container import Container
+from servicedesk.desk.feedback import RequestRating
 from servicedesk.desk.models import Attachment, Status
 from servicedesk.desk.operations import change_status, receive_inbound
 from tests.integration.sockets.conftest import CHAT_ORIGIN
@@ -78,8 +78,9 @@ def test_csat_only_after_solved_and_last_click_wins(container: Container) -> Non
         body = {"token": token, "rating": rating, "comment": "quick"}
         assert client.post("/widget/csat", json=body).status_code == 200
     with container.uow() as uow:
-        stored = uow.session.get(ChatRating, request_id)
-        assert stored is not None and (stored.rating, stored.comment) == (1, "quick")
+        stored = uow.session.scalars(select(RequestRating)).one()
+        assert (stored.request_id, stored.score, stored.comment) == (request_id, 1, "quick")
+        assert (stored.scale, stored.channel) == ("good_bad", "webchat")
 
 
 def test_identifying_names_the_visitor_and_links_no_email(container: Container) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from channels.email.adapter import EmailAdapter
+from channels.email.intake import ingest_raw
 from channels.email.models import Mailbox, QuarantinedMail
 from channels.email.parser import ParseLimits
 from channels.email.secrets import decrypt_password
 from servicedesk.container import Container
-from servicedesk.desk.mail_intake import MailIntakeSettings, ingest_raw
 from servicedesk.desk.models import Team
 from tests.integration.web.conftest import csrf_token, sign_in
 
@@ -137,7 +139,8 @@ def test_duplicate_name_is_refused_and_forms_need_the_csrf_token(
 
 
 def quarantine_with(container: Container, raw: bytes, limits: ParseLimits) -> int:
-    strict = MailIntakeSettings(limits=limits, attachments=container.attachments)
+    strict_adapter = EmailAdapter(smtp=None, from_address="", limits=limits)
+    strict = replace(container.mail_intake(), adapter=strict_adapter)
     with container.uow() as uow:
         result = ingest_raw(uow, raw, strict, source="file:test.eml")
         uow.commit()

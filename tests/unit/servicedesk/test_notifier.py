@@ -17,7 +17,15 @@ class FakeSocketIO:
         self.sent: list[tuple[str, dict[str, Any], str, str]] = []
         self.tasks: list[threading.Thread] = []
 
-    def emit(self, event: str, payload: dict[str, Any], *, to: str, namespace: str) -> None:
+    def emit(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        *,
+        to: str,
+        namespace: str,
+        skip_sid: str | None = None,
+    ) -> None:
         self.sent.append((event, payload, to, namespace))
 
     def start_background_task(self, target: Any) -> None:

@@ -9,8 +9,8 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from channels.base import Rejected
-from channels.messages import InboundMessage, OutboundMessage, Sender
-from channels.webchat import Visitor, VisitorTokens, WebchatAdapter, to_inbound
+from channels.messages import AttachmentData, InboundMessage, OutboundMessage, Sender
+from channels.webchat import Visitor, VisitorTokens, WebchatAdapter, to_inbound, widget_payload
 from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 
 VISITOR = Visitor("v-1", "c-1")
@@ -98,3 +98,20 @@ def test_upload_limits() -> None:
         with pytest.raises(UploadRefused) as refused:
             checked_upload(upload(name, content), 100)
         assert refused.value.status == 415
+
+
+def test_widget_payload_round_trips_through_parse_with_files() -> None:
+    adapter = WebchatAdapter(lambda *_: None, lambda request_id: f"conversation:{request_id}")
+    photo = AttachmentData("a.png", "image/png", b"\x89PNG\r\n\x1a\n\0")
+    raw = widget_payload(VISITOR, {"text": "", "client_id": "u1"}, name="Ann", attachments=(photo,))
+    parsed = adapter.parse(raw)
+    assert isinstance(parsed, InboundMessage)
+    assert parsed.attachments == (photo,) and parsed.text == "(attachment)"
+    assert parsed.live and parsed.sender == Sender("webchat", "v-1", "Ann")
+
+
+@pytest.mark.parametrize("text", ["x\ud800", "\udfff"])
+def test_lone_surrogates_are_rejected(text: str) -> None:
+    adapter = WebchatAdapter(lambda *_: None, lambda request_id: f"conversation:{request_id}")
+    parsed = adapter.parse(widget_payload(VISITOR, {"text": text, "client_id": "c"}))
+    assert parsed == Rejected("a chat message must be valid Unicode text")

@@ -1,0 +1,87 @@
+"""`servicedesk mail ingest --json` timed as a user runs it: real-world mail beside synthetic.
+
+Used by bench.email_ingest (the `cli_*` rows); the rates leave out start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.email_corpus import FIXTURES, distinct_copies
+
+
+def _cli(
+    env: dict[str, str], files: list[Path], options: tuple[str, ...] = ()
+) -> tuple[float, float, str]:
+    """Wall and CPU seconds of `servicedesk mail ingest --json FILES`, and its output."""
+    # What the `servicedesk` console script runs.
+    command = [sys.executable, "-c", "from servicedesk.entry import main; main()"]
+    command += ["mail", "ingest", "--json", *options]
+    cpu_before = _children_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, *map(str, files)], env=env, capture_output=True, check=True, timeout=600
+    )
+    wall = time.perf_counter() - started
+    return wall, _children_cpu() - cpu_before, done.stdout.decode()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_throughput(files: list[Path], options: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`servicedesk mail ingest --json` over every file at once, on a fresh instance.
+
+    The rate leaves out start-up: the time of the same command over one small mail. On a
+    shared machine the wall rate swings with the load; the CPU rate (mails per CPU second
+    of the command, start-up left out likewise) is what a quiet machine would approach.
+    With a parse worker (the default for 64+ files) it counts the writer process only,
+    the critical path on two cores: the worker is the forkserver's child, not ours.
+    """
+    small = sorted(FIXTURES.glob("*.eml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SERVICEDESK_INSTANCE_DIR": tmp, "SERVICEDESK_SECRET_KEY": "bench"}
+        env.pop("SERVICEDESK_DATABASE_URL", None)
+        env.pop("SERVICEDESK_REDIS_URL", None)
+        _cli(env, small[:1])  # creates and migrates the database
+        startup, startup_cpu, _ = _cli(env, small[1:2])
+        total, cpu, out = _cli(env, files, options)
+    outcomes: dict[str, int] = {}
+    for line in out.splitlines():
+        outcome = json.loads(line)["outcome"]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {
+        "mails": len(files),
+        "seconds": round(total, 2),
+        "startup_seconds": round(startup, 2),
+        # None when start-up swung more than the work took (a busy machine).
+        "mails_per_second": _rate(len(files), total - startup),
+        "mails_per_cpu_second": _rate(len(files), cpu - startup_cpu),
+        "load_average": round(os.getloadavg()[0], 1),
+        "outcomes": outcomes,
+    }
+
+
+def _rate(count: int, seconds: float) -> float | None:
+    return round(count / seconds, 1) if seconds > 0 else None
+
+
+def cli_synthetic(copies: int) -> dict[str, Any]:
+    """`cli_throughput` over the small test fixtures, each copy a new mail."""
+    raws = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for index, raw in enumerate(distinct_copies(raws, copies)):
+            files.append(Path(tmp) / f"{index:05d}.eml")
+            files[-1].write_bytes(raw)
+        return cli_throughput(files)

@@ -1,0 +1,72 @@
+"""The intake ledger: every raw mail decided, keyed by the SHA-256 of its bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from channels.base import ParseResult
+from channels.email.models import IngestedMail
+from channels.messages import InboundMessage
+
+MailOutcome = Literal["created", "appended", "duplicate", "ignored", "quarantined"]
+_STORED = ("created", "appended", "duplicate")
+
+# Built once: every mail is looked up here before anything else.
+_BY_DIGEST = select(IngestedMail).where(IngestedMail.raw_sha256 == bindparam("digest"))
+
+
+@dataclass(frozen=True)
+class MailResult:
+    """What happened to one raw mail (the `mail ingest --json` line)."""
+
+    outcome: MailOutcome
+    request_id: int | None = None
+    reference: str | None = None
+    reason: str | None = None
+    thread_rule: str | None = None
+
+    def as_json(self, file: str) -> dict[str, object]:
+        return {
+            "file": file,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "reference": self.reference,
+            "reason": self.reason,
+        }
+
+
+def find_decided(session: Session, digest: str) -> IngestedMail | None:
+    """The ledger row of these bytes, if they were decided before."""
+    return session.scalars(_BY_DIGEST, {"digest": digest}).first()
+
+
+def repeat_of(seen: IngestedMail) -> MailResult:
+    """The answer for bytes decided before: stored mail is a duplicate, the rest as it was."""
+    outcome = "duplicate" if seen.outcome in _STORED else seen.outcome
+    return MailResult(outcome, seen.request_id, seen.reference, seen.reason)  # type: ignore[arg-type]
+
+
+def remember(
+    session: Session,
+    digest: str,
+    parsed: ParseResult,
+    result: MailResult,
+    mailbox_id: int | None,
+) -> None:
+    """Write the decision, so the same bytes are never decided twice. Does not commit."""
+    message_id = parsed.external_id if isinstance(parsed, InboundMessage) else None
+    session.add(
+        IngestedMail(
+            raw_sha256=digest,
+            message_id=message_id,
+            outcome=result.outcome,
+            request_id=result.request_id,
+            reference=result.reference,
+            reason=result.reason,
+            mailbox_id=mailbox_id,
+        )
+    )

@@ -1,0 +1,22 @@
+"""Candidate duplicate customers: the same email or phone, or similar names backed by
+the same organisation or a similar address; each pair with a score and its reasons.
+
+The merge screen (both records side by side, every identity, request, order and note
+kept, who merged what, undo for 30 days) and the console pages build on
+`find_duplicates`; they are not written yet.
+"""
+
+from crm_core.dedupe.exact import exact_pairs
+from crm_core.dedupe.finder import find_duplicates
+from crm_core.dedupe.fuzzy import Person, blocking_keys, fuzzy_pairs
+from crm_core.dedupe.pairs import CandidatePair, combine
+
+__all__ = [
+    "CandidatePair",
+    "Person",
+    "blocking_keys",
+    "combine",
+    "exact_pairs",
+    "find_duplicates",
+    "fuzzy_pairs",
+]

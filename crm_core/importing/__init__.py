@@ -1,0 +1,31 @@
+"""Import customers and organisations from CSV and XLSX files.
+
+`run_import(uow_factory, IMPORT_KINDS["customers"], path, ImportOptions(...))`. Leads
+(the sales issue) plug in as one more `ImportKind` in `IMPORT_KINDS`.
+"""
+
+from crm_core.importing.customer_rows import CUSTOMERS
+from crm_core.importing.headers import MappingError, parse_overrides
+from crm_core.importing.kinds import ImportKind, Outcome, RowSettings
+from crm_core.importing.log import ImportRejection, ImportRun
+from crm_core.importing.org_rows import ORGANISATIONS
+from crm_core.importing.readers import UnreadableFile
+from crm_core.importing.runner import ImportOptions, ImportReport, RejectedRow, run_import
+
+IMPORT_KINDS: dict[str, ImportKind] = {CUSTOMERS.name: CUSTOMERS, ORGANISATIONS.name: ORGANISATIONS}
+
+__all__ = [
+    "IMPORT_KINDS",
+    "ImportKind",
+    "ImportOptions",
+    "ImportRejection",
+    "ImportReport",
+    "ImportRun",
+    "MappingError",
+    "Outcome",
+    "RejectedRow",
+    "RowSettings",
+    "UnreadableFile",
+    "parse_overrides",
+    "run_import",
+]
