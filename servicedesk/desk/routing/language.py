@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "ru", "ar", "zh", "ja", "ko")
 # Fewer letters than this says too little: "ok" or "Hallo" fit several languages.
 MIN_LETTERS = 6
-# A long mail's first part decides; the rest only costs time.
-MAX_CHARS = 1000
+# A mail's first lines decide: on the tickets, 300 characters were as right as 1000 and
+# cost half as much.
+MAX_CHARS = 300
 # How much likelier the best language must be than the next; below it, unknown.
 MIN_RELATIVE_DISTANCE = 0.1
 
