@@ -4,8 +4,9 @@
 
 Measures on the multilingual synthetic support tickets (en, de, es, fr, pt; CC BY-NC: for
 measuring only, never shipped): each ticket's subject (a few words, like a chat message)
-and its body (a mail). Costs are CPU time, of the detector's process alone. Each detector runs in a fresh process of its own, so that its load
-time and memory are its own. Prints a table; JSON in bench/results/language_detection.json.
+and its body (a mail). Each detector runs in a fresh process of its own, so that its load
+time and memory are its own; costs are that process's CPU time, which other jobs on the
+machine do not inflate. Prints a table; JSON in bench/results/language_detection.json.
 """
 
 from __future__ import annotations
