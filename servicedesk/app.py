@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
+from servicedesk.desk.routing.language import language_detector
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.serving import async_mode
 from servicedesk.sockets.notifier import SocketIONotifier
@@ -48,6 +49,9 @@ def create_app(config: Config | None = None, container: Container | None = None)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_links": _navigation(app)})
     runtime.install(container)
+    # Routing's language models load in one call that holds the GIL for seconds: while the
+    # web process starts, not on its first customer's message while every socket waits.
+    language_detector()
     return app
 
 

@@ -27,12 +27,8 @@ def async_mode() -> str:
 
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve until stopped, on gevent's WSGI server or, unpatched, werkzeug's threads."""
-    from servicedesk.desk.routing.language import language_detector
     from servicedesk.extensions import socketio
 
-    # Routing's language models load in one call that holds the GIL for seconds: now, not
-    # on the first customer's message while every other socket waits.
-    language_detector()
     # Everything loaded so far (modules, app, mappers) lives as long as the process; moving
     # it out of the collector's reach keeps full collections short. Without this, a full
     # collection paused every socket for 150-200 ms under chat load (bench/chat_latency.py).

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from gevent import pywsgi
 
+# Flask-SocketIO's default path, which the app keeps: only engine.io hands sockets over.
+ENGINE_IO_PATH = "/socket.io/"
+
 
 class WebSocketHandoverHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
     """Answer ordinary requests as gevent does; after a websocket session, only close."""
@@ -32,7 +35,9 @@ class WebSocketHandoverHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
             super().process_result()
 
     def _asked_for_websocket(self) -> bool:
-        return bool(self.environ.get("HTTP_UPGRADE", "").lower() == "websocket")
+        environ = self.environ
+        upgrade = str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+        return upgrade and str(environ.get("PATH_INFO", "")).startswith(ENGINE_IO_PATH)
 
     def _was_refused(self) -> bool:
         """An error status: the app turned the upgrade down before any handshake."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Browser, ConsoleMessage, Page, WebSocket, expect
 
 from tests.e2e.conftest import new_page
@@ -94,3 +95,17 @@ def test_leaving_console_pages_logs_no_websocket_error(browser: Browser, served:
     expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
     page.wait_for_timeout(300)  # the stray response came right behind the close frame
     assert errors == []
+    refused_upgrade_is_still_answered(served)
+
+
+def refused_upgrade_is_still_answered(served: str) -> None:
+    """An upgrade engine.io turns down never became a websocket: its error is sent."""
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    url = f"{served}/socket.io/?EIO=4&transport=websocket&sid=no-such-session"
+    refused = requests.get(url, headers=headers, timeout=5)
+    assert refused.status_code == 400 and "Invalid session" in refused.text

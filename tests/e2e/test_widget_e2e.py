@@ -131,7 +131,9 @@ def test_widget_stays_on_a_phone_screen_on_a_page_made_for_desktops(
     browser: Browser, live: LiveServer
 ) -> None:
     page = phone_page(browser)
-    page.route(f"{live.url}/shop", lambda route: route.fulfill(body=HOSTILE_SHOP))
+    page.route(
+        f"{live.url}/shop", lambda route: route.fulfill(body=HOSTILE_SHOP, content_type="text/html")
+    )
     page.goto(f"{live.url}/shop")
     assert page.evaluate("window.visualViewport.scale") < 0.5  # the phone zoomed the page out
     open_on_phone(page)
