@@ -83,6 +83,8 @@ def test_a_burst_of_assignments_is_announced_once(
     request_ids = open_requests(container, 4)
     agent = agent_page(browser, live)
     expect(agent.locator('.count[data-view="unassigned"]')).to_have_text("4")
+    # Online once the console's socket has joined the agent's room, where notices go.
+    wait_for_presence(container, "alex@desk.example", Presence.ONLINE)
     with container.uow() as uow:
         alex = uow.session.scalars(select(Agent).where(Agent.email == "alex@desk.example")).one()
         for request_id in request_ids:
