@@ -14,6 +14,7 @@ from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.display import neutralise_bidi
+from servicedesk.desk.routing.language import language_detector
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.serving import async_mode
 from servicedesk.sockets.notifier import SocketIONotifier
@@ -55,6 +56,9 @@ def create_app(config: Config | None = None, container: Container | None = None)
     app.add_template_filter(neutralise_bidi, "bidi_safe")
     app.context_processor(lambda: {"nav_links": _navigation(app)})
     runtime.install(container)
+    # Routing's language models load in one call that holds the GIL for seconds: while the
+    # web process starts, not on its first customer's message while every socket waits.
+    language_detector()
     return app
 
 
