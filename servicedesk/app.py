@@ -13,6 +13,7 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.current import EXTENSION_KEY
 from servicedesk.desk.display import neutralise_bidi
+from servicedesk.desk.routing.language import language_detector
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.paths import STATIC, TEMPLATES
 from servicedesk.realtime.notifier import SocketIONotifier
@@ -53,6 +54,9 @@ def create_app(config: Config | None = None, container: Container | None = None)
     # Subjects and file names come from customers: `|bidi_safe` drops reordering controls.
     app.add_template_filter(neutralise_bidi, "bidi_safe")
     app.context_processor(lambda: {"nav_links": _navigation(app)})
+    # Routing's language models load in one call that holds the GIL for seconds: while the
+    # web process starts, not on its first customer's message while every socket waits.
+    language_detector()
     return app
 
 

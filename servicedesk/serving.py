@@ -33,6 +33,20 @@ def serve(app: Flask, host: str, port: int) -> None:
     # it out of the collector's reach keeps full collections short. Without this, a full
     # collection paused every socket for 150-200 ms under chat load (bench/chat_latency.py).
     gc.freeze()
+    options = {"handler_class": _gevent_handler()} if async_mode() == "gevent" else {}
     socketio.run(
-        app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False
+        app,
+        host=host,
+        port=port,
+        allow_unsafe_werkzeug=True,
+        use_reloader=False,
+        log_output=False,
+        **options,
     )
+
+
+def _gevent_handler() -> type:
+    """gevent's handler, minus the HTTP response it wrote after each websocket session."""
+    from servicedesk.websocket_handover import WebSocketHandoverHandler
+
+    return WebSocketHandoverHandler

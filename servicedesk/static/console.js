@@ -14,12 +14,15 @@
   live.setAttribute("aria-live", "polite");
   document.body.appendChild(live);
 
+  var TOAST_MS = 8000;
   function toast(text) {
     var item = document.createElement("p");
     item.className = "flash";
     item.textContent = text;
     live.appendChild(item);
-    setTimeout(function () { item.remove(); }, 8000);
+    item.expire = function () { clearTimeout(item.timer); item.timer = setTimeout(function () { item.remove(); }, TOAST_MS); };
+    item.expire();
+    return item;
   }
 
   function lastShownId() {
@@ -195,14 +198,41 @@
   });
 
   /* Desktop notifications for assignments and mentions (permission asked on a click). */
-  function notify(text, rid) {
-    toast(text);
+  function desktopNotice(text, tag, href) {
     if (window.Notification && Notification.permission === "granted") {
-      var note = new Notification("Service desk", { body: text, tag: "request-" + rid });
-      note.onclick = function () { window.location.href = "/console/requests/" + rid; };
+      var note = new Notification("Service desk", { body: text, tag: tag });
+      note.onclick = function () { window.location.href = href; };
     }
   }
-  socket.on("request.assigned", function (d) { notify("A request was assigned to you.", d.request_id); refreshInbox(); });
+  function notify(text, rid) {
+    toast(text);
+    desktopNotice(text, "request-" + rid, "/console/requests/" + rid);
+  }
+  /* Assignments arrive in bursts (the desk hands waiting requests to an agent who signs in):
+     one toast counts them while it is shown, and one desktop notification is updated. */
+  var assigned = { ids: [], item: null, timer: null };
+  function assignedText() {
+    var n = assigned.ids.length;
+    return n === 1 ? "A request was assigned to you." : n + " requests were assigned to you.";
+  }
+  function announceAssigned() {
+    assigned.timer = null;
+    if (assigned.item && assigned.item.isConnected) {
+      assigned.item.textContent = assignedText();
+      assigned.item.expire();
+    } else {
+      assigned.item = toast(assignedText());
+    }
+    var only = assigned.ids.length === 1 ? assigned.ids[0] : null;
+    desktopNotice(assignedText(), "assigned", only ? "/console/requests/" + only : "/console?view=mine");
+  }
+  socket.on("request.assigned", function (d) {
+    if (!(assigned.item && assigned.item.isConnected) && !assigned.timer) { assigned.ids = []; }
+    if (assigned.ids.indexOf(d.request_id) < 0) { assigned.ids.push(d.request_id); }
+    // A short wait gathers a burst into one announcement instead of a flicker of counts.
+    if (!assigned.timer) { assigned.timer = setTimeout(announceAssigned, 400); }
+    refreshInbox();
+  });
   socket.on("mention", function (d) { notify("You were mentioned in a note.", d.request_id); });
   var signout = document.querySelector(".signout");
   if (signout && window.Notification && Notification.permission === "default") {

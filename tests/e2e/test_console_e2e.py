@@ -1,4 +1,4 @@
-"""Console presence: automatic away after idle; live notice when a request is assigned."""
+"""Console presence: automatic away after idle; live notices when requests are assigned."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import time
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
+from channels.messages import InboundMessage, Sender
 from servicedesk.container import Container
 from servicedesk.desk.models import Agent, Presence, ServiceRequest
-from servicedesk.desk.operations import assign_request
+from servicedesk.desk.operations import assign_request, receive_inbound
 from tests.e2e.conftest import agent_page, customer_page, customer_says
 from tests.integration.sockets.live import LiveServer
 
@@ -57,3 +58,38 @@ def test_assignment_is_announced_live(
         uow.commit()
     expect(agent.locator(".live-toasts")).to_contain_text("A request was assigned to you.")
     expect(agent.locator('.count[data-view="mine"]')).to_have_text("1")
+
+
+def open_requests(container: Container, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        message = InboundMessage(
+            channel="email",
+            external_id=f"burst-{n}",
+            sender=Sender("email", f"customer{n}@example.com", f"Customer {n}"),
+            text=f"Question number {n}",
+            subject=f"Question {n}",
+        )
+        with container.uow() as uow:
+            ids.append(receive_inbound(uow, message).request_id)
+            uow.commit()
+    return ids
+
+
+def test_a_burst_of_assignments_is_announced_once(
+    browser: Browser, live: LiveServer, container: Container
+) -> None:
+    # As when an agent signs in and the desk hands over the requests that waited for them.
+    request_ids = open_requests(container, 4)
+    agent = agent_page(browser, live)
+    expect(agent.locator('.count[data-view="unassigned"]')).to_have_text("4")
+    # Online once the console's socket has joined the agent's room, where notices go.
+    wait_for_presence(container, "alex@desk.example", Presence.ONLINE)
+    with container.uow() as uow:
+        alex = uow.session.scalars(select(Agent).where(Agent.email == "alex@desk.example")).one()
+        for request_id in request_ids:
+            assign_request(uow, request_id, alex.id)
+        uow.commit()
+    expect(agent.locator(".live-toasts")).to_have_text("4 requests were assigned to you.")
+    expect(agent.locator('.count[data-view="mine"]')).to_have_text("4")
+    expect(agent.locator(".live-toasts .flash")).to_have_count(1)

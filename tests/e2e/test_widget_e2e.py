@@ -1,8 +1,11 @@
-"""The widget alone: offline mode with the pre-chat form, CSAT after solved, phone and keyboard."""
+"""The widget alone: offline mode with the pre-chat form, CSAT after solved, phone and keyboard,
+and on a phone it stays on screen whatever the host page does."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, expect
+from typing import Any
+
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import func, select
 
 from crm_core.confirmations import EmailConfirmation, confirmation_token
@@ -70,3 +73,79 @@ def test_phone_sized_and_keyboard_only(browser: Browser, live: LiveServer) -> No
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="Chat with us")).to_be_focused()
     context.close()
+
+
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+}
+# A shop page as found in the wild: no viewport tag (a phone lays it out 980px wide) and a
+# banner wider than that, so the phone zooms out to fit it.
+HOSTILE_SHOP = """<!doctype html><html><head><title>Shop</title></head><body>
+<div style="width: 1600px; height: 2400px">Our widest banner</div>
+<script src="/widget.js" data-desk="demo" data-suggest="off"></script></body></html>"""
+
+
+def phone_page(browser: Browser) -> Page:
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+def screen_box(locator: Locator) -> dict[str, float]:
+    """Where the element shows on the phone's screen, in screen (CSS at scale 1) pixels."""
+    box: dict[str, float] = locator.evaluate(
+        """(node) => {
+          const r = node.getBoundingClientRect(), v = window.visualViewport;
+          const x = (px) => (px - v.offsetLeft) * v.scale, y = (px) => (px - v.offsetTop) * v.scale;
+          return {left: x(r.left), top: y(r.top), right: x(r.right), bottom: y(r.bottom),
+                  screenWidth: v.width * v.scale, screenHeight: v.height * v.scale};
+        }"""
+    )
+    return box
+
+
+def assert_on_screen(box: dict[str, float]) -> None:
+    assert box["left"] >= 0 and box["top"] >= 0, box
+    assert box["right"] <= box["screenWidth"] + 1 and box["bottom"] <= box["screenHeight"] + 1, box
+
+
+def open_on_phone(page: Page) -> None:
+    """The launcher shows on screen, big enough to tap; tapped, the chat fills the screen."""
+    launcher = page.get_by_role("button", name="Chat with us")
+    box = screen_box(launcher)
+    assert_on_screen(box)
+    assert box["right"] - box["left"] >= 100, box  # not zoomed out with the page
+    launcher.tap()
+    panel = screen_box(page.get_by_role("dialog", name="Support"))
+    assert_on_screen(panel)
+    assert panel["right"] - panel["left"] >= 380 and panel["bottom"] - panel["top"] >= 800, panel
+    page.get_by_role("button", name="Skip").tap()
+    assert_on_screen(screen_box(page.get_by_label("Your message")))
+    assert_on_screen(screen_box(page.get_by_role("button", name="Send")))
+
+
+def test_demo_page_on_a_phone_shows_the_chat_button(browser: Browser, live: LiveServer) -> None:
+    page = phone_page(browser)
+    page.goto(f"{live.url}/widget/demo?suggest=off")
+    # The page itself fits the phone: its one long line of code wraps.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    open_on_phone(page)
+    customer_says(page, "Hello from my phone")
+    expect(page.locator(".sdw-mine .sdw-receipt")).to_have_text("Sent")
+
+
+def test_widget_stays_on_a_phone_screen_on_a_page_made_for_desktops(
+    browser: Browser, live: LiveServer
+) -> None:
+    page = phone_page(browser)
+    page.route(
+        f"{live.url}/shop", lambda route: route.fulfill(body=HOSTILE_SHOP, content_type="text/html")
+    )
+    page.goto(f"{live.url}/shop")
+    assert page.evaluate("window.visualViewport.scale") < 0.5  # the phone zoomed the page out
+    open_on_phone(page)
+    customer_says(page, "Hello from a page made for desktops")
+    expect(page.locator(".sdw-mine .sdw-receipt")).to_have_text("Sent")

@@ -58,6 +58,40 @@
 
   var root = buildUi();
   var q = function (sel) { return root.querySelector(sel); };
+
+  /* Stay on the screen whatever the host page does. Fixed elements follow the layout
+     viewport, which a page without a viewport tag (980px) or with content wider than the
+     phone makes wider than the screen, so a bottom-right launcher lands off screen or is
+     zoomed out to a speck. The root covers the visual viewport (what is on screen) and
+     undoes a zoom-out, so the widget keeps its size; a narrow screen gets the full panel. */
+  var COMPACT_BELOW_PX = 480;
+  function fitToScreen() {
+    var vv = window.visualViewport;
+    var width = document.documentElement.clientWidth;
+    if (vv) {
+      var zoom = Math.max(1, 1 / vv.scale);  // a zoomed-in page (the reader's choice) stays so
+      width = vv.width / zoom;
+      root.style.inset = "auto";
+      root.style.left = vv.offsetLeft + "px";
+      root.style.top = vv.offsetTop + "px";
+      root.style.width = width + "px";
+      root.style.height = vv.height / zoom + "px";
+      root.style.transform = zoom === 1 ? "none" : "scale(" + zoom + ")";
+    }
+    root.classList.toggle("sdw-compact", width < COMPACT_BELOW_PX);
+  }
+  var fitting = false;
+  function refit() {
+    if (fitting) { return; }
+    fitting = true;
+    requestAnimationFrame(function () { fitting = false; fitToScreen(); });
+  }
+  fitToScreen();
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", refit);
+    window.visualViewport.addEventListener("scroll", refit);
+  }
+  window.addEventListener("resize", refit);
   var list = q(".sdw-messages");
   var state = { token: store.get("token", null), lastId: 0, outbox: store.get("outbox", []), status: null, agentReplied: false, suggested: false };
 

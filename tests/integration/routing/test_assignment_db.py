@@ -111,3 +111,20 @@ def test_route_sets_fields_and_reason_without_model(uow_factory):
         assert req.assignee_id is not None
         assert "priority high by rule 'vip'" in decision.reason
         assert "assigned to Ana" in decision.reason
+
+
+def test_a_message_goes_to_an_agent_who_reads_its_language(uow_factory):
+    _team_id, agent_ids, _ = setup_team(uow_factory, requests=0)
+    with uow_factory() as uow:
+        s = uow.session
+        team = s.query(Team).one()
+        team.name, team.assignment_policy = "Triage", "skills"
+        s.get(Agent, agent_ids[0]).languages = ["en", "de"]
+        s.get(Agent, agent_ids[1]).languages = ["en", "ja"]
+        req = ServiceRequest(
+            subject="注文", customer_id=s.query(Customer).one().id, channel="webchat"
+        )
+        s.add(req)
+        decision = Router(classifier=None).route(s, req, "注文した商品がまだ届きません")
+        assert req.language == "ja" and decision.language == "ja"
+        assert req.assignee_id == agent_ids[1], decision.reason
