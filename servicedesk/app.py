@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
+from servicedesk.current import EXTENSION_KEY
 from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.routing.language import language_detector
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
+from servicedesk.paths import STATIC, TEMPLATES
+from servicedesk.realtime.notifier import SocketIONotifier
 from servicedesk.serving import async_mode
-from servicedesk.sockets.notifier import SocketIONotifier
 
-ROOT = Path(__file__).resolve().parent.parent
 # Inbox updates are merged and sent at most this often (see SocketIONotifier).
 INBOX_BATCH_SECONDS = 0.25
 
@@ -35,12 +34,12 @@ def create_app(config: Config | None = None, container: Container | None = None)
     container = container or Container.build(config)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "servicedesk" / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
         instance_path=str(config.instance_dir),
     )
     app.config.update(_flask_settings(config))
-    app.extensions["servicedesk"] = container
+    app.extensions[EXTENSION_KEY] = container
     _init_extensions(app, config, container)
     if config.proxy_hops:
         # Behind N reverse proxies, trust their X-Forwarded-* headers, so rate limits and
@@ -55,7 +54,6 @@ def create_app(config: Config | None = None, container: Container | None = None)
     # Subjects and file names come from customers: `|bidi_safe` drops reordering controls.
     app.add_template_filter(neutralise_bidi, "bidi_safe")
     app.context_processor(lambda: {"nav_links": _navigation(app)})
-    runtime.install(container)
     # Routing's language models load in one call that holds the GIL for seconds: while the
     # web process starts, not on its first customer's message while every socket waits.
     language_detector()
@@ -157,10 +155,3 @@ def _strict_transport(seconds: int) -> Callable[[Response], Response]:
         return response
 
     return add_header
-
-
-def container_of(app: Flask | None = None) -> Container:
-    """The container behind the current (or given) app."""
-    target = app or current_app
-    found: Container = target.extensions["servicedesk"]
-    return found

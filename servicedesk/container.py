@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
-from knowledge.embedding import Embedder, shared_embedder
-from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.door import IntakeDoor
@@ -27,9 +25,13 @@ from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.desk.writer import WriteGuard
 from servicedesk.dispatch import dispatch
-from servicedesk.sockets import rooms
-from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
-from servicedesk.tasks import InProcessQueue, RqQueue
+from servicedesk.queues import InProcessQueue, RqQueue
+from servicedesk.realtime import rooms
+from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
+
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
+    from knowledge.service import KnowledgeBase
 
 if TYPE_CHECKING:
     from channels.email.intake import EmailIntake
@@ -43,10 +45,11 @@ class Container:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    tasks: TaskQueue
     notifier: Notifier
     adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
     router: Router | None = None
+    # Set by `build`: the in-process queue runs jobs with this container.
+    tasks: TaskQueue = field(init=False)
 
     @classmethod
     def build(cls, config: Config, *, synchronous_jobs: bool = False) -> Container:
@@ -55,18 +58,17 @@ class Container:
         # (bench/chat_latency.py). After a database restart SQLAlchemy sees the disconnect
         # on first use, fails that operation and renews the pool; jobs retry, widgets resend.
         engine = make_engine(config.database_url)
-        tasks: TaskQueue = (
-            RqQueue(config.redis_url)
-            if config.redis_url
-            else InProcessQueue(synchronous=synchronous_jobs)
-        )
         built = cls(
             config=config,
             engine=engine,
             sessions=make_session_factory(engine),
-            tasks=tasks,
             # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
             notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
+        )
+        built.tasks = (
+            RqQueue(config.redis_url)
+            if config.redis_url
+            else InProcessQueue(built, synchronous=synchronous_jobs)
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.
@@ -149,9 +151,13 @@ class Container:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         """Search and index maintenance; the whoosh index lives in the instance dir."""
+        from knowledge.service import KnowledgeBase  # whoosh and NumPy: loaded when used
+
         return KnowledgeBase(self.sessions, self.config.whoosh_dir, self.embedder)
 
     @cached_property
     def embedder(self) -> Embedder:
         """The process-wide sentence embedder (the model loads on first encode)."""
+        from knowledge.embedding import shared_embedder
+
         return shared_embedder(self.config.model_path)

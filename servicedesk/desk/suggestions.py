@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from crm_core.db import UnitOfWork, utcnow
-from knowledge.search import Hit
-from knowledge.service import SolvedMatch, Suggestions
 from servicedesk.desk.models import (
     Direction,
     RequestSuggestions,
@@ -15,6 +13,10 @@ from servicedesk.desk.models import (
     Status,
     format_reference,
 )
+
+if TYPE_CHECKING:  # the search code loads whoosh and NumPy: only jobs that search need it
+    from knowledge.search import Hit
+    from knowledge.service import SolvedMatch, Suggestions
 
 
 class SuggestionSource(Protocol):

@@ -21,12 +21,13 @@ from channels.base import Ignored, Rejected
 from channels.text import is_storable
 from channels.webchat import Visitor, VisitorTokens, widget_payload
 from channels.webchat.identity import identify_visitor
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk import conversations
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.identity import claim_email
 from servicedesk.desk.intake import IntakeResult
-from servicedesk.sockets import history, rooms
+from servicedesk.realtime import rooms
+from servicedesk.sockets import history
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.throttle import ChatAction, ChatLimits
 

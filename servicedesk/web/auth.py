@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.accounts import authenticate, change_password, end_sessions
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.models import Agent

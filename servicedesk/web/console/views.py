@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from crm_core.confirmations import unconfirmed_addresses
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
 from servicedesk.desk.models import (
@@ -17,7 +17,7 @@ from servicedesk.desk.models import (
     Status,
     parse_reference,
 )
-from servicedesk.web.console import console
+from servicedesk.web.console.blueprint import console
 from servicedesk.web.console.forms import (
     AssignForm,
     MergeForm,

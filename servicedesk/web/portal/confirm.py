@@ -10,10 +10,10 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.identity import LinkInvalid, confirm_contact
 from servicedesk.extensions import limiter
-from servicedesk.web.portal import portal
+from servicedesk.web.portal.blueprint import portal
 
 TOKEN_MAX = 500
 

@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from channels.base import Ignored, Rejected
 from channels.portal.adapter import ContactSubmission
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.extensions import limiter
-from servicedesk.web.portal import portal
+from servicedesk.web.portal.blueprint import portal
 
 
 class ContactForm(FlaskForm):  # type: ignore[misc]

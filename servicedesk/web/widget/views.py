@@ -23,15 +23,16 @@ from channels.webchat import Visitor, VisitorTokens, widget_payload
 from channels.webchat.models import ChatDeflection
 from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
-from servicedesk.app import ROOT, container_of
+from servicedesk.current import container_of
 from servicedesk.desk import conversations
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.feedback import RATINGS, rate_request
 from servicedesk.desk.intake import IntakeResult
 from servicedesk.extensions import csrf, limiter
+from servicedesk.paths import ROOT
 from servicedesk.sockets import history
 from servicedesk.web.ids import MAX_ID
-from servicedesk.web.widget import widget
+from servicedesk.web.widget.blueprint import widget
 from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 
 log = logging.getLogger(__name__)

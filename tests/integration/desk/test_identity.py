@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 from channels.messages import InboundMessage, Sender
 from crm_core.confirmations import EmailConfirmation
 from crm_core.db import utcnow
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
@@ -32,7 +31,6 @@ LINK = re.compile(r"/help/confirm/(\S+)")
 @pytest.fixture
 def desk(engine: Engine, tmp_path: Path, smtp_sink: tuple[Sink, int]) -> Iterator[Container]:  # noqa: F811
     container = build(engine, tmp_path, smtp_sink[1])
-    runtime.install(container)
     yield container
     container.engine.dispose()
 
@@ -167,7 +165,6 @@ def test_without_outbound_mail_the_link_goes_to_the_log(
         testing=True,
     )
     container = Container.build(config, synchronous_jobs=True)
-    runtime.install(container)
     with caplog.at_level(logging.WARNING, logger="servicedesk.desk.identity"):
         _intake(container, _portal("Hello"))
     assert f"confirmation link for {MARIA}: http://127.0.0.1:5000/help/confirm/" in caplog.text

@@ -9,7 +9,7 @@ from crm_core.customers import resolve_identity
 from servicedesk.desk.conversations import messages_after, visitor_customer_ids
 from servicedesk.desk.models import Agent, Presence, ServiceRequest
 from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, merge_requests, post_reply
-from tests.integration.desk.test_operations import UowFactory, intake, mail, make_agent
+from tests.integration.desk.test_operations import UowFactory, intake, mail, new_agent
 
 
 def chat(external_id: str, text: str = "Anyone there?") -> InboundMessage:
@@ -49,7 +49,7 @@ def test_no_tag_when_an_agent_is_online_or_the_channel_is_not_live(
     with_email(uow_factory)
     inbox = intake(uow_factory, replace(chat("v-1:c0"), live=False)).request_id
     assert tags(uow_factory, inbox) == []
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     with uow_factory() as uow:
         agent = uow.session.get(Agent, agent_id)
         assert agent is not None
@@ -62,7 +62,7 @@ def test_no_tag_when_an_agent_is_online_or_the_channel_is_not_live(
 def test_merged_messages_of_another_customer_stay_out_of_the_chat(
     uow_factory: UowFactory,
 ) -> None:
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     chat_request = intake(uow_factory, chat("v-1:c1")).request_id
     toms = intake(
         uow_factory,

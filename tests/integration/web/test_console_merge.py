@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from channels.messages import InboundMessage, Sender
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.models import ServiceRequest
 from servicedesk.desk.operations import receive_inbound
 from tests.integration.web.conftest import csrf_token
