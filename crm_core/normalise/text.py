@@ -29,7 +29,10 @@ def clean_address(value: str | None) -> str:
 
 def fold(value: str | None) -> str:
     """A comparison key: cleaned, case-folded and without accents (José == jose)."""
-    decomposed = unicodedata.normalize("NFKD", clean_text(value).casefold())
+    # Compatibility forms first: they can decompose into capitals ("𝕊" is an "S") and
+    # into spaces ("\u00a8" is a space and a diaeresis), so case folding comes after.
+    decomposed = unicodedata.normalize("NFKD", clean_text(value))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Compatibility forms can decompose into spaces ("\u00a8" is a space and a diaeresis).
-    return clean_text(stripped)
+    # Case folding can itself expose compatibility forms and accents again; settle both.
+    refolded = unicodedata.normalize("NFKD", stripped.casefold())
+    return clean_text("".join(c for c in refolded if not unicodedata.combining(c)))

@@ -71,7 +71,9 @@ def test_merged_messages_of_another_customer_stay_out_of_the_chat(
     with uow_factory() as uow:
         post_reply(uow, toms.request_id, agent_id, "Reply to Tom")
         post_reply(uow, chat_request, agent_id, "Reply in the chat")
-        merge_requests(uow, toms.request_id, chat_request, agent_id=agent_id)
+        merge_requests(
+            uow, toms.request_id, chat_request, agent_id=agent_id, confirm_customers=True
+        )
         uow.commit()
     with uow_factory() as uow:
         request = uow.session.get(ServiceRequest, chat_request)

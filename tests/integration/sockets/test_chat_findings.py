@@ -67,7 +67,9 @@ def test_hello_never_shows_another_customers_merged_messages(
     with container.uow() as uow:
         agent_id = create_agent(uow.session, "merger@desk.example", "merger-password").id
         post_reply(uow, toms.result.request_id, agent_id, "Tom, your card is blocked")
-        merge_requests(uow, toms.result.request_id, chat_request, agent_id=agent_id)
+        merge_requests(
+            uow, toms.result.request_id, chat_request, agent_id=agent_id, confirm_customers=True
+        )
         uow.commit()
     seen = customer.call("hello", {"last_id": 0}, namespace=CHAT, timeout=5)["messages"]
     assert [m["text"] for m in seen] == ["Where is my parcel?"]
