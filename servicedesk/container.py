@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
-from knowledge.embedding import Embedder, shared_embedder
+from knowledge.embedding import Embedder, RecentEncodings, shared_embedder
 from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
@@ -25,9 +25,10 @@ from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
+from servicedesk.lanes import coalescing
 from servicedesk.sockets import rooms
 from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
-from servicedesk.tasks import InProcessQueue, RqQueue
+from servicedesk.tasks import InProcessQueue, RqQueue, run_jobs
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Container:
             if config.redis_url
             else InProcessQueue(synchronous=synchronous_jobs)
         )
+        tasks = coalescing(tasks, config.redis_url, run_jobs, synchronous=synchronous_jobs)
         built = cls(
             config=config,
             engine=engine,
@@ -94,6 +96,15 @@ class Container:
     def _publish(self, published: list[object]) -> None:
         dispatch(published, self.notifier, self.tasks)
 
+    def warm_up(self) -> None:
+        """Load the sentence model now if requests will need it, not inside the first one:
+        under gevent a six-second load in a request stalls every socket of the process."""
+        classifier = self.router.classifier if self.router is not None else None
+        if (
+            classifier is not None and classifier.store.active_version() is not None
+        ) or self.knowledge.has_content():
+            self.embedder.encode(["warm-up"])
+
     @cached_property
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
@@ -123,4 +134,4 @@ class Container:
     @cached_property
     def embedder(self) -> Embedder:
         """The process-wide sentence embedder (the model loads on first encode)."""
-        return shared_embedder(self.config.model_path)
+        return RecentEncodings(shared_embedder(self.config.model_path))

@@ -13,6 +13,7 @@ from typing import Any
 from servicedesk import runtime
 from servicedesk.desk import events, suggestions
 from servicedesk.desk.delivery import deliver_reply
+from servicedesk.lanes import off_loop, release_claim
 from servicedesk.sockets import rooms
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,22 @@ def send_reply(message_id: int) -> None:
 def suggest_for_request(request_id: int) -> None:
     """Compute knowledge suggestions for a request and push them to its console room."""
     container = runtime.current()
-    stored = suggestions.suggest_for_request(container.uow, container.knowledge, request_id)
+    stored = suggestions.suggest_for_request(
+        container.uow, container.knowledge, request_id, compute_with=off_loop
+    )
     if stored:
+        container.notifier.emit(
+            "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
+        )
+
+
+def suggest_for_requests(batch: list[tuple[int]]) -> None:
+    """`suggest_for_request` for several requests at once (the in-process lane's batches)."""
+    container = runtime.current()
+    request_ids = [request_id for (request_id,) in batch]
+    for request_id in suggestions.suggest_for_requests(
+        container.uow, container.knowledge, request_ids, compute_with=off_loop
+    ):
         container.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
         )
@@ -79,6 +94,11 @@ JOBS: dict[str, Callable[..., Any]] = {
 }
 
 
+# Jobs that can run a batch of calls in one go: the job's name -> the batch function.
+BATCHED: dict[str, Callable[[list[Any]], None]] = {"suggest_for_request": suggest_for_requests}
+
+
 def run(name: str, *args: Any) -> Any:
     """Entry point for rq: look the job up by name, so only listed jobs can run."""
+    release_claim(name, args)
     return JOBS[name](*args)

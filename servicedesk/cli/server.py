@@ -49,7 +49,9 @@ def _run_web(host: str, port: int) -> None:
     config = container().config  # validates the settings and migrates the database
     # A container of its own: the web process runs jobs on a background thread, where the
     # CLI's container runs them inline.
-    app = create_app(container=Container.build(config))
+    web = Container.build(config)
+    web.warm_up()
+    app = create_app(container=web)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
 
