@@ -18,7 +18,6 @@ from pathlib import Path
 import servicedesk.schema  # noqa: F401  (every table)
 from channels.messages import InboundMessage, Sender
 from crm_core.db import Base
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.operations import receive_inbound
@@ -54,7 +53,6 @@ def main() -> None:
     )
     container = Container.build(config, synchronous_jobs=True)
     Base.metadata.create_all(container.engine)
-    runtime.install(container)
     opened = [timed(container, chat_message(c, 0)) for c in range(args.conversations)]
     appended = [
         timed(container, chat_message(n % args.conversations, n)) for n in range(1, args.messages)

@@ -18,6 +18,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# The largest row id: PostgreSQL integer columns stop here (SQLite at 2**63 - 1), so a
+# bigger number from a URL or a socket payload names no row.
+MAX_ID = 2**31 - 1
 
 
 class Base(DeclarativeBase):

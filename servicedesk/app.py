@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
+from servicedesk.current import EXTENSION_KEY
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
+from servicedesk.paths import STATIC, TEMPLATES
+from servicedesk.realtime.notifier import SocketIONotifier
 from servicedesk.serving import async_mode
-from servicedesk.sockets.notifier import SocketIONotifier
 
-ROOT = Path(__file__).resolve().parent.parent
 # Inbox updates are merged and sent at most this often (see SocketIONotifier).
 INBOX_BATCH_SECONDS = 0.25
 
@@ -32,8 +31,8 @@ def create_app(config: Config | None = None, container: Container | None = None)
     container = container or Container.build(config)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "servicedesk" / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
         instance_path=str(config.instance_dir),
     )
     app.config.update(_flask_settings(config))
@@ -42,12 +41,11 @@ def create_app(config: Config | None = None, container: Container | None = None)
         # logs see the client's address instead of the proxy's.
         hops = config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    app.extensions["servicedesk"] = container
+    app.extensions[EXTENSION_KEY] = container
     _init_extensions(app, config, container)
     _register_blueprints(app)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_links": _navigation(app)})
-    runtime.install(container)
     return app
 
 
@@ -135,10 +133,3 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
-
-
-def container_of(app: Flask | None = None) -> Container:
-    """The container behind the current (or given) app."""
-    target = app or current_app
-    found: Container = target.extensions["servicedesk"]
-    return found

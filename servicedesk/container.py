@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
-from knowledge.embedding import Embedder, RecentEncodings, shared_embedder
-from knowledge.service import KnowledgeBase
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.mail_intake import MailIntakeSettings
@@ -25,10 +23,15 @@ from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.dispatch import dispatch
+from servicedesk.jobs import run_batch
 from servicedesk.lanes import coalescing
-from servicedesk.sockets import rooms
-from servicedesk.sockets.notifier import RecordingNotifier, RedisNotifier
-from servicedesk.tasks import InProcessQueue, RqQueue, run_jobs
+from servicedesk.queues import InProcessQueue, RqQueue
+from servicedesk.realtime import rooms
+from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
+
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
+    from knowledge.service import KnowledgeBase
 
 
 @dataclass
@@ -38,10 +41,11 @@ class Container:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    tasks: TaskQueue
     notifier: Notifier
     adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
     router: Router | None = None
+    # Set by `build`: the in-process queue runs jobs with this container.
+    tasks: TaskQueue = field(init=False)
 
     @classmethod
     def build(cls, config: Config, *, synchronous_jobs: bool = False) -> Container:
@@ -50,19 +54,23 @@ class Container:
         # (bench/chat_latency.py). After a database restart SQLAlchemy sees the disconnect
         # on first use, fails that operation and renews the pool; jobs retry, widgets resend.
         engine = make_engine(config.database_url)
-        tasks: TaskQueue = (
-            RqQueue(config.redis_url)
-            if config.redis_url
-            else InProcessQueue(synchronous=synchronous_jobs)
-        )
-        tasks = coalescing(tasks, config.redis_url, run_jobs, synchronous=synchronous_jobs)
         built = cls(
             config=config,
             engine=engine,
             sessions=make_session_factory(engine),
-            tasks=tasks,
             # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
             notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
+        )
+        built.tasks = (
+            RqQueue(config.redis_url)
+            if config.redis_url
+            else InProcessQueue(built, synchronous=synchronous_jobs)
+        )
+        built.tasks = coalescing(
+            built.tasks,
+            config.redis_url,
+            lambda job, batch: run_batch(built, job, batch),
+            synchronous=synchronous_jobs,
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.
@@ -129,9 +137,13 @@ class Container:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         """Search and index maintenance; the whoosh index lives in the instance dir."""
+        from knowledge.service import KnowledgeBase  # whoosh and NumPy: loaded when used
+
         return KnowledgeBase(self.sessions, self.config.whoosh_dir, self.embedder)
 
     @cached_property
     def embedder(self) -> Embedder:
         """The process-wide sentence embedder (the model loads on first encode)."""
+        from knowledge.embedding import RecentEncodings, shared_embedder
+
         return RecentEncodings(shared_embedder(self.config.model_path))

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from servicedesk.desk import events
 from servicedesk.desk.ports import Notifier, TaskQueue
-from servicedesk.sockets import rooms
-from servicedesk.sockets.notifier import INBOX_CHANGED
+from servicedesk.realtime import rooms
+from servicedesk.realtime.notifier import INBOX_CHANGED
 
 
 def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:

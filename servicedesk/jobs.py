@@ -1,86 +1,101 @@
-"""The job functions run by the task queue (rq workers or the in-process thread).
+"""The job functions run by the task queues (rq workers or the in-process thread).
 
-Each takes ids only, reloads what it needs in its own unit of work, and is safe to run
-twice: a retried or duplicated job finds its work done and returns.
+Each is called with the container (a `JobContext`: what jobs use of it) followed by ids
+only; it reloads what it needs in its own unit of work and is safe to run twice: a
+retried or duplicated job finds its work done and returns. Jobs are looked up by name in
+`JOBS`, so a queue can run nothing else.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from servicedesk import runtime
+from crm_core.db import UnitOfWork
 from servicedesk.desk import events, suggestions
 from servicedesk.desk.delivery import deliver_reply
-from servicedesk.lanes import off_loop, release_claim
-from servicedesk.sockets import rooms
+from servicedesk.desk.ports import Notifier
+from servicedesk.lanes import off_loop
+from servicedesk.realtime import rooms
+
+if TYPE_CHECKING:
+    from channels.registry import AdapterRegistry
+    from knowledge.service import KnowledgeBase
+    from servicedesk.desk.routing.router import Router
 
 log = logging.getLogger(__name__)
 
 
-def send_reply(message_id: int) -> None:
+class JobContext(Protocol):
+    """What jobs use of the process's container (`servicedesk.container.Container`)."""
+
+    adapters: AdapterRegistry
+    notifier: Notifier
+    router: Router | None
+
+    def uow(self) -> UnitOfWork: ...
+
+    @property
+    def knowledge(self) -> KnowledgeBase: ...
+
+
+def send_reply(context: JobContext, message_id: int) -> None:
     """Deliver an outbound message through its channel's adapter, at most once when sent."""
-    container = runtime.current()
-    deliver_reply(container.uow, container.adapters, message_id)
+    deliver_reply(context.uow, context.adapters, message_id)
 
 
-def suggest_for_request(request_id: int) -> None:
+def suggest_for_request(context: JobContext, request_id: int) -> None:
     """Compute knowledge suggestions for a request and push them to its console room."""
-    container = runtime.current()
     stored = suggestions.suggest_for_request(
-        container.uow, container.knowledge, request_id, compute_with=off_loop
+        context.uow, context.knowledge, request_id, compute_with=off_loop
     )
     if stored:
-        container.notifier.emit(
+        context.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
         )
 
 
-def suggest_for_requests(batch: list[tuple[int]]) -> None:
+def suggest_for_requests(context: JobContext, batch: list[tuple[int]]) -> None:
     """`suggest_for_request` for several requests at once (the in-process lane's batches)."""
-    container = runtime.current()
     request_ids = [request_id for (request_id,) in batch]
     for request_id in suggestions.suggest_for_requests(
-        container.uow, container.knowledge, request_ids, compute_with=off_loop
+        context.uow, context.knowledge, request_ids, compute_with=off_loop
     ):
-        container.notifier.emit(
+        context.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
         )
 
 
-def remember_solved_request(request_id: int) -> None:
+def remember_solved_request(context: JobContext, request_id: int) -> None:
     """Index a solved request so agents see it among "similar solved requests"."""
-    container = runtime.current()
-    with container.uow() as uow:
-        suggestions.remember_solved_request(uow, container.knowledge, request_id)
+    with context.uow() as uow:
+        suggestions.remember_solved_request(uow, context.knowledge, request_id)
 
 
-def index_article(article_id: int) -> None:
+def index_article(context: JobContext, article_id: int) -> None:
     """Bring one article's keyword and vector index entries up to date (knowledge queue)."""
-    runtime.current().knowledge.index_article(article_id)
+    context.knowledge.index_article(article_id)
 
 
-def assign_waiting() -> None:
+def assign_waiting(context: JobContext) -> None:
     """Give queued requests to agents who have room now (capacity freed or agent online)."""
-    container = runtime.current()
-    if container.router is None:
+    if context.router is None:
         return
-    with container.uow() as uow:
-        assigned = container.router.assign_waiting(uow.session)
+    with context.uow() as uow:
+        assigned = context.router.assign_waiting(uow.session)
         for request_id, agent_id in assigned:
             uow.events.append(events.RequestAssigned(request_id, agent_id, None))
         uow.commit()
 
 
-def retrain_router() -> None:
+def retrain_router(context: JobContext) -> None:
     """Retrain the category model from agents' corrections (default queue); see retraining."""
     from servicedesk.desk.routing.retraining import retrain_router as retrain
 
-    container = runtime.current()
-    if container.router is None or container.router.classifier is None:
+    if context.router is None or context.router.classifier is None:
         return
-    outcome = retrain(container.uow, container.router.classifier)
+    outcome = retrain(context.uow, context.router.classifier)
     log.info("retrain_router: %s", outcome.reason)
 
 
@@ -95,10 +110,29 @@ JOBS: dict[str, Callable[..., Any]] = {
 
 
 # Jobs that can run a batch of calls in one go: the job's name -> the batch function.
-BATCHED: dict[str, Callable[[list[Any]], None]] = {"suggest_for_request": suggest_for_requests}
+BATCHED: dict[str, Callable[[JobContext, list[Any]], None]] = {
+    "suggest_for_request": suggest_for_requests
+}
 
 
-def run(name: str, *args: Any) -> Any:
-    """Entry point for rq: look the job up by name, so only listed jobs can run."""
-    release_claim(name, args)
-    return JOBS[name](*args)
+def job_named(name: str) -> Callable[..., Any]:
+    """The job called `name`; only functions listed in `JOBS` can be run."""
+    try:
+        return JOBS[name]
+    except KeyError:
+        raise LookupError(f"no job named {name!r}") from None
+
+
+def run_job(context: JobContext, name: str, *args: Any) -> Any:
+    """Run the job called `name` with the collaborators of `context` and its ids."""
+    return job_named(name)(context, *args)
+
+
+def run_batch(context: JobContext, name: str, batch: list[tuple[Any, ...]]) -> None:
+    """Run several calls of the job called `name` (in one go where it can)."""
+    together = BATCHED.get(name)
+    if together is not None:
+        together(context, batch)
+        return
+    for args in batch:
+        run_job(context, name, *args)

@@ -1,31 +1,31 @@
-"""The process's container, for code that runs outside a request (jobs, workers, CLI)."""
+"""The process's container for rq jobs, which rq calls by name with ids alone.
+
+Read in one place only, the rq entry point (`servicedesk.worker.run_job`); everything
+else is handed its container (views through the app, in-process jobs by their queue).
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from servicedesk.container import Container
+from servicedesk.config import Config
+from servicedesk.container import Container
 
 _lock = threading.Lock()
 _current: Container | None = None
 
 
 def install(container: Container) -> None:
-    """Make `container` the one jobs in this process use (the app factory calls this)."""
+    """Make `container` the one rq jobs in this process use (`servicedesk worker` does)."""
     global _current
     with _lock:
         _current = container
 
 
 def current() -> Container:
-    """The installed container, or one built from the environment (an rq worker)."""
+    """The installed container, or one built from the environment (a bare rq worker)."""
     global _current
     with _lock:
         if _current is None:
-            from servicedesk.config import Config
-            from servicedesk.container import Container
-
             _current = Container.build(Config.from_env())
         return _current

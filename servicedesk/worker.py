@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from servicedesk.tasks import QUEUES
+from servicedesk import runtime
+from servicedesk.jobs import run_job as run_with
+from servicedesk.lanes import release_claim
+from servicedesk.queues import QUEUES
 
 
 def run_worker(redis_url: str, *, burst: bool = False, prefix: str = "") -> bool:
@@ -21,3 +26,12 @@ def run_worker(redis_url: str, *, burst: bool = False, prefix: str = "") -> bool
     ]
     worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
     return bool(worker.work(burst=burst, with_scheduler=True))
+
+
+def run_job(name: str, *args: Any) -> Any:
+    """rq's entry point (`queues.RQ_ENTRY_POINT`): the named job with this process's container.
+
+    The one place that reads the process-wide container; everything else is handed it.
+    """
+    release_claim(name, args)  # messages from now on need a run of their own
+    return run_with(runtime.current(), name, *args)

@@ -5,10 +5,7 @@ from __future__ import annotations
 import click
 
 from servicedesk.cli.context import container
-from servicedesk.desk.accounts import create_agent, find_agent
-from servicedesk.desk.errors import InvalidChange
-from servicedesk.desk.models import Role
-from servicedesk.desk.operations import set_capacity
+from servicedesk.desk.roles import Role
 
 
 @click.group("agent")
@@ -46,6 +43,9 @@ def create(
     password: str,
 ) -> None:
     """Create an agent who signs in with EMAIL."""
+    from servicedesk.desk.accounts import create_agent
+    from servicedesk.desk.errors import InvalidChange
+
     with container().uow() as uow:
         try:
             created = create_agent(
@@ -70,6 +70,9 @@ def create(
 @click.argument("capacity", type=click.IntRange(0, 500))
 def capacity(email: str, capacity: int) -> None:
     """Set how many open requests the agent may hold; queued requests flow in at once."""
+    from servicedesk.desk.accounts import find_agent
+    from servicedesk.desk.operations import set_capacity
+
     with container().uow() as uow:
         found = find_agent(uow.session, email)
         if found is None:

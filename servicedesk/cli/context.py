@@ -7,11 +7,14 @@ up to date, so every command works on a fresh instance directory without a separ
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from servicedesk import migrate, runtime
 from servicedesk.config import Config, ConfigError
-from servicedesk.container import Container
+
+if TYPE_CHECKING:
+    from servicedesk.container import Container
 
 _containers: dict[tuple[object, ...], Container] = {}
 
@@ -28,8 +31,12 @@ def container() -> Container:
         raise click.ClickException(str(error)) from error
     key = (config.instance_dir, config.database_url, config.redis_url)
     if key not in _containers:
+        # Imported here, not at the top, so `--help` and argument errors answer at once:
+        # the container pulls in SQLAlchemy's models and the routing and search code.
+        from servicedesk import migrate
+        from servicedesk.container import Container
+
         built = Container.build(config, synchronous_jobs=True)
         migrate.ensure_current(built.engine)
         _containers[key] = built
-    runtime.install(_containers[key])
     return _containers[key]

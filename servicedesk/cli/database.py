@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from servicedesk import migrate
 from servicedesk.cli.context import container
 
 
@@ -16,6 +15,8 @@ def db() -> None:
 @db.command("upgrade")
 def upgrade() -> None:
     """Apply every pending migration to the configured database."""
+    from servicedesk import migrate
+
     engine = container().engine
     migrate.upgrade(engine)
     click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")

@@ -60,11 +60,13 @@ def _run_web(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an rq worker on the mail, knowledge and default queues (needs SERVICEDESK_REDIS_URL)."""
+    from servicedesk import runtime
     from servicedesk.worker import run_worker
 
     built = container()
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
+    runtime.install(built)  # the container rq's entry point hands to every job
     run_worker(built.config.redis_url, burst=burst)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_core.customers import Customer
 from crm_core.db import Base, utcnow
+from servicedesk.desk.roles import Role as Role  # defined apart for the CLI, used here
 
 REFERENCE_PREFIX = "SR-"
 # References start at SR-1001 so that they never look like small row ids.
@@ -58,14 +59,6 @@ class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
     NOTE = "note"
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    AGENT = "agent"
-    SALES = "sales"
-    MARKETING = "marketing"
-    REVIEWER = "reviewer"
 
 
 class Presence(enum.StrEnum):

@@ -69,6 +69,18 @@ def post_reply(
         raise InvalidChange("a reply needs some text")
     if seen_message_id is not None:
         _guard_stale_reply(uow, request, agent_id, seen_message_id)
+    reply = _store_reply(uow, request, agent, text, html)
+    new_status = status_after or (Status.OPEN if request.status == Status.NEW else None)
+    if new_status is not None and new_status != request.status:
+        change_status(uow, request.id, new_status, agent_id=agent.id)
+    uow.events.append(events.ReplyPosted(request.id, reply.id, reply.channel))
+    return reply
+
+
+def _store_reply(
+    uow: UnitOfWork, request: ServiceRequest, agent: Agent, text: str, html: str | None
+) -> Message:
+    """The pending outbound message, the first-response time and the audit entry."""
     reply = Message(
         request=request,
         direction=Direction.OUTBOUND,
@@ -84,10 +96,6 @@ def post_reply(
     request.updated_at = now
     uow.session.flush()
     record(uow.session, request, "replied", "agent", agent, message_id=reply.id)
-    new_status = status_after or (Status.OPEN if request.status == Status.NEW else None)
-    if new_status is not None and new_status != request.status:
-        change_status(uow, request.id, new_status, agent_id=agent.id)
-    uow.events.append(events.ReplyPosted(request.id, reply.id, reply.channel))
     return reply
 
 
@@ -167,18 +175,34 @@ def assign_request(
     """
     request = get_request(uow, request_id)
     actor = get_agent(uow, agent_id) if agent_id is not None else None
-    if assignee_id is not None:
-        assignee = get_agent(uow, assignee_id)
-        if not assignee.is_active:
-            raise InvalidChange(f"{assignee.name} is deactivated")
-    if team_id is not None and uow.session.get(Team, team_id) is None:
-        raise NotFound(f"team {team_id} does not exist")
+    _check_assignable(uow, assignee_id, team_id)
     old = (request.assignee_id, request.team_id)
     request.assignee_id = assignee_id
     request.team_id = request.team_id if team_id is None and keep_team else team_id
     if old == (request.assignee_id, request.team_id):
         return request
     request.updated_at = utcnow()
+    _audit_assignment(uow, request, actor, old)
+    uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
+    return request
+
+
+def _check_assignable(uow: UnitOfWork, assignee_id: int | None, team_id: int | None) -> None:
+    if assignee_id is not None:
+        assignee = get_agent(uow, assignee_id)
+        if not assignee.is_active:
+            raise InvalidChange(f"{assignee.name} is deactivated")
+    if team_id is not None and uow.session.get(Team, team_id) is None:
+        raise NotFound(f"team {team_id} does not exist")
+
+
+def _audit_assignment(
+    uow: UnitOfWork,
+    request: ServiceRequest,
+    actor: Agent | None,
+    old: tuple[int | None, int | None],
+) -> None:
+    """The audit entry; an agent overriding the router (or a colleague) teaches the router."""
     record(
         uow.session,
         request,
@@ -191,12 +215,9 @@ def assign_request(
         new_team=request.team_id,
     )
     if actor is not None and old[0] != request.assignee_id:
-        # An agent overriding the router (or a colleague) teaches the router.
         record_correction(
             uow.session, request.id, "assignee", _text(old[0]), _text(request.assignee_id)
         )
-    uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
-    return request
 
 
 def _text(value: object) -> str | None:

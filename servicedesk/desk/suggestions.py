@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork, utcnow
-from knowledge.search import Hit, SearchResponse
-from knowledge.service import SolvedMatch, Suggestions
 from servicedesk.desk.models import (
     Direction,
     Message,
@@ -20,6 +18,10 @@ from servicedesk.desk.models import (
     Status,
     format_reference,
 )
+
+if TYPE_CHECKING:  # the search code loads whoosh and NumPy: only jobs that search need it
+    from knowledge.search import Hit, SearchResponse
+    from knowledge.service import SolvedMatch, Suggestions
 
 
 class SuggestionSource(Protocol):
@@ -78,7 +80,7 @@ def _last_answer(session: Session, request_id: int) -> str | None:
     )
 
 
-Compute = Callable[..., dict[int, Suggestions]]
+Compute = Callable[..., "dict[int, Suggestions]"]
 STORE_CHUNK = 8  # rows per write transaction: a short hold of the event loop each
 
 

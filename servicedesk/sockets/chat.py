@@ -19,12 +19,13 @@ from sqlalchemy.exc import OperationalError
 from channels.messages import InboundMessage
 from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.identity import identify_visitor
-from servicedesk.app import container_of
 from servicedesk.container import Container
+from servicedesk.current import container_of
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.models import Direction, Message, Status
 from servicedesk.desk.operations import REPLY_BY_EMAIL_TAG, IntakeResult, receive_inbound
-from servicedesk.sockets import history, rooms
+from servicedesk.realtime import rooms
+from servicedesk.sockets import history
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.throttle import Budget
 from servicedesk.sockets.writes import write

@@ -13,13 +13,14 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, SocketIO, emit, join_room, leave_room
 
-from servicedesk.app import container_of
 from servicedesk.container import Container
+from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
 from servicedesk.desk.models import Presence, Status
 from servicedesk.desk.operations import set_presence
-from servicedesk.sockets import history, rooms
+from servicedesk.realtime import rooms
+from servicedesk.sockets import history
 from servicedesk.sockets.payloads import field, int_field, socket_id
 from servicedesk.sockets.presence import Collision
 from servicedesk.sockets.writes import write

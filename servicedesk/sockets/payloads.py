@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicedesk.web.ids import MAX_ID
+from crm_core.db import MAX_ID
 
 
 def field(data: Any, key: str) -> Any:

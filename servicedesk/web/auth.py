@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.accounts import authenticate
 from servicedesk.desk.models import Agent
 from servicedesk.extensions import limiter, login_manager, socketio

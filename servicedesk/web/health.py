@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 
 bp = Blueprint("health", __name__)
 

@@ -13,10 +13,8 @@ from typing import Any
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
-from crm_core.db import Base
-from servicedesk.app import container_of
-
-MAX_ID = 2**31 - 1
+from crm_core.db import MAX_ID, Base
+from servicedesk.current import container_of
 
 
 def parse_id(text: str | None) -> int | None:

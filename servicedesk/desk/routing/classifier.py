@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
-from threadpoolctl import ThreadpoolController
 
 from knowledge.embedding import Vectors
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import ThreadpoolController
 
 Matrix = npt.NDArray[np.float64]
 
@@ -100,6 +100,12 @@ class EnsembleClassifier:
     """Fit on texts + their embeddings; score new texts + their embeddings."""
 
     def __init__(self, settings: EnsembleSettings | None = None) -> None:
+        # scikit-learn takes over a second to import: only training and unpickling a
+        # trained model (pickle imports it itself) pay for it, not every CLI start.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
         self.settings = settings or EnsembleSettings()
         self.mixture = Mixture()
         self.labels: tuple[str, ...] = ()
@@ -126,9 +132,7 @@ class EnsembleClassifier:
         position = {label: index for index, label in enumerate(self.labels)}
         target = np.array([position[label] for label in labels], dtype=np.int64)
         clean = [normalise_text(text) for text in texts]
-        ngrams = sparse.hstack(
-            [self._word.fit_transform(clean), self._char.fit_transform(clean)]
-        ).tocsr()
+        ngrams = _side_by_side(self._word.fit_transform(clean), self._char.fit_transform(clean))
         # Multi-threaded BLAS on small matrices is up to 80x slower here (threads spin).
         with _single_thread_blas():
             self._embedding_model.fit(vectors, target)
@@ -146,7 +150,7 @@ class EnsembleClassifier:
 
     def _components(self, texts: Sequence[str], vectors: Vectors) -> Components:
         clean = [normalise_text(text) for text in texts]
-        ngrams = sparse.hstack([self._word.transform(clean), self._char.transform(clean)]).tocsr()
+        ngrams = _side_by_side(self._word.transform(clean), self._char.transform(clean))
         similarity = vectors @ self._train_vectors.T
         nearest = similarity.max(axis=1) if len(vectors) else np.zeros(0)
         return Components(
@@ -194,6 +198,12 @@ class EnsembleClassifier:
         return out
 
 
+def _side_by_side(words: Any, chars: Any) -> sparse.csr_matrix:
+    from scipy import sparse
+
+    return sparse.hstack([words, chars]).tocsr()
+
+
 def _linear(model: Any, features: Any) -> Matrix:
     """`decision_function` without sklearn's input checks (a millisecond per message)."""
     scores: Matrix = np.asarray(features @ model.coef_.T, dtype=np.float64) + model.intercept_
@@ -212,5 +222,7 @@ def _single_thread_blas() -> Any:
     # Inspecting the loaded libraries costs milliseconds: do it once per process.
     global _controller
     if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.metrics import f1_score, matthews_corrcoef
-
 from servicedesk.desk.routing.training import Classification
 
 OUT_OF_SCOPE = "__out_of_scope__"
@@ -16,6 +14,8 @@ def evaluate(
     truth: Sequence[str], decisions: Sequence[Classification], oos_label: str | None = None
 ) -> dict[str, Any]:
     """Figures for `router eval`; with `oos_label`, declines become their own class."""
+    from sklearn.metrics import matthews_corrcoef  # a second to import: only when evaluating
+
     if oos_label is None:
         predicted = [decision.label for decision in decisions]
         return _basic(list(truth), predicted)
@@ -32,6 +32,8 @@ def evaluate(
 
 
 def _basic(gold: list[str], predicted: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import f1_score
+
     correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
     return {
         "n": len(gold),

@@ -8,9 +8,9 @@ from flask_login import login_required
 
 from knowledge.articles import record_article_use
 from knowledge.errors import ArticleNotFound
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.models import RequestSuggestions
-from servicedesk.web.console import console
+from servicedesk.web.console.blueprint import console
 
 
 @console.get("/requests/<int:request_id>/suggestions")

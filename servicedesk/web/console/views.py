@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import DeskError, StaleReply
 from servicedesk.desk.models import (
@@ -16,7 +16,7 @@ from servicedesk.desk.models import (
     Status,
     parse_reference,
 )
-from servicedesk.web.console import console
+from servicedesk.web.console.blueprint import console
 from servicedesk.web.console.forms import (
     AssignForm,
     MergeForm,

@@ -1,10 +1,6 @@
 """Knowledge base authoring in the console: articles, review workflow, revisions, gaps."""
 
-from flask import Blueprint
+from servicedesk.web.kb import views  # noqa: F401  (registers the routes)
+from servicedesk.web.kb.blueprint import kb
 
-from servicedesk.web.ids import guard_ids
-
-kb = Blueprint("kb", __name__, url_prefix="/console/kb")
-guard_ids(kb)
-
-from servicedesk.web.kb import views  # noqa: E402,F401  (registers routes)
+__all__ = ["kb"]

@@ -15,9 +15,9 @@ from knowledge import articles, reports
 from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.web.ids import guard_rows, parse_id
-from servicedesk.web.kb import kb
+from servicedesk.web.kb.blueprint import kb
 from servicedesk.web.kb.forms import ArticleForm
 
 guard_rows(kb, "article_id", Article)

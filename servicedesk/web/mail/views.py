@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from channels.email import quarantine
 from channels.email.mailboxes import list_mailboxes, save_mailbox
 from channels.email.models import ENV_MAILBOX_NAME, Mailbox
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.mail_intake import replay_quarantined
 from servicedesk.desk.models import Team
 from servicedesk.web.ids import parse_id
-from servicedesk.web.mail import mail
+from servicedesk.web.mail.blueprint import mail
 from servicedesk.web.mail.forms import MailboxForm
 
 PAGE_SIZE = 50

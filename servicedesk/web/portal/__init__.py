@@ -1,10 +1,6 @@
 """The public help centre: search and read public articles, rate them."""
 
-from flask import Blueprint
+from servicedesk.web.portal import contact, views  # noqa: F401  (registers the routes)
+from servicedesk.web.portal.blueprint import portal
 
-from servicedesk.web.ids import guard_ids
-
-portal = Blueprint("portal", __name__, url_prefix="/help")
-guard_ids(portal)
-
-from servicedesk.web.portal import contact, views  # noqa: E402,F401  (registers routes)
+__all__ = ["portal"]

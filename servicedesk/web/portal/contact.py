@@ -12,10 +12,10 @@ from wtforms.validators import DataRequired, Length
 
 from channels.base import Rejected
 from channels.portal.adapter import ContactSubmission, parse_submission
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.operations import receive_inbound
 from servicedesk.extensions import limiter
-from servicedesk.web.portal import portal
+from servicedesk.web.portal.blueprint import portal
 
 
 class ContactForm(FlaskForm):  # type: ignore[misc]

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
 from knowledge.rendering import render_markdown
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.extensions import limiter
-from servicedesk.web.portal import portal
+from servicedesk.web.portal.blueprint import portal
 
 MAX_QUERY = 300
 

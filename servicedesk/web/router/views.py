@@ -10,13 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.routing import rule_admin
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.versions import ModelStore, NoActiveModelError
 from servicedesk.web.ids import guard_rows
-from servicedesk.web.router import router
+from servicedesk.web.router.blueprint import router
 from servicedesk.web.router.forms import RuleForm, TestBoxForm
 
 guard_rows(router, "rule_id", RoutingRuleRow)

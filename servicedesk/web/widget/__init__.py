@@ -1,7 +1,6 @@
 """The chat widget: the embeddable script, uploads, CSAT, suggestions and a demo page."""
 
-from flask import Blueprint
+from servicedesk.web.widget import views  # noqa: F401  (registers the routes)
+from servicedesk.web.widget.blueprint import widget
 
-widget = Blueprint("widget", __name__)
-
-from servicedesk.web.widget import views  # noqa: E402,F401  (registers routes)
+__all__ = ["widget"]

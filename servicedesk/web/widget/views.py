@@ -17,14 +17,15 @@ from channels.webchat import Visitor, VisitorTokens, to_inbound
 from channels.webchat.models import RATINGS, ChatDeflection, ChatRating
 from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
-from servicedesk.app import ROOT, container_of
+from servicedesk.current import container_of
 from servicedesk.desk.errors import DeskError
 from servicedesk.desk.models import Status
 from servicedesk.desk.operations import receive_inbound
 from servicedesk.extensions import csrf, limiter
+from servicedesk.paths import ROOT
 from servicedesk.sockets import history
 from servicedesk.web.ids import MAX_ID
-from servicedesk.web.widget import widget
+from servicedesk.web.widget.blueprint import widget
 from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from channels.messages import InboundMessage, Sender
-from servicedesk import runtime
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.operations import receive_inbound
-from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.realtime.notifier import RecordingNotifier
 
 
 @pytest.fixture
@@ -20,7 +19,6 @@ def desk_container(engine: Engine, tmp_path: Path) -> Container:
     config = Config(instance_dir=tmp_path, database_url=str(engine.url), secret_key="k")
     built = Container.build(config, synchronous_jobs=True)
     built.notifier = RecordingNotifier()
-    runtime.install(built)
     return built
 
 

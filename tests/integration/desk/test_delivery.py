@@ -22,7 +22,7 @@ from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.models import DeliveryState, Message
 from servicedesk.desk.operations import post_reply, receive_inbound
-from servicedesk.tasks import RqQueue
+from servicedesk.queues import RqQueue
 from servicedesk.worker import run_worker
 
 
@@ -89,7 +89,6 @@ def test_reply_is_sent_once_with_threading_headers(
 ) -> None:
     sink, port = smtp_sink
     container = build(engine, tmp_path, port)
-    runtime.install(container)
     message_id = open_and_reply(container)  # the in-process queue sends on commit
     assert deliver_reply(container.uow, container.adapters, message_id) == DeliveryState.SENT
     assert len(sink.mails) == 1, "a second run of the job must not send again"
@@ -111,7 +110,7 @@ def test_reply_goes_through_rq_on_real_redis(
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     queue = RqQueue(redis_url, prefix=prefix)
     container.tasks = queue
-    runtime.install(container)
+    runtime.install(container)  # what rq's entry point hands the job in this process
     message_id = open_and_reply(container)
     assert sink.mails == []
     assert queue.queues["mail"].count == 1
@@ -125,7 +124,6 @@ def test_reply_goes_through_rq_on_real_redis(
 def test_unconfigured_channel_fails_visibly(engine: Engine, tmp_path: Path) -> None:
     config = Config(instance_dir=tmp_path, database_url=str(engine.url), secret_key="k")
     container = Container.build(config, synchronous_jobs=True)
-    runtime.install(container)
     message_id = open_and_reply(container)
     with container.uow() as uow:
         stored = uow.session.get(Message, message_id)

@@ -13,7 +13,7 @@ from crm_core.db import UnitOfWork
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.errors import InvalidChange, StaleReply
-from servicedesk.desk.models import Agent, Direction, Message, RequestEvent, ServiceRequest, Status
+from servicedesk.desk.models import Direction, Message, RequestEvent, ServiceRequest, Status
 from servicedesk.desk.operations import (
     REPLY_BY_EMAIL_TAG,
     add_note,
@@ -23,6 +23,7 @@ from servicedesk.desk.operations import (
     post_reply,
     receive_inbound,
 )
+from tests.factories import make_agent
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -39,12 +40,9 @@ def mail(external_id: str, text: str = "My printer is on fire", **kw: object) ->
     )
 
 
-def make_agent(uow_factory: UowFactory, email: str = "agent@x.test") -> int:
+def new_agent(uow_factory: UowFactory, name: str = "Agent", email: str | None = None) -> int:
     with uow_factory() as uow:
-        agent = Agent(
-            email=email, name=email.split("@")[0].title(), password_hash="x", roles=["agent"]
-        )
-        uow.session.add(agent)
+        agent = make_agent(uow, name, email=email)
         uow.commit()
         return agent.id
 
@@ -90,7 +88,7 @@ def test_reused_message_id_with_other_content_is_kept(uow_factory: UowFactory) -
 
 
 def test_reply_referencing_our_message_threads_onto_the_request(uow_factory: UowFactory) -> None:
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     opened = intake(uow_factory, mail("m1@example.com"))
     with uow_factory() as uow:
         reply = post_reply(uow, opened.request_id, agent_id, "Have you tried water?")
@@ -165,8 +163,8 @@ def test_reply_on_closed_request_opens_a_follow_up(uow_factory: UowFactory) -> N
 
 
 def test_reply_note_assign_and_audit_trail(uow_factory: UowFactory) -> None:
-    agent_id = make_agent(uow_factory)
-    other_id = make_agent(uow_factory, "kim@x.test")
+    agent_id = new_agent(uow_factory)
+    other_id = new_agent(uow_factory, "Kim", "kim@x.test")
     opened = intake(uow_factory, mail("m1@example.com"))
     with uow_factory() as uow:
         assign_request(uow, opened.request_id, agent_id, agent_id=agent_id)
@@ -193,7 +191,7 @@ def test_reply_note_assign_and_audit_trail(uow_factory: UowFactory) -> None:
 
 
 def test_stale_reply_is_held(uow_factory: UowFactory) -> None:
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     opened = intake(uow_factory, mail("m1@example.com"))
     intake(uow_factory, mail("m2@example.com", text="more", subject=f"[{opened.reference}]"))
     with uow_factory() as uow, pytest.raises(StaleReply) as caught:
@@ -202,7 +200,7 @@ def test_stale_reply_is_held(uow_factory: UowFactory) -> None:
 
 
 def test_merge_moves_messages_and_future_replies(uow_factory: UowFactory) -> None:
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     first = intake(uow_factory, mail("m1@example.com"))
     second = intake(uow_factory, mail("m2@example.com", text="other", subject="Other thing"))
     with uow_factory() as uow:
@@ -244,7 +242,7 @@ def test_identity_is_unique_per_kind_and_address(uow_factory: UowFactory) -> Non
 
 
 def test_chat_tagged_reply_by_email_is_answered_by_email(uow_factory: UowFactory) -> None:
-    agent_id = make_agent(uow_factory)
+    agent_id = new_agent(uow_factory)
     visitor = Sender("webchat", "visitor-9", "Kim")
     opened = intake(
         uow_factory, mail("c-1", channel="webchat", thread_key="conv-9", sender=visitor)

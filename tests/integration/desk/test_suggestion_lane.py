@@ -19,7 +19,7 @@ from servicedesk.desk.models import RequestSuggestions, ServiceRequest
 from servicedesk.desk.operations import post_reply, receive_inbound
 from servicedesk.desk.suggestions import TURN_MESSAGES, question_of
 from servicedesk.lanes import LaneTasks
-from servicedesk.sockets.notifier import RecordingNotifier
+from servicedesk.realtime.notifier import RecordingNotifier
 from tests.integration.desk.test_suggestions import ARTICLES
 
 

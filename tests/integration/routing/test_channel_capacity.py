@@ -2,42 +2,24 @@
 
 from datetime import timedelta
 
-from crm_core.customers import Customer
 from crm_core.db import utcnow
-from servicedesk.desk.models import Agent, Presence, ServiceRequest, Status, Team
+from servicedesk.desk.models import Presence, ServiceRequest, Status
 from servicedesk.desk.routing.assignment import assign_in_team, set_channel_capacity
 from servicedesk.desk.routing.router import Router
+from tests.factories import make_agent, make_customer, make_request, make_team
 
 
 def test_chat_cap_makes_chats_wait_while_email_is_still_assigned(uow_factory):
     with uow_factory() as uow:
         s = uow.session
-        ana = Agent(
-            email="ana@x.test",
-            name="Ana",
-            password_hash="x",
-            capacity=5,
-            presence=Presence.ONLINE,
-            presence_changed_at=utcnow(),
-        )
-        team = Team(name="Support", assignment_policy="least_loaded", members=[ana])
-        customer = Customer(name="Cid", email="cid@example.com")
-        s.add_all([team, customer, ana])
-        s.flush()
+        ana = make_agent(uow, capacity=5, presence=Presence.ONLINE)
+        team = make_team(uow, "Support", members=[ana])
+        customer = make_customer(uow)
         set_channel_capacity(s, ana.id, "webchat", 1)
         requests = [
-            ServiceRequest(
-                subject=f"r{i}",
-                customer_id=customer.id,
-                channel=channel,
-                team_id=team.id,
-                status=Status.OPEN,
-                created_at=utcnow() + timedelta(seconds=i),
-            )
-            for i, channel in enumerate(["webchat", "webchat", "email"])
+            make_request(uow, customer, channel=channel, status=Status.OPEN, team=team, text=None)
+            for channel in ["webchat", "webchat", "email"]
         ]
-        s.add_all(requests)
-        s.flush()
         reasons = [
             assign_in_team(s, r, team, utcnow(), timedelta(minutes=5)).reason for r in requests
         ]

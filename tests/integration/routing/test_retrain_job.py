@@ -17,7 +17,7 @@ from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.models import ServiceRequest
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
-from servicedesk.tasks import RqQueue
+from servicedesk.queues import RqQueue
 from servicedesk.worker import run_worker
 from tests.integration.routing.test_classifier_real_model import TRAIN
 

@@ -8,8 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from channels.messages import InboundMessage, Sender
-from servicedesk.app import container_of, create_app
+from servicedesk.app import create_app
 from servicedesk.container import Container
+from servicedesk.current import container_of
 from servicedesk.desk.models import Agent, Direction, ServiceRequest, Team
 from servicedesk.desk.operations import receive_inbound
 from tests.integration.web.conftest import csrf_token, sign_in

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from knowledge.importing import import_articles
 from knowledge.models import Article
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.models import Agent, ServiceRequest
 from tests.integration.web.conftest import csrf_token, sign_in
 from tests.integration.web.test_console import open_request

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from channels.messages import InboundMessage, Sender
 from knowledge.importing import import_articles
 from knowledge.models import Article
-from servicedesk.app import container_of
+from servicedesk.current import container_of
 from servicedesk.desk.operations import receive_inbound
 from tests.integration.web.conftest import csrf_token
 from tests.integration.web.test_kb_pages import kb_app  # noqa: F401  (fixture)

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.models import Article, ArticleStatus
-from servicedesk.app import container_of
 from servicedesk.container import Container
+from servicedesk.current import container_of
 from tests.integration.web.conftest import csrf_token, sign_in
 
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.importing import import_articles
-from servicedesk.app import container_of
 from servicedesk.container import Container
+from servicedesk.current import container_of
 from servicedesk.desk.models import Direction, ServiceRequest
 from servicedesk.desk.operations import post_reply
 from tests.integration.web.conftest import csrf_token

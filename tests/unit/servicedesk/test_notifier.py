@@ -6,8 +6,8 @@ import threading
 import time
 from typing import Any
 
-from servicedesk.sockets import rooms
-from servicedesk.sockets.notifier import INBOX_CHANGED, SocketIONotifier
+from servicedesk.realtime import rooms
+from servicedesk.realtime.notifier import INBOX_CHANGED, SocketIONotifier
 
 
 class FakeSocketIO:

@@ -1,8 +1,8 @@
-"""Background jobs and the two task-queue implementations behind the `TaskQueue` port.
+"""The two task queues behind the `TaskQueue` port, and the names of the queues.
 
-Jobs take ids, reload state inside the job, and are safe to run twice. With Redis
-configured they run on rq workers (named queues, JSON serializer, retries); without it
-they run in-process on one background thread, through exactly the same job functions.
+With Redis configured, jobs run on rq workers (named queues, JSON serializer, retries);
+without it they run in this process on one background thread. Both run exactly the same
+job functions (`servicedesk.jobs`), looked up by name and called with the container.
 """
 
 from __future__ import annotations
@@ -10,63 +10,52 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
 from typing import Any
 
-from servicedesk import jobs
+from servicedesk.jobs import JobContext, job_named, run_job
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("mail", "knowledge", "default")
 # Back-off between attempts of a failed job, in seconds (rq's scheduler runs them).
 RETRY_INTERVALS = [10, 60, 300]
+# What rq imports and calls in the worker: it reads the worker's container, then the job.
+RQ_ENTRY_POINT = "servicedesk.worker.run_job"
 
-
-def job_function(name: str) -> Callable[..., Any]:
-    """The job called `name`; only functions listed in `jobs.JOBS` can be run."""
-    try:
-        return jobs.JOBS[name]
-    except KeyError:
-        raise LookupError(f"no job named {name!r}") from None
-
-
-def run_jobs(name: str, batch: list[tuple[Any, ...]]) -> None:
-    """Run several calls of a listed job now, in this thread (in one go where it can)."""
-    together = jobs.BATCHED.get(name)
-    if together is not None:
-        together(batch)
-        return
-    for args in batch:
-        job_function(name)(*args)
+Job = tuple[str, tuple[Any, ...]]  # a job's name and its arguments after the container
 
 
 class InProcessQueue:
-    """Runs jobs one at a time on a daemon thread, in submission order.
+    """Runs jobs one at a time on a daemon thread, in submission order, with `context`.
 
     A failing job is retried with the same schedule as rq (shortened: no sleeping for
     minutes in a web process), then logged; it never takes the web process down.
     """
 
-    def __init__(self, synchronous: bool = False, attempts: int = 3) -> None:
+    def __init__(self, context: JobContext, *, synchronous: bool = False, attempts: int = 3):
+        self._context = context
         self._synchronous = synchronous
         self._attempts = attempts
-        self._queue: queue.Queue[tuple[str, tuple[Any, ...]]] = queue.Queue()
+        self._queue: queue.Queue[Job] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def enqueue(self, queue_name: str, job: str, *args: Any) -> None:
         if queue_name not in QUEUES:
             raise ValueError(f"unknown queue {queue_name!r}")
-        job_function(job)
+        job_named(job)
         if self._synchronous:
-            self._run(job, args)
+            self._run((job, args))
             return
-        self._queue.put((job, args))
-        self._ensure_thread()
+        self._submit((job, args))
 
     def join(self) -> None:
         """Wait until every queued job has finished (tests and the CLI use this)."""
         self._queue.join()
+
+    def _submit(self, job: Job) -> None:
+        self._queue.put(job)
+        self._ensure_thread()
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -76,19 +65,20 @@ class InProcessQueue:
 
     def _loop(self) -> None:
         while True:
-            job, args = self._queue.get()
+            job = self._queue.get()
             try:
-                self._run(job, args)
+                self._run(job)
             finally:
                 self._queue.task_done()
 
-    def _run(self, job: str, args: tuple[Any, ...]) -> None:
+    def _run(self, job: Job) -> None:
+        name, args = job
         for attempt in range(1, self._attempts + 1):
             try:
-                job_function(job)(*args)
+                run_job(self._context, name, *args)
                 return
             except Exception:
-                log.exception("job %s%r failed (attempt %d)", job, args, attempt)
+                log.exception("job %s%r failed (attempt %d)", name, args, attempt)
 
 
 class RqQueue:
@@ -108,7 +98,7 @@ class RqQueue:
     def enqueue(self, queue_name: str, job: str, *args: Any) -> None:
         from rq import Retry
 
-        job_function(job)
+        job_named(job)
         self.queues[queue_name].enqueue(
-            "servicedesk.jobs.run", job, *args, retry=Retry(max=3, interval=RETRY_INTERVALS)
+            RQ_ENTRY_POINT, job, *args, retry=Retry(max=3, interval=RETRY_INTERVALS)
         )

@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import Any
 
-from servicedesk.sockets.rooms import namespace_of
+from servicedesk.realtime.rooms import namespace_of
 
 log = logging.getLogger(__name__)
 
