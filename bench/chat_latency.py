@@ -1,6 +1,7 @@
 """Chat delivery latency: N widget customers and 20 agents against real server processes.
 
     python -m bench.chat_latency --customers 500 [--agents 20] [--rate 0.2] [--seconds 20]
+                                 [--articles demo|10k|none] [--data ../shared/data]
                                  [--processes 2 --redis redis://127.0.0.1:6379/14]
                                  [--postgres URL] [--server gevent|threading] [--trace FILE]
                                  [--json]
@@ -12,17 +13,25 @@ requests of its share of customers; latency is customer `message` emit → agent
 `message.created`. With `--processes 2 --redis URL`, clients are spread over two web
 processes and events cross between them through the Redis message queue. The result also
 gives the servers' CPU time per message, which explains most of the latency.
+
+The desk is the demo's, as a newcomer sees it: its help articles (or 10,000 more with
+`--articles 10k`) and its router trained, so every customer message asks for knowledge
+suggestions. Customers write varied demo-like questions. Agents also time
+`suggestions.ready`: the result says how long after a customer's last message the
+suggestions for it arrived.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import gc
 import json
 import logging
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +61,8 @@ class Run:
     early: dict[int, float] = field(default_factory=dict)  # arrived before the ack
     errors: int = 0
     trace: list[tuple[float, float]] = field(default_factory=list)  # (sent at, latency ms)
+    last_sent: dict[int, float] = field(default_factory=dict)  # request id -> last send
+    suggested: dict[int, list[float]] = field(default_factory=dict)  # request id -> ready at
 
 
 @contextmanager
@@ -80,13 +91,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+QUESTIONS = [
+    row["text"]
+    for row in csv.DictReader(
+        (Path(__file__).resolve().parents[1] / "servicedesk/demo_data/router_examples.csv").open()
+    )
+]
+
+
+def question(rng: random.Random) -> str:
+    """A demo-like support question, made unique so no cache answers it."""
+    return f"{rng.choice(QUESTIONS)} (ref {rng.randrange(10**6)})"
+
+
 def start_servers(
-    workdir: Path, count: int, redis_url: str | None, server: str
-) -> list[tuple[str, Any]]:
+    workdir: Path, count: int, redis_url: str | None, args: argparse.Namespace
+) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
     ports = [free_port() for _ in range(count)]
     base = f"http://127.0.0.1:{ports[0]}"
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
-    seed(build_config(workdir, base, origins, redis_url))
+    facts = seed(
+        build_config(workdir, base, origins, redis_url), articles=args.articles, data_dir=args.data
+    )
+    server = args.server
     servers = []
     for port in ports:
         command = [sys.executable, "-m", "bench.chat_server", str(workdir), str(port), base]
@@ -95,7 +122,23 @@ def start_servers(
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
         wait_until_serving(url)
-    return servers
+    return servers, facts
+
+
+def lane_stats(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, float]:
+    """The servers' suggestion-lane counters so far, summed (SIGUSR2 makes them write)."""
+    for _url, process in servers:
+        process.send_signal(signal.SIGUSR2)
+    totals: dict[str, float] = {}
+    for url, _process in servers:
+        path = workdir / f"stats-{url.rsplit(':', 1)[1]}.json"
+        for _ in range(50):
+            if path.exists() and path.stat().st_mtime >= time.time() - 1:
+                break
+            time.sleep(0.02)
+        for key, value in json.loads(path.read_text()).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 def login_cookie(url: str, email: str) -> str:
@@ -121,7 +164,11 @@ async def connect_agent(url: str, email: str, run: Run, origin: str) -> socketio
             run.latencies_ms.append((now - sent) * 1000)
             run.trace.append((sent, (now - sent) * 1000))
 
+    async def suggested(data: dict[str, Any]) -> None:
+        run.suggested.setdefault(data["request_id"], []).append(time.perf_counter())
+
     client.on("message.created", created, namespace="/console")
+    client.on("suggestions.ready", suggested, namespace="/console")
     cookie = await asyncio.to_thread(login_cookie, url, email)
     await client.connect(
         url,
@@ -156,6 +203,7 @@ async def send(client: socketio.AsyncClient, run: Run, text: str) -> dict[str, A
         run.errors += 1
         return {}
     message_id = ack["message"]["id"]
+    run.last_sent[ack["message"]["request_id"]] = started
     arrived = run.early.pop(message_id, None)
     if arrived is not None:
         run.latencies_ms.append((arrived - started) * 1000)
@@ -167,16 +215,20 @@ async def send(client: socketio.AsyncClient, run: Run, text: str) -> dict[str, A
 
 async def customer_loop(client: socketio.AsyncClient, run: Run, rate: float, until: float) -> int:
     sent = 0
+    rng = random.Random()
     next_at = time.perf_counter() + random.random() / rate
     while next_at < until:
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-        await send(client, run, f"bench message {sent}")
+        await send(client, run, question(rng))
         sent += 1
         next_at += random.expovariate(rate)  # Poisson arrivals, independent of delays
     return sent
 
 
-async def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) -> dict[str, Any]:
+async def measure(
+    args: argparse.Namespace, workdir: Path, servers: list[tuple[str, Any]]
+) -> dict[str, Any]:
+    urls, pids = [url for url, _ in servers], [process.pid for _, process in servers]
     run = Run()
     agents = [
         await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run, urls[0])
@@ -190,24 +242,34 @@ async def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) ->
     # pause it for 100+ ms and show up as server latency.
     gc.freeze()
     # Warm-up: every customer opens a request; agents view their share of them.
-    opened = await asyncio.gather(*(send(c, run, "hello, I need help") for c in customers))
+    # Customers arrive 50 at a time: each first message is routed (one encoding on the
+    # event loop), and 500 at once would queue 500 encodings behind each other.
+    rng = random.Random(1)
+    opened = []
+    for batch in range(0, len(customers), 50):
+        chunk = customers[batch : batch + 50]
+        opened += await asyncio.gather(*(send(c, run, question(rng)) for c in chunk))
     for index, ack in enumerate(opened):
         if ack:
             agent = agents[index % len(agents)]
             await agent.call(
                 "view", {"request_id": ack["message"]["request_id"]}, namespace="/console"
             )
-    await asyncio.sleep(1)
+    await asyncio.sleep(args.settle)  # the opening messages' suggestions
     run.latencies_ms.clear()
     run.sent_at.clear()
     started = time.perf_counter()
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    lane_before = lane_stats(workdir, servers)
     until = started + args.seconds
     counts = await asyncio.gather(*(customer_loop(c, run, args.rate, until) for c in customers))
     elapsed = max(args.seconds, time.perf_counter() - started)
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
-    await asyncio.sleep(2)  # let the last deliveries arrive
+    lane = {k: v - lane_before.get(k, 0) for k, v in lane_stats(workdir, servers).items()}
+    off_loop_cpu = lane.get("off_loop_cpu_seconds", 0.0)
+    await asyncio.sleep(args.settle)  # the last deliveries and suggestions
     lost = len(run.sent_at)
+    suggestion_lag = last_message_to_suggestions(run, started)
     await asyncio.gather(*(client.disconnect() for client in [*customers, *agents]))
     await asyncio.sleep(0.5)  # let aiohttp close its transports before the loop ends
     if args.trace:  # latency over time: stalls show as runs of slow messages
@@ -224,8 +286,37 @@ async def measure(args: argparse.Namespace, urls: list[str], pids: list[int]) ->
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2) if ordered else None,
         "server": args.server,
         "server_cpu_ms_per_message": round(server_cpu * 1000 / max(1, sum(counts)), 2),
+        # Server CPU less what the suggestion searches spent on their own OS thread.
+        "delivery_cpu_ms_per_message": round(
+            (server_cpu - off_loop_cpu) * 1000 / max(1, sum(counts)), 2
+        ),
+        "suggestion_runs": int(lane.get("runs", 0)),
+        "suggestion_requests": int(lane.get("submitted", 0)),
+        "suggestion_batches": int(lane.get("batches", 0)),
+        "suggestion_busy_s": round(lane.get("busy_seconds", 0.0), 2),
+        "suggestion_cpu_s": round(off_loop_cpu, 2),
         "lost": lost,
         "errors": run.errors,
+        **suggestion_lag,
+    }
+
+
+def last_message_to_suggestions(run: Run, since: float) -> dict[str, Any]:
+    """Per request written to in the window: last message -> the suggestions after it."""
+    lags = []
+    for request_id, last in run.last_sent.items():
+        if last < since:
+            continue
+        after = [ready for ready in run.suggested.get(request_id, []) if ready >= last]
+        lags.append((min(after) - last) * 1000 if after else None)
+    arrived = sorted(lag for lag in lags if lag is not None)
+    return {
+        "suggestions_after_last_p50_ms": round(statistics.median(arrived), 1) if arrived else None,
+        "suggestions_after_last_p99_ms": (
+            round(arrived[int(len(arrived) * 0.99) - 1], 1) if arrived else None
+        ),
+        "suggestions_after_last_max_ms": round(arrived[-1], 1) if arrived else None,
+        "suggestions_missing": len(lags) - len(arrived),
     }
 
 
@@ -245,6 +336,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--server", choices=["gevent", "threading"], default="gevent", help="as `servicedesk serve`"
     )
+    parser.add_argument(
+        "--articles",
+        choices=["demo", "10k", "none"],
+        default="demo",
+        help="the demo's help articles, those plus 10,000 synthetic ones, or an empty KB",
+    )
+    parser.add_argument(
+        "--data", type=Path, default=Path("../shared/data"), help="StackFAQ for --articles 10k"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=5, help="seconds to wait for suggestions after sending"
+    )
     parser.add_argument("--trace", type=Path, help="write each message's send time and latency")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args(argv)
@@ -254,18 +357,20 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.postgres) as url:
         if url:
             (Path(tmp) / "database_url").write_text(url)
-        servers = start_servers(Path(tmp), args.processes, args.redis, args.server)
+        servers, facts = start_servers(Path(tmp), args.processes, args.redis, args)
         try:
-            urls = [url for url, _ in servers]
-            result = asyncio.run(measure(args, urls, [process.pid for _, process in servers]))
+            result = asyncio.run(measure(args, Path(tmp), servers))
         finally:
             for _url, process in servers:
                 process.terminate()
                 process.wait(timeout=10)
     result["database"] = "postgresql" if args.postgres else "sqlite"
+    result["articles"] = facts["articles"]
+    result["router_trained"] = facts["router"] is not None
     RESULTS.mkdir(exist_ok=True)
     name = (
-        f"chat_latency_{args.customers}_{args.processes}p_{result['database']}_{args.server}.json"
+        f"chat_latency_{args.customers}_{args.processes}p_{result['database']}_{args.server}"
+        f"_{args.articles}.json"
     )
     (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
     if args.json:

@@ -3,6 +3,8 @@
 python -m bench.chat_server WORKDIR PORT BASE_URL ORIGINS [REDIS_URL]
 
 `CHAT_BENCH_SERVER=threading` serves on werkzeug's threads instead of gevent, to compare.
+SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json; SIGUSR1
+dumps every thread's stack to stderr.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ if __name__ == "__main__" and os.environ.get("CHAT_BENCH_SERVER", "gevent") == "
 
     patch_standard_library()  # before the imports below, as `servicedesk serve` does
 
+import faulthandler
 import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from crm_core.db import Base
 from servicedesk.config import Config
@@ -43,10 +47,17 @@ def build_config(workdir: Path, base_url: str, origins: str, redis_url: str | No
     )
 
 
-def seed(config: Config, agents: int = 50) -> None:
-    """Schema and agents `agent{i}@bench.example`."""
+def seed(
+    config: Config, agents: int = 50, articles: str = "demo", data_dir: Path | None = None
+) -> dict[str, Any]:
+    """Schema, agents `agent{i}@bench.example`, the demo's help articles and trained router.
+
+    `articles`: "demo" (the demo's), "10k" (the demo's plus 10,000 synthetic articles from
+    StackFAQ sentences under `data_dir`, as `bench.kb_latency` builds them) or "none".
+    """
     import servicedesk.schema  # noqa: F401
     from servicedesk.container import Container
+    from servicedesk.demo import load_articles, train_router
     from servicedesk.desk.accounts import create_agent
 
     container = Container.build(config)
@@ -55,7 +66,34 @@ def seed(config: Config, agents: int = 50) -> None:
         for i in range(agents):
             create_agent(uow.session, f"agent{i}@bench.example", AGENT_PASSWORD, name=f"Agent {i}")
         uow.commit()
+    facts: dict[str, Any] = {"articles": 0, "router": None}
+    if articles == "10k":  # first: building the synthetic keyword index starts it afresh
+        facts["articles"] = _synthetic_articles(container, data_dir or Path("../shared/data"))
+    if articles != "none":
+        facts["articles"] += load_articles(container.uow, container.knowledge)
+    assert container.router is not None and container.router.classifier is not None
+    trained = train_router(container.router.classifier)
+    facts["router"] = trained.version if trained else None
     container.engine.dispose()
+    return facts
+
+
+def _synthetic_articles(container: Any, data_dir: Path, count: int = 10_000) -> int:
+    from bench.kb_latency import populate, synthetic_articles
+
+    populate(data_dir, container.knowledge, container.sessions, synthetic_articles(data_dir, count))
+    return count
+
+
+def _write_stats(path: Path, container: Any) -> None:
+    """What the suggestion lane did in this process (read by the bench)."""
+    import json
+
+    from servicedesk import lanes
+
+    lane = getattr(container.tasks, "lane", None)
+    stats = vars(lane.stats) if lane is not None else {}
+    path.write_text(json.dumps({**stats, "off_loop_cpu_seconds": lanes.OFF_LOOP_CPU.seconds}))
 
 
 def main() -> None:
@@ -66,8 +104,16 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app(build_config(Path(workdir), base_url, origins, redis_url))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # stacks of a stalled server
+    from servicedesk.container import Container
+
+    container = Container.build(build_config(Path(workdir), base_url, origins, redis_url))
+    container.warm_up()  # as `servicedesk serve` does
+    app = create_app(container=container)
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # from any greenlet, at once
+    stats = Path(workdir) / f"stats-{port}.json"
+    signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container))
     serve(app, "127.0.0.1", int(port))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -128,6 +129,64 @@ def shared_embedder(model_path: str | None = None) -> MiniLMEmbedder:
         if model_path not in _shared:
             _shared[model_path] = MiniLMEmbedder(model_path)
         return _shared[model_path]
+
+
+class RecentEncodings:
+    """An embedder that remembers the vectors of recent texts (both views when it can).
+
+    The router classifies a new request's text at intake, and its suggestion job searches
+    the knowledge base with the same text moments later: one encoding serves both.
+    """
+
+    def __init__(self, embedder: Embedder, size: int = 512) -> None:
+        self.embedder = embedder
+        self.dimension = embedder.dimension
+        self.name = embedder.name
+        self._size = size
+        self._views: OrderedDict[str, tuple[Vectors, Vectors | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        found = self._recall(texts)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            for text, row in zip(missing, self.embedder.encode(missing), strict=True):
+                found[text] = (row, None)
+            self._remember({text: found[text] for text in missing})
+        return _stack([found[text][0] for text in texts], self.dimension)
+
+    def encode_views(self, texts: Sequence[str]) -> tuple[Vectors, Vectors]:
+        """Mean and max views (see `MiniLMEmbedder.encode_views`); the mean is `encode`'s."""
+        found = {t: v for t, v in self._recall(texts).items() if v[1] is not None}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            views = getattr(self.embedder, "encode_views", None)
+            mean, maximum = views(missing) if views else (self.embedder.encode(missing),) * 2
+            fresh = {t: (m, x) for t, m, x in zip(missing, mean, maximum, strict=True)}
+            found.update(fresh)
+            self._remember(fresh)
+        means = _stack([found[text][0] for text in texts], self.dimension)
+        maxima = _stack([found[text][1] for text in texts], self.dimension)  # type: ignore[misc]
+        return means, maxima
+
+    def _recall(self, texts: Sequence[str]) -> dict[str, tuple[Vectors, Vectors | None]]:
+        with self._lock:
+            found = {text: self._views[text] for text in texts if text in self._views}
+            for text in found:
+                self._views.move_to_end(text)
+        return found
+
+    def _remember(self, entries: dict[str, tuple[Vectors, Vectors | None]]) -> None:
+        with self._lock:
+            self._views.update(entries)
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+
+
+def _stack(rows: list[Vectors], dimension: int) -> Vectors:
+    if not rows:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.asarray(np.stack(rows), dtype=np.float32)
 
 
 class HashingEmbedder:

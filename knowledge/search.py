@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +128,20 @@ class ArticleSearcher:
         self.query_cache_size = RECENT_QUERIES  # benchmarks set 0 to time every encode
         self._recent_queries: OrderedDict[str, Vectors] = OrderedDict()
         self._recent_lock = threading.Lock()
+
+    def prepare_queries(self, texts: Sequence[str]) -> None:
+        """Encode queries about to be searched in one batch (several times faster per text
+        than one by one); `encode_query` then finds them among the recent ones."""
+        with self._recent_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._recent_queries]
+        if not missing or self.query_cache_size < len(missing):
+            return
+        vectors = np.asarray(self.embedder.encode(missing), dtype=np.float32)
+        with self._recent_lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                self._recent_queries[text] = vector
+            while len(self._recent_queries) > self.query_cache_size:
+                self._recent_queries.popitem(last=False)
 
     def encode_query(self, text: str) -> Vectors:
         """The query's vector; recent queries are remembered (suggestions search articles

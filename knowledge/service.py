@@ -127,6 +127,10 @@ class KnowledgeBase:
             self._log(response, audience, source)
         return response
 
+    def prepare_queries(self, texts: list[str]) -> None:
+        """Encode texts about to be searched in one batch (see `ArticleSearcher`)."""
+        self.searcher.prepare_queries([t for t in texts if t.strip()])
+
     def suggest_for_text(
         self, text: str, *, limit: int = 5, locale: str | None = None, log: bool = True
     ) -> Suggestions:
@@ -186,19 +190,27 @@ class KnowledgeBase:
 
     def _log(self, response: SearchResponse, audience: Audience, source: str) -> None:
         with self._sessions() as session:
-            session.add(
-                SearchLog(
-                    query=response.query[:2000],
-                    normalized_query=normalize_query(response.query),
-                    mode=response.mode.value,
-                    audience=audience.value,
-                    source=source,
-                    top_score=response.hits[0].score if response.hits else None,
-                    result_ids=[hit.key for hit in response.hits],
-                    no_answer=response.no_answer,
-                )
-            )
+            self.log_search(session, response, audience, source)
             session.commit()
+
+    @staticmethod
+    def log_search(
+        session: Session, response: SearchResponse, audience: Audience | str, source: str
+    ) -> None:
+        """Add the search-log row of a search to `session` (the caller commits): a
+        caller that writes anyway logs in its own transaction."""
+        session.add(
+            SearchLog(
+                query=response.query[:2000],
+                normalized_query=normalize_query(response.query),
+                mode=response.mode.value,
+                audience=Audience(audience).value,
+                source=source,
+                top_score=response.hits[0].score if response.hits else None,
+                result_ids=[hit.key for hit in response.hits],
+                no_answer=response.no_answer,
+            )
+        )
 
     # -- index maintenance -----------------------------------------------------------------
     def index_article(self, article_id: int) -> None:

@@ -25,6 +25,8 @@ from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
 from servicedesk.desk.writer import WriteGuard
 from servicedesk.dispatch import dispatch
+from servicedesk.jobs import run_batch
+from servicedesk.lanes import coalescing
 from servicedesk.queues import InProcessQueue, RqQueue
 from servicedesk.realtime import rooms
 from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
@@ -70,6 +72,12 @@ class Container:
             if config.redis_url
             else InProcessQueue(built, synchronous=synchronous_jobs)
         )
+        built.tasks = coalescing(
+            built.tasks,
+            config.redis_url,
+            lambda job, batch: run_batch(built, job, batch),
+            synchronous=synchronous_jobs,
+        )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.
         built.router = Router(
@@ -104,6 +112,15 @@ class Container:
 
     def _publish(self, published: list[object]) -> None:
         dispatch(published, self.notifier, self.tasks)
+
+    def warm_up(self) -> None:
+        """Load the sentence model now if requests will need it, not inside the first one:
+        under gevent a six-second load in a request stalls every socket of the process."""
+        classifier = self.router.classifier if self.router is not None else None
+        if (
+            classifier is not None and classifier.store.active_version() is not None
+        ) or self.knowledge.has_content():
+            self.embedder.encode(["warm-up"])
 
     @cached_property
     def write_guard(self) -> WriteGuard:
@@ -158,6 +175,6 @@ class Container:
     @cached_property
     def embedder(self) -> Embedder:
         """The process-wide sentence embedder (the model loads on first encode)."""
-        from knowledge.embedding import shared_embedder
+        from knowledge.embedding import RecentEncodings, shared_embedder
 
-        return shared_embedder(self.config.model_path)
+        return RecentEncodings(shared_embedder(self.config.model_path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
@@ -25,6 +26,14 @@ from servicedesk.desk.operations import (
     update_request,
 )
 from servicedesk.desk.ports import RequestRouter
+from servicedesk.desk.routing.dataset import read_labelled_csv
+from servicedesk.desk.routing.service import CategoryService
+from servicedesk.desk.routing.versions import VersionInfo
+
+# Labelled examples written for the demo, one category per help-centre category; the
+# router learns them at the demo's first start (about a second once the model is loaded).
+ROUTER_EXAMPLES = Path(__file__).parent / "demo_data" / "router_examples.csv"
+DEMO_CATEGORIES = ["Account", "Billing", "Orders", "Outage", "Sales"]
 
 ADMIN = ("admin@demo.local", "demo-admin", "Ada Admin", ["admin", "agent", "reviewer"])
 AGENT = ("agent@demo.local", "demo-agent", "Alex Agent", ["agent"])
@@ -117,6 +126,14 @@ def load_articles(make_uow: Callable[[], UnitOfWork], knowledge: ArticleIndexer)
     return report.total
 
 
+def train_router(service: CategoryService) -> VersionInfo | None:
+    """Train the demo's category model unless a version is active already (then None)."""
+    if service.store.active_version() is not None:
+        return None
+    texts, labels = read_labelled_csv(ROUTER_EXAMPLES, "text", "category")
+    return service.train(texts, labels)
+
+
 class ArticleIndexer(Protocol):
     def index_articles(self, article_ids: list[int]) -> None: ...
 
@@ -125,7 +142,7 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
     """Create the demo data (idempotent) and return the sign-in lines to print."""
     with make_uow() as uow:
         admin_id, agent_id = (_ensure_agent(uow, *spec) for spec in (ADMIN, AGENT))
-        team = _ensure_team(uow, "Support", [admin_id, agent_id])
+        team = _ensure_team(uow, "Support", [admin_id, agent_id], DEMO_CATEGORIES)
         # Requests the router cannot place with confidence wait here for a human.
         _ensure_team(uow, "Triage", [admin_id, agent_id])
         uow.commit()
@@ -157,13 +174,17 @@ def _ensure_agent(uow: UnitOfWork, email: str, password: str, name: str, roles: 
     return create_agent(uow.session, email, password, name=name, roles=roles).id
 
 
-def _ensure_team(uow: UnitOfWork, name: str, member_ids: list[int]) -> int:
+def _ensure_team(
+    uow: UnitOfWork, name: str, member_ids: list[int], categories: list[str] | None = None
+) -> int:
     team = uow.session.scalars(select(Team).where(Team.name == name)).one_or_none()
     if team is None:
-        team = Team(name=name)
+        team = Team(name=name, categories=categories or [])
         team.members = [a for a in (uow.session.get(Agent, i) for i in member_ids) if a]
         uow.session.add(team)
         uow.session.flush()
+    elif categories and not team.categories:  # demo instances loaded before the router
+        team.categories = categories
     return team.id
 
 

@@ -16,6 +16,7 @@ from crm_core.db import UnitOfWork
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
+from servicedesk.lanes import off_loop
 from servicedesk.realtime import rooms
 
 if TYPE_CHECKING:
@@ -62,8 +63,21 @@ def send_confirmation(context: JobContext, confirmation_id: int) -> None:
 
 def suggest_for_request(context: JobContext, request_id: int) -> None:
     """Compute knowledge suggestions for a request and push them to its console room."""
-    stored = suggestions.suggest_for_request(context.uow, context.knowledge, request_id)
+    stored = suggestions.suggest_for_request(
+        context.uow, context.knowledge, request_id, compute_with=off_loop
+    )
     if stored:
+        context.notifier.emit(
+            "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
+        )
+
+
+def suggest_for_requests(context: JobContext, batch: list[tuple[int]]) -> None:
+    """`suggest_for_request` for several requests at once (the in-process lane's batches)."""
+    request_ids = [request_id for (request_id,) in batch]
+    for request_id in suggestions.suggest_for_requests(
+        context.uow, context.knowledge, request_ids, compute_with=off_loop
+    ):
         context.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
         )
@@ -112,6 +126,12 @@ JOBS: dict[str, Callable[..., Any]] = {
 }
 
 
+# Jobs that can run a batch of calls in one go: the job's name -> the batch function.
+BATCHED: dict[str, Callable[[JobContext, list[Any]], None]] = {
+    "suggest_for_request": suggest_for_requests
+}
+
+
 def job_named(name: str) -> Callable[..., Any]:
     """The job called `name`; only functions listed in `JOBS` can be run."""
     try:
@@ -123,3 +143,13 @@ def job_named(name: str) -> Callable[..., Any]:
 def run_job(context: JobContext, name: str, *args: Any) -> Any:
     """Run the job called `name` with the collaborators of `context` and its ids."""
     return job_named(name)(context, *args)
+
+
+def run_batch(context: JobContext, name: str, batch: list[tuple[Any, ...]]) -> None:
+    """Run several calls of the job called `name` (in one go where it can)."""
+    together = BATCHED.get(name)
+    if together is not None:
+        together(context, batch)
+        return
+    for args in batch:
+        run_job(context, name, *args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from servicedesk.cli.context import container
@@ -20,11 +22,17 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
-    from servicedesk.demo import load_articles, load_demo
+    from servicedesk.demo import load_articles, load_demo, train_router
 
     built = container()
     click.echo("Loading demo data (the first run also indexes the help articles)...")
     load_articles(built.uow, built.knowledge)
+    if built.router is not None and built.router.classifier is not None:
+        started = time.monotonic()
+        trained = train_router(built.router.classifier)
+        if trained is not None:
+            seconds = time.monotonic() - started
+            click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
     lines = load_demo(built.uow, built.router)
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
@@ -43,7 +51,9 @@ def _run_web(host: str, port: int) -> None:
     config = container().config.served_at(host, port)
     # A container of its own: the web process runs jobs on a background thread, where the
     # CLI's container runs them inline.
-    app = create_app(container=Container.build(config))
+    web = Container.build(config)
+    web.warm_up()
+    app = create_app(container=web)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork, utcnow
 from servicedesk.desk.models import (
     Direction,
+    Message,
     RequestSuggestions,
     ServiceRequest,
     Status,
@@ -15,7 +20,7 @@ from servicedesk.desk.models import (
 )
 
 if TYPE_CHECKING:  # the search code loads whoosh and NumPy: only jobs that search need it
-    from knowledge.search import Hit
+    from knowledge.search import Hit, SearchResponse
     from knowledge.service import SolvedMatch, Suggestions
 
 
@@ -24,49 +29,132 @@ class SuggestionSource(Protocol):
 
     def has_content(self) -> bool: ...
 
-    def suggest_for_text(self, text: str, *, limit: int = 5) -> Suggestions: ...
+    def suggest_for_text(self, text: str, *, limit: int = 5, log: bool = True) -> Suggestions: ...
+
+    def prepare_queries(self, texts: list[str]) -> None: ...
+
+    def log_search(
+        self, session: Session, response: SearchResponse, audience: str, source: str
+    ) -> None: ...
 
     def index_solved_request(
         self, request_id: int, *, subject: str, question: str, answer: str
     ) -> None: ...
 
 
-def question_of(request: ServiceRequest) -> str:
-    """The subject and the customer's latest message: what an answer must address."""
-    inbound = [m.text for m in request.messages if m.direction == Direction.INBOUND]
-    return "\n".join(part for part in (request.subject, inbound[-1] if inbound else "") if part)
+# A customer turn longer than this many messages is read from its newest ones: what they
+# wrote last matters most, and the cost of a suggestion must not grow with the chat.
+TURN_MESSAGES = 5
+TURN_CHARS = 4000
+
+
+def question_of(session: Session, request: ServiceRequest) -> str:
+    """The subject and the customer's latest turn (their messages since the last reply).
+
+    Reads at most `TURN_MESSAGES` recent messages, never the whole conversation. For a
+    request's first message this is the text the router classified at intake, so the
+    two share one encoding (the embedder remembers recent texts).
+    """
+    rows = session.execute(
+        select(Message.direction, Message.text)
+        .where(Message.request_id == request.id, Message.direction != Direction.NOTE)
+        .order_by(Message.id.desc())
+        .limit(TURN_MESSAGES)
+    ).all()
+    turn: list[str] = []
+    for direction, text in rows:
+        if direction == Direction.INBOUND:
+            turn.append(text)
+        elif turn:  # the reply before this turn
+            break
+    question = "\n".join(reversed(turn))[-TURN_CHARS:]
+    return "\n".join(part for part in (request.subject, question) if part)
+
+
+def _last_answer(session: Session, request_id: int) -> str | None:
+    return session.scalar(
+        select(Message.text)
+        .where(Message.request_id == request_id, Message.direction == Direction.OUTBOUND)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+Compute = Callable[..., "dict[int, Suggestions]"]
+STORE_CHUNK = 8  # rows per write transaction: a short hold of the event loop each
 
 
 def suggest_for_request(
-    uow_factory: Callable[[], UnitOfWork], source: SuggestionSource, request_id: int
+    uow_factory: Callable[[], UnitOfWork],
+    source: SuggestionSource,
+    request_id: int,
+    compute_with: Compute | None = None,
 ) -> bool:
-    """Compute and store suggestions; False when the request is gone or nothing is known.
+    """Compute and store one request's suggestions; False when it is gone or nothing is known."""
+    return request_id in suggest_for_requests(uow_factory, source, [request_id], compute_with)
 
-    The knowledge base writes its own search log, so the question is read, the search
-    run and the result stored in separate transactions: on SQLite a transaction that
-    read before another one committed could not write afterwards.
+
+def suggest_for_requests(
+    uow_factory: Callable[[], UnitOfWork],
+    source: SuggestionSource,
+    request_ids: Sequence[int],
+    compute_with: Compute | None = None,
+) -> list[int]:
+    """Compute and store suggestions for several requests; returns those stored.
+
+    Reading the questions and searching write nothing, so `compute_with(fn, *args)` may
+    run them elsewhere (the web process gives them an OS thread of their own); results
+    and their search-log rows are then stored in short transactions by the caller.
     """
-    if not source.has_content():  # nothing to suggest: skip before touching SQL or the model
+    if not request_ids or not source.has_content():  # skip before touching SQL or the model
+        return []
+    compute = compute_with or (lambda fn, *args: fn(*args))
+    found: dict[int, Suggestions] = compute(search_for_requests, uow_factory, source, request_ids)
+    stored: list[int] = []
+    pending = list(found.items())
+    for start in range(0, len(pending), STORE_CHUNK):
+        if start:
+            time.sleep(0)  # under gevent, let the sockets run between transactions
+        with uow_factory() as uow:
+            for request_id, suggestions in pending[start : start + STORE_CHUNK]:
+                if _store(uow.session, source, request_id, suggestions):
+                    stored.append(request_id)
+            uow.commit()
+    return stored
+
+
+def _store(session: Session, source: SuggestionSource, request_id: int, found: Suggestions) -> bool:
+    if session.get(ServiceRequest, request_id) is None:  # deleted or merged meanwhile
         return False
-    with uow_factory() as uow:
-        request = uow.session.get(ServiceRequest, request_id)
-        if request is None:
-            return False
-        question = question_of(request)
-    found = source.suggest_for_text(question, limit=3)
-    with uow_factory() as uow:
-        row = uow.session.get(RequestSuggestions, request_id) or RequestSuggestions(
-            request_id=request_id
-        )
-        row.articles = [_article(hit) for hit in found.articles.hits]
-        row.solved_requests = [
-            _solved(match) for match in found.solved_requests if match.request_id != request_id
-        ]
-        row.no_answer = found.articles.no_answer
-        row.computed_at = utcnow()
-        uow.session.add(row)
-        uow.commit()
+    row = session.get(RequestSuggestions, request_id) or RequestSuggestions(request_id=request_id)
+    row.articles = [_article(hit) for hit in found.articles.hits]
+    row.solved_requests = [
+        _solved(match) for match in found.solved_requests if match.request_id != request_id
+    ]
+    row.no_answer = found.articles.no_answer
+    row.computed_at = utcnow()
+    session.add(row)
+    source.log_search(session, found.articles, "agent", "suggest")
     return True
+
+
+def search_for_requests(
+    uow_factory: Callable[[], UnitOfWork], source: SuggestionSource, request_ids: Sequence[int]
+) -> dict[int, Suggestions]:
+    """Each existing request's suggestions, read and searched without writing.
+
+    The questions are encoded in one batch first: several times cheaper per text.
+    """
+    with uow_factory() as uow:
+        requests = uow.session.scalars(
+            select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
+        ).all()
+        questions = {r.id: question_of(uow.session, r) for r in requests}
+    source.prepare_queries(list(questions.values()))
+    return {
+        request_id: source.suggest_for_text(question, limit=3, log=False)
+        for request_id, question in questions.items()
+    }
 
 
 def _article(hit: Hit) -> dict[str, object]:
@@ -94,10 +182,13 @@ def remember_solved_request(uow: UnitOfWork, source: SuggestionSource, request_i
     request = uow.session.get(ServiceRequest, request_id)
     if request is None or request.status not in (Status.SOLVED, Status.CLOSED):
         return False
-    answers = [m.text for m in request.messages if m.direction == Direction.OUTBOUND]
-    if not answers:
+    answer = _last_answer(uow.session, request_id)
+    if answer is None:
         return False
     source.index_solved_request(
-        request_id, subject=request.subject, question=question_of(request), answer=answers[-1]
+        request_id,
+        subject=request.subject,
+        question=question_of(uow.session, request),
+        answer=answer,
     )
     return True

@@ -1,0 +1,247 @@
+"""A low-priority lane for work that can wait a moment and need not run once per event.
+
+Knowledge suggestions are asked for on every customer message, but an agent needs them
+once per customer turn: after a customer stops typing, for what they said. The lane keeps
+at most one pending run per job and arguments, runs it once the key has been quiet for
+`quiet` seconds (or `max_delay` after its first request, so a long burst is not starved),
+taking every due key of the job at once (up to `batch`: one batch encodes several times
+cheaper per text), and the job gives its heavy part one real OS thread (`off_loop`), so
+CPU-bound encoding and search never hold up the sockets that deliver messages. Its work
+is bounded: one batch at a time, one run per request however many messages arrived, so
+under overload suggestions arrive later and batches grow, never at the cost of delivery.
+
+With Redis, `RedisClaims` coalesces the same way across processes: a job is enqueued only
+when no run of it is waiting, and the run releases its claim as it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from servicedesk.desk.ports import TaskQueue
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Key = tuple[str, tuple[Any, ...]]
+Runner = Callable[[str, list[tuple[Any, ...]]], None]  # a job and the arguments of its runs
+COALESCED_JOBS = frozenset({"suggest_for_request"})
+
+
+@dataclass
+class _Pending:
+    first_at: float
+    last_at: float
+
+
+@dataclass
+class LaneStats:
+    """What the lane did: requests, the runs they merged into, batches, time spent."""
+
+    submitted: int = 0
+    runs: int = 0
+    batches: int = 0
+    failures: int = 0
+    busy_seconds: float = 0.0
+
+
+class CoalescingLane:
+    """Runs keyed jobs in batches, one batch at a time, each key once per quiet spell."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        quiet: float = 0.4,
+        max_delay: float = 1.5,
+        batch: int = 32,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._runner = runner
+        self.quiet, self.max_delay, self.batch = quiet, max_delay, batch
+        self._clock = clock
+        self._pending: dict[Key, _Pending] = {}
+        self._running = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.stats = LaneStats()
+
+    def submit(self, job: str, args: tuple[Any, ...]) -> None:
+        """Ask for a run of `job(*args)`; requests before it starts merge into one."""
+        now = self._clock()
+        with self._changed:
+            self.stats.submitted += 1
+            pending = self._pending.get((job, args))
+            if pending is None:
+                self._pending[(job, args)] = _Pending(now, now)
+            else:
+                pending.last_at = now
+            self._changed.notify_all()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="lane", daemon=True)
+                self._thread.start()
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing is pending or running (tests, the CLI); False on time-out."""
+        deadline = self._clock() + timeout
+        with self._changed:
+            while self._pending or self._running:
+                left = deadline - self._clock()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.05))
+        return True
+
+    def _due_at(self, pending: _Pending) -> float:
+        return min(pending.last_at + self.quiet, pending.first_at + self.max_delay)
+
+    def _next(self) -> tuple[str, list[tuple[Any, ...]]]:
+        """Block until some key is due; take it and the job's other due keys off the set."""
+        with self._changed:
+            while True:
+                now = self._clock()
+                due = sorted(
+                    ((self._due_at(p), key) for key, p in self._pending.items()),
+                    key=lambda item: item[0],
+                )
+                if due and due[0][0] <= now:
+                    job = due[0][1][0]
+                    keys = [key for at, key in due if at <= now and key[0] == job]
+                    for key in keys[: self.batch]:
+                        del self._pending[key]
+                    self._running = True
+                    return job, [args for _job, args in keys[: self.batch]]
+                self._changed.wait(due[0][0] - now if due else None)
+
+    def _loop(self) -> None:
+        while True:
+            job, batch = self._next()
+            started = time.perf_counter()
+            try:
+                self._runner(job, batch)
+            except Exception:
+                self.stats.failures += 1
+                log.exception("lane job %s %r failed", job, batch)
+            spent = time.perf_counter() - started
+            with self._changed:
+                self._running = False
+                self.stats.runs += len(batch)
+                self.stats.batches += 1
+                self.stats.busy_seconds += spent
+                self._changed.notify_all()
+
+
+class LaneTasks:
+    """A `TaskQueue`: coalesced jobs go to the lane, every other job to `inner`."""
+
+    def __init__(
+        self, inner: TaskQueue, lane: CoalescingLane, jobs: Iterable[str] = COALESCED_JOBS
+    ) -> None:
+        self.inner, self.lane, self.jobs = inner, lane, frozenset(jobs)
+
+    def enqueue(self, queue: str, job: str, *args: Any) -> None:
+        if job in self.jobs:
+            self.lane.submit(job, args)
+        else:
+            self.inner.enqueue(queue, job, *args)
+
+    def join(self) -> None:
+        """Wait for both (tests and the CLI)."""
+        join = getattr(self.inner, "join", None)
+        if join is not None:
+            join()
+        self.lane.join()
+
+
+CLAIM_SECONDS = 120  # a claim whose run never started (a worker died) expires
+
+
+def claim_key(job: str, args: tuple[Any, ...]) -> str:
+    return f"servicedesk:claim:{job}:" + ":".join(str(a) for a in args)
+
+
+class RedisClaims:
+    """A `TaskQueue` over rq: a coalesced job is enqueued only while no run of it waits."""
+
+    def __init__(self, inner: TaskQueue, redis: Any, jobs: Iterable[str] = COALESCED_JOBS):
+        self.inner, self.redis, self.jobs = inner, redis, frozenset(jobs)
+
+    def enqueue(self, queue: str, job: str, *args: Any) -> None:
+        if job in self.jobs and not self.redis.set(
+            claim_key(job, args), 1, nx=True, ex=CLAIM_SECONDS
+        ):
+            return  # a run is already waiting: it will read the newest messages
+        self.inner.enqueue(queue, job, *args)
+
+
+def release_claim(job: str, args: tuple[Any, ...]) -> None:
+    """Called as an rq run starts: events from now on need a run of their own."""
+    if job not in COALESCED_JOBS:
+        return
+    from rq import get_current_job
+
+    current = get_current_job()
+    if current is not None:
+        current.connection.delete(claim_key(job, args))
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by work handed to the OS thread (benchmarks read it)."""
+
+    seconds: float = 0.0
+
+
+OFF_LOOP_CPU = CpuMeter()
+_pool: Any = None
+
+
+def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """Run `work` on a real OS thread when the process runs gevent, else right here.
+
+    Under gevent a greenlet that computes blocks every socket of the process; torch and
+    NumPy release the GIL, so on a native thread the encoding runs beside the event loop.
+    One thread: at most one such job at a time.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("threading"):
+        return work(*args)
+    global _pool
+    if _pool is None:
+        from gevent.threadpool import ThreadPool
+
+        _pool = ThreadPool(1)
+    result: T = _pool.apply(_metered, (work, *args))
+    return result
+
+
+def _metered(work: Callable[..., T], *args: Any) -> T:
+    started = time.thread_time()
+    try:
+        return work(*args)
+    finally:
+        OFF_LOOP_CPU.seconds += time.thread_time() - started
+
+
+def coalescing(
+    tasks: TaskQueue,
+    redis_url: str | None,
+    run: Runner,
+    *,
+    synchronous: bool,
+) -> TaskQueue:
+    """The process's queue with coalesced jobs: claims on Redis, else the in-process lane
+    (which calls `run(job, batch)`)."""
+    if redis_url:
+        from redis import Redis
+
+        return RedisClaims(tasks, Redis.from_url(redis_url))
+    if synchronous:  # the CLI and tests run every job at once, in order
+        return tasks
+    return LaneTasks(tasks, CoalescingLane(run))
