@@ -29,7 +29,7 @@ def clean_address(value: str | None) -> str:
 
 def fold(value: str | None) -> str:
     """A comparison key: cleaned, case-folded and without accents (José == jose)."""
-    # Compatibility forms first: they can decompose into capitals ("\\U0001d54a" is an "S") and
+    # Compatibility forms first: they can decompose into capitals ("\U0001d54a" is an "S") and
     # into spaces ("\u00a8" is a space and a diaeresis), so case folding comes after.
     decomposed = unicodedata.normalize("NFKD", clean_text(value))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -49,7 +49,7 @@ def language_detector() -> LanguageDetector:
     if _detector is None:
         with _building:
             if _detector is None:
-                _detector = build_detector(LANGUAGES)
+                _detector = build_detector(LANGUAGES, low_accuracy=True)
     return _detector
 
 
