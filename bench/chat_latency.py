@@ -267,6 +267,7 @@ async def measure(
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     lane = {k: v - lane_before.get(k, 0) for k, v in lane_stats(workdir, servers).items()}
     off_loop_cpu = lane.get("off_loop_cpu_seconds", 0.0)
+    server_cpu += lane.get("child_cpu_seconds", 0.0)  # the suggestion process's jobs
     await asyncio.sleep(args.settle)  # the last deliveries and suggestions
     lost = len(run.sent_at)
     suggestion_lag = last_message_to_suggestions(run, started)

@@ -89,11 +89,19 @@ def _write_stats(path: Path, container: Any) -> None:
     """What the suggestion lane did in this process (read by the bench)."""
     import json
 
-    from servicedesk import lanes
+    from servicedesk import lanes, suggestion_process
 
     lane = getattr(container.tasks, "lane", None)
     stats = vars(lane.stats) if lane is not None else {}
-    path.write_text(json.dumps({**stats, "off_loop_cpu_seconds": lanes.OFF_LOOP_CPU.seconds}))
+    path.write_text(
+        json.dumps(
+            {
+                **stats,
+                "off_loop_cpu_seconds": lanes.OFF_LOOP_CPU.seconds,
+                "child_cpu_seconds": suggestion_process.CHILD_CPU.seconds,
+            }
+        )
+    )
 
 
 def main() -> None:

@@ -77,6 +77,7 @@ class Container:
             config.redis_url,
             lambda job, batch: run_batch(built, job, batch),
             synchronous=synchronous_jobs,
+            config=config,
         )
         built._register_adapters()
         # The classifier loads its model files and the sentence model on first use only.

@@ -5,8 +5,9 @@ once per customer turn: after a customer stops typing, for what they said. The l
 at most one pending run per job and arguments, runs it once the key has been quiet for
 `quiet` seconds (or `max_delay` after its first request, so a long burst is not starved),
 taking every due key of the job at once (up to `batch`: one batch encodes several times
-cheaper per text), and the job gives its heavy part one real OS thread (`off_loop`), so
-CPU-bound encoding and search never hold up the sockets that deliver messages. Its work
+cheaper per text), and the job gives its heavy part to a child process (`off_loop`,
+servicedesk/suggestion_process.py), so CPU-bound encoding and search never hold the GIL
+against the sockets that deliver messages. Its work
 is bounded: one batch at a time, one run per request however many messages arrived, so
 under overload suggestions arrive later and batches grow, never at the cost of delivery.
 
@@ -200,6 +201,25 @@ class CpuMeter:
 
 OFF_LOOP_CPU = CpuMeter()
 _pool: Any = None
+_process: Any = None  # a SuggestionProcess once `use_process` was called
+
+
+def use_process(config: Any) -> None:
+    """Under gevent, run the suggestion search in a child process built from `config`."""
+    global _process
+    from servicedesk.suggestion_process import SuggestionProcess
+
+    _process = SuggestionProcess(config, blocking=_on_pool)
+
+
+def _on_pool(work: Callable[..., T], *args: Any) -> T:
+    global _pool
+    if _pool is None:
+        from gevent.threadpool import ThreadPool
+
+        _pool = ThreadPool(1)
+    result: T = _pool.apply(work, args)
+    return result
 
 
 def off_loop(work: Callable[..., T], *args: Any) -> T:
@@ -207,17 +227,36 @@ def off_loop(work: Callable[..., T], *args: Any) -> T:
 
     Under gevent a greenlet that computes blocks every socket of the process; torch and
     NumPy release the GIL, so on a native thread the encoding runs beside the event loop.
-    One thread: at most one such job at a time.
+    One thread: at most one such job at a time. With `use_process`, the work it names
+    (the suggestion search) runs in a child process instead: a GIL of its own.
     """
     monkey = sys.modules.get("gevent.monkey")
     if monkey is None or not monkey.is_module_patched("threading"):
         return work(*args)
-    global _pool
-    if _pool is None:
-        from gevent.threadpool import ThreadPool
+    if _process is not None and _in_process(work, *args):
+        return _run_in_process(work, *args)
+    return _on_pool(_metered, work, *args)
 
-        _pool = ThreadPool(1)
-    result: T = _pool.apply(_metered, (work, *args))
+
+def _in_process(work: Callable[..., Any], *args: Any) -> bool:
+    from servicedesk.suggestion_process import REMOTE_WORK, work_name
+
+    return work_name(work) in REMOTE_WORK and len(args) >= 2
+
+
+def _run_in_process(work: Callable[..., T], *args: Any) -> T:
+    """`work(uow, source, *rest)` in the child, which brings its own uow and source."""
+    global _process
+    from servicedesk.suggestion_process import CHILD_CPU, StartFailed
+
+    before = CHILD_CPU.seconds
+    try:
+        result: T = _process.call(work, *args[2:])
+    except StartFailed:
+        log.exception("suggestion process would not start; searching on a thread instead")
+        _process = None
+        return _on_pool(_metered, work, *args)
+    OFF_LOOP_CPU.seconds += CHILD_CPU.seconds - before
     return result
 
 
@@ -235,13 +274,16 @@ def coalescing(
     run: Runner,
     *,
     synchronous: bool,
+    config: Any = None,
 ) -> TaskQueue:
     """The process's queue with coalesced jobs: claims on Redis, else the in-process lane
-    (which calls `run(job, batch)`)."""
+    (which calls `run(job, batch)`; given `config`, its searches run in a child process)."""
     if redis_url:
         from redis import Redis
 
         return RedisClaims(tasks, Redis.from_url(redis_url))
     if synchronous:  # the CLI and tests run every job at once, in order
         return tasks
+    if config is not None:
+        use_process(config)
     return LaneTasks(tasks, CoalescingLane(run))
