@@ -45,7 +45,7 @@ def cli_throughput(files: list[Path], options: tuple[str, ...] = ()) -> dict[str
     The rate leaves out start-up: the time of the same command over one small mail. On a
     shared machine the wall rate swings with the load; the CPU rate (mails per CPU second
     of the command, start-up left out likewise) is what a quiet machine would approach.
-    With a parse worker (the default for 64+ files) it counts the writer process only,
+    With `--parse-workers 1` it counts the writer process only,
     the critical path on two cores: the worker is the forkserver's child, not ours.
     """
     small = sorted(FIXTURES.glob("*.eml"))

@@ -278,8 +278,8 @@ def main() -> None:
     report: dict[str, Any] = {
         # Issue 18: the CLI over real-world mail, beside the same CLI over synthetic mail.
         "cli_real_world": cli_throughput(real_world_files(args.data)),
-        "cli_real_world_inline": cli_throughput(
-            real_world_files(args.data), ("--parse-workers", "0")
+        "cli_real_world_parse_worker": cli_throughput(
+            real_world_files(args.data), ("--parse-workers", "1")
         ),
         "cli_synthetic": cli_synthetic(args.cli_copies),
         "throughput_sqlite": throughput(files, args.copies, args.parse_workers),

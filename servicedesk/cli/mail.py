@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 from pathlib import Path
@@ -37,19 +36,20 @@ def mail() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
 @click.option(
     "--parse-workers",
-    type=int,
-    default=None,
-    help="Processes parsing ahead of the writer [default: 1 for 64+ files on 2+ cores, else 0].",
+    type=click.IntRange(min=0),
+    # 0 by default: on two quiet cores a parse worker made the real-world mix slower
+    # (79-100 mails/s against 114-139 inline; BENCHMARKS.md, Email). More cores may differ.
+    default=0,
+    show_default=True,
+    help="Processes parsing ahead of the writer.",
 )
-def ingest_command(files: tuple[str, ...], as_json: bool, parse_workers: int | None) -> None:
+def ingest_command(files: tuple[str, ...], as_json: bool, parse_workers: int) -> None:
     """Feed raw RFC 5322 files through the email adapter and the desk intake.
 
     Mails commit in batches; a line is printed once its mail is committed.
     """
     from channels.email.intake import ingest_in_batches
 
-    if parse_workers is None:
-        parse_workers = 1 if len(files) >= 64 and (os.cpu_count() or 1) >= 2 else 0
     app = _app()
     mails = ((f"file:{name}", Path(name).read_bytes()) for name in files)
     results = ingest_in_batches(app.uow, mails, _intake(app), parse_workers=parse_workers)
