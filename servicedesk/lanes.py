@@ -26,6 +26,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from servicedesk.desk.ports import TaskQueue
+from servicedesk.suggestion_process import (
+    CHILD_CPU,
+    REMOTE_WORK,
+    CpuMeter,
+    StartFailed,
+    SuggestionProcess,
+    work_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +200,7 @@ def release_claim(job: str, args: tuple[Any, ...]) -> None:
         current.connection.delete(claim_key(job, args))
 
 
-@dataclass
-class CpuMeter:
-    """CPU seconds spent by work handed to the OS thread (benchmarks read it)."""
-
-    seconds: float = 0.0
-
-
-OFF_LOOP_CPU = CpuMeter()
+OFF_LOOP_CPU = CpuMeter()  # the OS thread's work and the child's, as one figure
 _pool: Any = None
 _process: Any = None  # a SuggestionProcess once `use_process` was called
 
@@ -207,8 +208,6 @@ _process: Any = None  # a SuggestionProcess once `use_process` was called
 def use_process(config: Any) -> None:
     """Under gevent, run the suggestion search in a child process built from `config`."""
     global _process
-    from servicedesk.suggestion_process import SuggestionProcess
-
     _process = SuggestionProcess(config, blocking=_on_pool)
 
 
@@ -239,16 +238,12 @@ def off_loop(work: Callable[..., T], *args: Any) -> T:
 
 
 def _in_process(work: Callable[..., Any], *args: Any) -> bool:
-    from servicedesk.suggestion_process import REMOTE_WORK, work_name
-
     return work_name(work) in REMOTE_WORK and len(args) >= 2
 
 
 def _run_in_process(work: Callable[..., T], *args: Any) -> T:
     """`work(uow, source, *rest)` in the child, which brings its own uow and source."""
     global _process
-    from servicedesk.suggestion_process import CHILD_CPU, StartFailed
-
     before = CHILD_CPU.seconds
     try:
         result: T = _process.call(work, *args[2:])

@@ -39,12 +39,12 @@ _HEADER = struct.Struct("!I")
 
 @dataclass
 class CpuMeter:
-    """CPU seconds the child spent on jobs (benchmarks add it to the server's)."""
+    """CPU seconds some work spent away from the event loop (benchmarks read it)."""
 
     seconds: float = 0.0
 
 
-CHILD_CPU = CpuMeter()
+CHILD_CPU = CpuMeter()  # what the child spent on jobs
 
 
 class ChildDied(RuntimeError):
