@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from knowledge.service import KnowledgeBase
     from servicedesk.config import Config
     from servicedesk.desk.routing.router import Router
+    from servicedesk.desk.writer import WriteGuard
 
 log = logging.getLogger(__name__)
 # Where confirmation links point: the help centre's confirm page (web/portal/confirm.py).
@@ -42,6 +43,9 @@ class JobContext(Protocol):
 
     @property
     def knowledge(self) -> KnowledgeBase: ...
+
+    @property
+    def write_guard(self) -> WriteGuard: ...
 
 
 def send_reply(context: JobContext, message_id: int) -> None:
@@ -64,7 +68,11 @@ def send_confirmation(context: JobContext, confirmation_id: int) -> None:
 def suggest_for_request(context: JobContext, request_id: int) -> None:
     """Compute knowledge suggestions for a request and push them to its console room."""
     stored = suggestions.suggest_for_request(
-        context.uow, context.knowledge, request_id, compute_with=off_loop
+        context.uow,
+        context.knowledge,
+        request_id,
+        compute_with=off_loop,
+        store_with=context.write_guard.run,
     )
     if stored:
         context.notifier.emit(
@@ -76,7 +84,11 @@ def suggest_for_requests(context: JobContext, batch: list[tuple[int]]) -> None:
     """`suggest_for_request` for several requests at once (the in-process lane's batches)."""
     request_ids = [request_id for (request_id,) in batch]
     for request_id in suggestions.suggest_for_requests(
-        context.uow, context.knowledge, request_ids, compute_with=off_loop
+        context.uow,
+        context.knowledge,
+        request_ids,
+        compute_with=off_loop,
+        store_with=context.write_guard.run,
     ):
         context.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)

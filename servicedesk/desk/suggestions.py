@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
@@ -81,6 +82,8 @@ def _last_answer(session: Session, request_id: int) -> str | None:
 
 
 Compute = Callable[..., "dict[int, Suggestions]"]
+# Runs one write transaction: the process's SQLite writer guard (`desk.writer.WriteGuard.run`).
+Store = Callable[[Callable[[], None]], None]
 STORE_CHUNK = 8  # rows per write transaction: a short hold of the event loop each
 
 
@@ -89,9 +92,11 @@ def suggest_for_request(
     source: SuggestionSource,
     request_id: int,
     compute_with: Compute | None = None,
+    store_with: Store | None = None,
 ) -> bool:
     """Compute and store one request's suggestions; False when it is gone or nothing is known."""
-    return request_id in suggest_for_requests(uow_factory, source, [request_id], compute_with)
+    stored = suggest_for_requests(uow_factory, source, [request_id], compute_with, store_with)
+    return request_id in stored
 
 
 def suggest_for_requests(
@@ -99,28 +104,40 @@ def suggest_for_requests(
     source: SuggestionSource,
     request_ids: Sequence[int],
     compute_with: Compute | None = None,
+    store_with: Store | None = None,
 ) -> list[int]:
     """Compute and store suggestions for several requests; returns those stored.
 
     Reading the questions and searching write nothing, so `compute_with(fn, *args)` may
     run them elsewhere (the web process gives them an OS thread of their own); results
-    and their search-log rows are then stored in short transactions by the caller.
+    and their search-log rows are then stored in short transactions by the caller, each
+    through `store_with` (the writer guard the rest of the process writes under).
     """
     if not request_ids or not source.has_content():  # skip before touching SQL or the model
         return []
     compute = compute_with or (lambda fn, *args: fn(*args))
+    store = store_with or (lambda work: work())
     found: dict[int, Suggestions] = compute(search_for_requests, uow_factory, source, request_ids)
     stored: list[int] = []
     pending = list(found.items())
     for start in range(0, len(pending), STORE_CHUNK):
         if start:
             time.sleep(0)  # under gevent, let the sockets run between transactions
-        with uow_factory() as uow:
-            for request_id, suggestions in pending[start : start + STORE_CHUNK]:
-                if _store(uow.session, source, request_id, suggestions):
-                    stored.append(request_id)
-            uow.commit()
+        chunk = pending[start : start + STORE_CHUNK]
+        store(partial(_store_chunk, uow_factory, source, chunk, stored))
     return stored
+
+
+def _store_chunk(
+    uow_factory: Callable[[], UnitOfWork],
+    source: SuggestionSource,
+    chunk: list[tuple[int, Suggestions]],
+    stored: list[int],
+) -> None:
+    with uow_factory() as uow:
+        kept = [rid for rid, found in chunk if _store(uow.session, source, rid, found)]
+        uow.commit()
+    stored.extend(kept)
 
 
 def _store(session: Session, source: SuggestionSource, request_id: int, found: Suggestions) -> bool:

@@ -46,10 +46,15 @@ def chat(container: Container, number: int, text: str) -> int:
         text=text,
         thread_key="conversation-1",
     )
-    with container.uow() as uow:
-        result = receive_inbound(uow, message)
-        uow.commit()
-    return result.request_id
+
+    def store() -> int:
+        with container.uow() as uow:
+            result = receive_inbound(uow, message)
+            uow.commit()
+        return result.request_id
+
+    # As the web process writes (desk/door.py): one SQLite writer at a time, the lane too.
+    return container.write_guard.run(store)
 
 
 def test_a_burst_of_messages_gets_one_suggestion_run_for_its_last_question(
