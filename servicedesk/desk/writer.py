@@ -17,7 +17,9 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
-_SQLITE_WRITER = threading.Lock()
+# Reentrant: a unit of work committed under the guard may run a job at once (synchronous
+# jobs, the CLI), and that job's writes take the guard again on the same thread.
+_SQLITE_WRITER = threading.RLock()
 ATTEMPTS = 4
 
 
