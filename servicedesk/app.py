@@ -114,6 +114,11 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.widget import widget
 
     app.register_blueprint(widget)
+    from servicedesk.web.crm import crm
+    from servicedesk.web.sales import sales
+
+    app.register_blueprint(crm)
+    app.register_blueprint(sales)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link

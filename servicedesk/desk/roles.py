@@ -11,3 +11,4 @@ class Role(enum.StrEnum):
     SALES = "sales"
     MARKETING = "marketing"
     REVIEWER = "reviewer"
+    READ_ONLY = "read-only"  # looks at the CRM, changes nothing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, jsonify, render_template, request, send_file
@@ -38,6 +39,7 @@ from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 log = logging.getLogger(__name__)
 STATIC = ROOT / "servicedesk" / "static" / "widget"
 SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+CHART_JS = ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 COMMENT_MAX = 2000
 # Anyone on the internet can call these; the limits are per client address. Preflights
 # (OPTIONS) are not counted, so a visitor's real calls are never starved by them.
@@ -66,10 +68,20 @@ def script() -> ResponseReturnValue:
 @widget.get("/widget/vendor/socket.io.min.js")
 def socket_io_client() -> ResponseReturnValue:
     """socket.io-client from npm (`npm ci`), never from a CDN."""
-    if not SOCKET_IO_CLIENT.exists():
-        log.error("%s is missing: run `npm ci` in %s", SOCKET_IO_CLIENT, ROOT)
+    return _npm_script(SOCKET_IO_CLIENT)
+
+
+@widget.get("/vendor/chart.umd.min.js")
+def chart_js() -> ResponseReturnValue:
+    """Chart.js from npm, for the console's report charts."""
+    return _npm_script(CHART_JS)
+
+
+def _npm_script(path: Path) -> ResponseReturnValue:
+    if not path.exists():
+        log.error("%s is missing: run `npm ci` in %s", path, ROOT)
         abort(404)
-    response = send_file(SOCKET_IO_CLIENT, mimetype="text/javascript", max_age=86400)
+    response = send_file(path, mimetype="text/javascript", max_age=86400)
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crm_core import customers
 from crm_core.customers import (
     ChannelIdentity,
     Customer,
     IdentityKind,
     LifecycleStage,
+    identities,
     link_identity,
     resolve_identity,
 )
@@ -61,14 +61,14 @@ def test_an_address_a_concurrent_intake_just_added_is_read_not_duplicated(
 ) -> None:
     theirs = resolve_identity(session, "email", "ann@example.com")
     session.commit()
-    real_find = customers.find_identity
+    real_find = identities.find_identity
     calls: list[str] = []
 
     def missed_once(session: Session, kind: str, address: str) -> ChannelIdentity | None:
         calls.append(address)  # the first look-up ran before the other intake committed
         return None if len(calls) == 1 else real_find(session, kind, address)
 
-    monkeypatch.setattr(customers, "find_identity", missed_once)
+    monkeypatch.setattr(identities, "find_identity", missed_once)
     ours = resolve_identity(session, "email", "ann@example.com")
     assert ours.id == theirs.id and len(calls) == 2
     assert count(session, Customer) == 1 and count(session, ChannelIdentity) == 1

@@ -1,0 +1,8 @@
+"""CRM console pages: customers, organisations, imports, merges, privacy and the audit log.
+
+One module of views per concern; importing it registers its routes on the blueprint.
+"""
+
+from servicedesk.web.crm.blueprint import crm
+
+__all__ = ["crm"]

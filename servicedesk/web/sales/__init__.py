@@ -1,0 +1,8 @@
+"""Sales console pages: leads, opportunities and their board, forecasts, orders, reports.
+
+One module of views per concern; importing it registers its routes on the blueprint.
+"""
+
+from servicedesk.web.sales.blueprint import sales
+
+__all__ = ["sales"]
