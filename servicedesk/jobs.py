@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from crm_core.confirmations import LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
     from servicedesk.desk.writer import WriteGuard
 
 log = logging.getLogger(__name__)
-# Where confirmation links point: the help centre's confirm page (web/portal/confirm.py).
-CONFIRM_PATH = "/help/confirm/"
+# Where confirmation links point, by purpose: the help centre's confirm page
+# (web/portal/confirm.py) and its sign-in page (web/portal/account.py).
+LINK_PATHS = {LINK_CONTACT: "/help/confirm/", SIGN_IN: "/help/sign-in/"}
 
 
 class JobContext(Protocol):
@@ -60,7 +62,7 @@ def send_confirmation(context: JobContext, confirmation_id: int) -> None:
         context.uow,
         context.adapters,
         config.secret_key,
-        lambda token: f"{config.base_url}{CONFIRM_PATH}{token}",
+        lambda purpose, token: f"{config.base_url}{LINK_PATHS[purpose]}{token}",
         confirmation_id,
     )
 

@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_core.db import Base, UnitOfWork, utcnow
 from servicedesk.desk.errors import InvalidChange, NotFound
@@ -82,6 +82,12 @@ def rate_request(
     stored.comment, stored.channel, stored.rater, stored.updated_at = comment, channel, rater, now
     uow.session.flush()
     return stored
+
+
+def request_rating(session: Session, request_id: int) -> RequestRating | None:
+    """The customer's rating of a request, if they gave one."""
+    query = select(RequestRating).where(RequestRating.request_id == request_id)
+    return session.scalars(query).one_or_none()
 
 
 def _aware(moment: datetime) -> datetime:
