@@ -4,6 +4,8 @@ from servicedesk.web.portal import (  # noqa: F401  (registers the routes)
     account,
     confirm,
     contact,
+    deflection,
+    rating,
     requests,
     views,
 )

@@ -7,6 +7,7 @@ request (or a file on it) is a 404, never a hint that it exists.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -22,6 +24,7 @@ from channels.base import Ignored, Rejected
 from channels.messages import AttachmentData, InboundMessage
 from channels.portal.adapter import AccountPost
 from crm_core.customers import Customer
+from crm_core.db import UnitOfWork
 from servicedesk.current import container_of
 from servicedesk.desk.customer_accounts import (
     PortalUser,
@@ -101,7 +104,20 @@ def request_page(request_id: int) -> ResponseReturnValue:
             messages=public_messages(found),
             form=form,
             rating=request_rating(uow.session, found.id),
+            rating_scale=container_of().config.rating_scale,
             can_reopen=_may_reopen(found),
+        )
+
+
+@portal.get("/requests/<int:request_id>/conversation")
+@customer_required
+def conversation(request_id: int) -> ResponseReturnValue:
+    """The conversation alone, for the page's live refresh."""
+    user = signed_in_user()
+    with container_of().uow() as uow:
+        found = _visible(uow.session, user, request_id)
+        return render_template(
+            "portal/_conversation.html", sr=found, messages=public_messages(found)
         )
 
 
@@ -177,18 +193,20 @@ def attachment(request_id: int, attachment_id: int) -> ResponseReturnValue:
     return send_file(path, mimetype=kind, as_attachment=True, download_name=name)
 
 
-def _visible(session: object, user: PortalUser, request_id: int) -> ServiceRequest:
+def _visible(session: Session, user: PortalUser, request_id: int) -> ServiceRequest:
     try:
-        return find_visible_request(session, user, request_id)  # type: ignore[arg-type]
+        return find_visible_request(session, user, request_id)
     except NotFound:
         abort(404)
 
 
-def _change(request_id: int, change: object) -> ResponseReturnValue:
+def _change(
+    request_id: int, change: Callable[[UnitOfWork, PortalUser], None]
+) -> ResponseReturnValue:
     user = signed_in_user()
     with container_of().uow() as uow:
         try:
-            change(uow, user)  # type: ignore[operator]
+            change(uow, user)
         except NotFound:
             abort(404)
         except InvalidChange as error:

@@ -1,9 +1,7 @@
-"""The help centre's own sign-in realm: which customer this browser session belongs to.
+"""Signing a help centre customer in and out of this browser session, and guarding views.
 
-Kept apart from the agents' Flask-Login session under keys of its own, so a customer's
-sign-in never opens the console and an agent's never opens a customer's requests. A
-session ends when the customer signs out everywhere (the account's version moved on) or
-when it is older than the absolute lifetime, however active it stayed.
+The keys and their reading live in `servicedesk.sockets.portal_realm`, which the
+`/portal` socket namespace shares.
 """
 
 from __future__ import annotations
@@ -15,12 +13,8 @@ from typing import Any
 
 from flask import g, redirect, request, session, url_for
 
-from servicedesk.current import container_of
-from servicedesk.desk.customer_accounts import PortalUser, current_user
-
-CUSTOMER = "portal_customer_id"
-VERSION = "portal_session_version"
-SIGNED_IN_AT = "portal_signed_in_at"
+from servicedesk.desk.customer_accounts import PortalUser
+from servicedesk.sockets.portal_realm import CUSTOMER, SIGNED_IN_AT, VERSION, load_portal_user
 
 
 def start_portal_session(user: PortalUser) -> None:
@@ -39,23 +33,10 @@ def end_portal_session() -> None:
 
 
 def portal_user() -> PortalUser | None:
-    """The customer signed in to this session, or None."""
-    if "portal_user" in g:
-        return g.portal_user  # type: ignore[no-any-return]
-    user = _load()
-    g.portal_user = user
-    return user
-
-
-def _load() -> PortalUser | None:
-    customer_id, version, started = (session.get(k) for k in (CUSTOMER, VERSION, SIGNED_IN_AT))
-    if not isinstance(customer_id, int) or not isinstance(version, int):
-        return None
-    lifetime = container_of().config.session_absolute_minutes * 60
-    if not isinstance(started, int) or not 0 <= time.time() - started < lifetime:
-        return None
-    with container_of().uow() as uow:
-        return current_user(uow.session, customer_id, version)
+    """The customer signed in to this session, or None (read once per request)."""
+    if "portal_user" not in g:
+        g.portal_user = load_portal_user()
+    return g.portal_user  # type: ignore[no-any-return]
 
 
 def customer_required(view: Callable[..., Any]) -> Callable[..., Any]:
