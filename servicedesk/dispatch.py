@@ -72,8 +72,9 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             # The jobs check the status themselves: by the time they run it may have changed.
             tasks.enqueue("knowledge", "remember_solved_request", rid)
             tasks.enqueue("default", "assign_waiting")
-            tasks.enqueue("mail", "invite_rating", rid)
         case events.RequestAssigned() | events.RequestsMerged():
             tasks.enqueue("default", "assign_waiting")
+        case events.RequestSolved(request_id=rid):
+            tasks.enqueue("mail", "invite_rating", rid)
         case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")

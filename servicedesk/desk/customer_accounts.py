@@ -178,3 +178,5 @@ def _set_status(uow: UnitOfWork, request: ServiceRequest, status: Status) -> Non
     request.updated_at = utcnow()
     record(uow.session, request, "status_changed", "customer", old=old, new=status)
     uow.events.append(events.RequestUpdated(request.id, ("status",)))
+    if status == Status.SOLVED:
+        uow.events.append(events.RequestSolved(request.id))

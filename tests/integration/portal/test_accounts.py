@@ -247,6 +247,10 @@ def test_agent_reply_is_visible_in_the_portal(
     sign_in(client, smtp_sink[0], "maria@customer.example")
     page = client.get(f"/help/requests/{mine}").get_data(as_text=True)
     assert "We sent a new lamp." in page
+    reply = next(m for m in smtp_sink[0].mails if "[SR-" in str(m["Subject"]))
+    plain = next(p for p in reply.walk() if p.get_content_type() == "text/plain")
+    text = plain.get_payload(decode=True).decode()
+    assert f"/help/requests/{mine}" in text, "the mail links back to the request"
     with container.uow() as uow:
         kinds = uow.session.scalars(select(Message.direction).where(Message.request_id == mine))
         assert Direction.OUTBOUND in set(kinds)
