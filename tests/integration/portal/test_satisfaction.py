@@ -20,6 +20,7 @@ from servicedesk.desk.satisfaction import RatingInvitation, satisfaction_report
 from tests.fixtures.smtp import Sink
 from tests.integration.portal.conftest import mail_in, sign_in
 from tests.integration.web.conftest import csrf_token
+from tests.integration.web.conftest import sign_in as agent_sign_in
 
 RATE_LINK = re.compile(r"http://[^\s]+(/help/rate/[A-Za-z0-9_.\-]+)")
 
@@ -123,3 +124,31 @@ def test_one_to_five_scale_and_the_report(
             uow.session, now - timedelta(days=1), now + timedelta(1), "channel"
         )
     assert [(r.group, r.answers, r.satisfied, r.average) for r in rows] == [("portal", 2, 1, 3.5)]
+
+
+def test_agents_see_the_rating_and_the_report(
+    app: Flask, container: Container, smtp_sink: tuple[Sink, int]
+) -> None:
+    rid = mail_in(container, "maria@customer.example", "Broken lamp")
+    solve(container, rid)
+    customer = app.test_client()
+    sign_in(customer, smtp_sink[0], "maria@customer.example")
+    page = customer.get(f"/help/requests/{rid}").get_data(as_text=True)
+    customer.post(
+        f"/help/requests/{rid}/rate",
+        data={"csrf_token": csrf_token(page), "rating": "bad", "comment": "Too slow"},
+    )
+    agent = app.test_client()
+    assert agent_sign_in(agent).status_code == 302
+    request_page = agent.get(f"/console/requests/{rid}").get_data(as_text=True)
+    assert "Satisfaction" in request_page and "Too slow" in request_page
+    report = agent.get("/console/reports/satisfaction?by=channel").get_data(as_text=True)
+    assert "portal" in report and "satisfaction-chart" in report
+    csv_text = agent.get("/console/reports/satisfaction?by=channel&format=csv").get_data(
+        as_text=True
+    )
+    assert csv_text.splitlines() == [
+        "channel,answers,satisfied,satisfied_share,average_score",
+        "portal,1,0,0.000,0.00",
+    ]
+    assert app.test_client().get("/console/reports/satisfaction").status_code == 302
