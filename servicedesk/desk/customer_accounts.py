@@ -103,6 +103,22 @@ def set_portal_password(uow: UnitOfWork, customer_id: int, password: str) -> int
     return account.session_version
 
 
+def set_organisation_manager(uow: UnitOfWork, address: str, *, manages: bool) -> str:
+    """Make the customer with this address an organisation manager (or not); the org's name.
+
+    Raises `NotFound` when no customer has the address, `InvalidChange` when they belong to
+    no organisation.
+    """
+    known = find_identity(uow.session, IdentityKind.EMAIL, accounts.normalise_email(address))
+    if known is None:
+        raise NotFound(f"no customer has the address {address}")
+    organisation = known.customer.organization
+    if organisation is None:
+        raise InvalidChange(f"{address} belongs to no organisation")
+    account_of(uow.session, known.customer).manages_organisation = manages
+    return organisation.name
+
+
 def current_user(session: Session, customer_id: int, version: int) -> PortalUser | None:
     """The signed-in customer of a session, or None once signed out everywhere."""
     account = session.get(PortalAccount, customer_id)

@@ -123,3 +123,10 @@ def test_demo_customer_signs_in_with_the_printed_link(tmp_path: Path) -> None:
     for subject in ("Parcel not delivered", "Change my billing address", "Reset my password"):
         assert subject in page
     assert "pending" in page and "solved" in page
+
+
+def test_portal_manager_needs_a_customer_in_an_organisation(tmp_path: Path) -> None:
+    runner = CliRunner(env=env(tmp_path))
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    unknown = runner.invoke(main, ["portal", "manager", "nobody@acme.example"])
+    assert unknown.exit_code == 1 and "no customer has the address" in unknown.output
