@@ -37,7 +37,9 @@ from crm_core.customers import (
 from crm_core.db import Base, utcnow
 
 LINK_CONTACT = "link-contact"
+SIGN_IN = "portal-sign-in"  # the help centre's magic link: confirms the address and signs in
 DEFAULT_LIFETIME = timedelta(hours=24)
+SIGN_IN_LIFETIME = timedelta(minutes=30)
 _SALT = "crm_core.email-confirmation"
 
 

@@ -26,6 +26,7 @@ class ArticleDraft:
     body: str | None = None
     summary: str | None = None
     category: str | None = None
+    section: str | None = None
     tags: tuple[str, ...] | None = None
     locale: str | None = None
     visibility: Visibility | None = None
@@ -44,6 +45,7 @@ def content_of(row: Article | PendingRevision) -> ArticleDraft:
         body=row.body,
         summary=row.summary,
         category=row.category or "",
+        section=row.section or "",
         tags=tuple(row.tags or ()),
         locale=row.locale,
         visibility=row.visibility,
@@ -59,6 +61,7 @@ def _normal(draft: ArticleDraft) -> ArticleDraft:
     return replace(
         draft,
         category=(draft.category or "").strip(),
+        section=(draft.section or "").strip(),
         tags=tuple(sorted(clean_tags(draft.tags or ()))),  # the editor sorts tags
         review_required=None,
     )
@@ -72,6 +75,8 @@ def write_content(row: Article | PendingRevision, draft: ArticleDraft) -> None:
             setattr(row, name, value)
     if draft.category is not None:
         row.category = draft.category.strip() or None
+    if draft.section is not None:
+        row.section = draft.section.strip() or None
     if draft.tags is not None:
         row.tags = clean_tags(draft.tags)
 

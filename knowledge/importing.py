@@ -87,6 +87,7 @@ def _draft(number: int, record: dict[str, Any]) -> tuple[str, ArticleDraft]:
         title=title.strip(),
         body=str(record.get("text") or ""),
         category=record.get("category") or None,
+        section=record.get("section") or None,
         locale=str(record.get("locale") or "en"),
     )
     return str(key), draft
@@ -97,6 +98,7 @@ def _differs(article: Article, draft: ArticleDraft) -> bool:
         article.title != draft.title
         or article.body != draft.body
         or article.category != draft.category
+        or article.section != draft.section
         or article.locale != draft.locale
         or article.status is not ArticleStatus.PUBLISHED
     )

@@ -69,6 +69,8 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(120), index=True)
+    # A group of articles inside the category, as the help centre's browse pages show it.
+    section: Mapped[str | None] = mapped_column(String(120))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     locale: Mapped[str] = mapped_column(String(16), default="en", index=True)
     translation_of_id: Mapped[int | None] = mapped_column(
@@ -152,6 +154,7 @@ class PendingRevision(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(120))
+    section: Mapped[str | None] = mapped_column(String(120))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     locale: Mapped[str] = mapped_column(String(16), default="en")
     visibility: Mapped[Visibility] = mapped_column(

@@ -51,6 +51,10 @@ class Config:
     # and how to read a numeric date such as 03/04/2024 ("dmy" or "mdy"); unset, such
     # numbers and dates are rejected rather than guessed.
     crm_phone_region: str | None = None
+    # The help centre: how long after solving a customer may reopen a request themselves.
+    portal_reopen_days: int = 7
+    # Satisfaction: "good_bad" (good or bad) or "one_to_five", for every channel.
+    rating_scale: str = "good_bad"
     crm_date_order: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -82,6 +86,9 @@ class Config:
             "attachment_max_count": reader.integer("ATTACHMENT_MAX_COUNT", 50),
             "session_minutes": reader.integer("SESSION_MINUTES", 12 * 60),
             "session_absolute_minutes": reader.integer("SESSION_ABSOLUTE_MINUTES", 12 * 60),
+            "portal_reopen_days": reader.integer("PORTAL_REOPEN_DAYS", 7),
+            "rating_scale": reader.choice("RATING_SCALE", ("good_bad", "one_to_five"))
+            or "good_bad",
             "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
             "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
             "mail_from": reader.email("MAIL_FROM"),

@@ -31,6 +31,9 @@ from servicedesk.queues import InProcessQueue, RqQueue
 from servicedesk.realtime import rooms
 from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
 
+# Where a customer reads one of their requests in the help centre (web/portal/requests.py).
+HELP_CENTRE_REQUESTS = "/help/requests/"
+
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder
     from knowledge.service import KnowledgeBase
@@ -100,7 +103,11 @@ class Container:
         config = self.config
         self.adapters.register(
             adapter_from_settings(
-                config.mail_smtp_url, config.mail_from, self.sessions, self.mail_limits()
+                config.mail_smtp_url,
+                config.mail_from,
+                self.sessions,
+                self.mail_limits(),
+                request_url=f"{config.base_url}{HELP_CENTRE_REQUESTS}",
             )
         )
 

@@ -25,19 +25,8 @@ def _notify(event: object, notifier: Notifier) -> None:
             payload = {"request_id": rid, "message_id": mid}
             notifier.emit("message.created", payload, rooms.request(rid))
             _inbox_changed(notifier, rid)
-        case (
-            events.ReplyPosted(request_id=rid, message_id=mid)
-            | events.NoteAdded(request_id=rid, message_id=mid)
-        ):
-            notifier.emit(
-                "message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid)
-            )
-            if isinstance(event, events.ReplyPosted) and event.channel == "webchat":
-                # The chat widget fetches the reply (with the agent's name) from SQL.
-                notifier.emit("message.created", {"message_id": mid}, rooms.conversation(rid))
-            if isinstance(event, events.NoteAdded):
-                for agent_id in event.mentioned_agent_ids:
-                    notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
+        case events.ReplyPosted() | events.NoteAdded():
+            _message_posted(event, notifier)
         case events.RequestAssigned(request_id=rid, agent_id=agent_id):
             _inbox_changed(notifier, rid)
             notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
@@ -47,6 +36,21 @@ def _notify(event: object, notifier: Notifier) -> None:
             _inbox_changed(notifier, rid)
             notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
             notifier.emit("request.changed", {}, rooms.conversation(rid))  # widget: CSAT on solved
+            notifier.emit("request.changed", {}, rooms.portal_request(rid))
+
+
+def _message_posted(event: events.ReplyPosted | events.NoteAdded, notifier: Notifier) -> None:
+    rid, mid = event.request_id, event.message_id
+    notifier.emit("message.created", {"request_id": rid, "message_id": mid}, rooms.request(rid))
+    if isinstance(event, events.NoteAdded):
+        for agent_id in event.mentioned_agent_ids:
+            notifier.emit("mention", {"request_id": rid}, rooms.agent(agent_id))
+        return
+    # The help centre's request page hears every reply, whichever channel it went out on.
+    notifier.emit("message.created", {"message_id": mid}, rooms.portal_request(rid))
+    if event.channel == "webchat":
+        # The chat widget fetches the reply (with the agent's name) from SQL.
+        notifier.emit("message.created", {"message_id": mid}, rooms.conversation(rid))
 
 
 def _inbox_changed(notifier: Notifier, request_id: int) -> None:
@@ -70,5 +74,7 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("default", "assign_waiting")
         case events.RequestAssigned() | events.RequestsMerged():
             tasks.enqueue("default", "assign_waiting")
+        case events.RequestSolved(request_id=rid):
+            tasks.enqueue("mail", "invite_rating", rid)
         case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")

@@ -12,8 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from crm_core.confirmations import LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
-from servicedesk.desk import events, identity, suggestions
+from servicedesk.desk import events, identity, satisfaction, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
 from servicedesk.lanes import off_loop
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
     from servicedesk.desk.writer import WriteGuard
 
 log = logging.getLogger(__name__)
-# Where confirmation links point: the help centre's confirm page (web/portal/confirm.py).
-CONFIRM_PATH = "/help/confirm/"
+# Where confirmation links point, by purpose: the help centre's confirm page
+# (web/portal/confirm.py) and its sign-in page (web/portal/account.py).
+LINK_PATHS = {LINK_CONTACT: "/help/confirm/", SIGN_IN: "/help/sign-in/"}
+RATING_PATH = "/help/rate/"  # web/portal/rating.py
 
 
 class JobContext(Protocol):
@@ -60,8 +63,20 @@ def send_confirmation(context: JobContext, confirmation_id: int) -> None:
         context.uow,
         context.adapters,
         config.secret_key,
-        lambda token: f"{config.base_url}{CONFIRM_PATH}{token}",
+        lambda purpose, token: f"{config.base_url}{LINK_PATHS[purpose]}{token}",
         confirmation_id,
+    )
+
+
+def invite_rating(context: JobContext, request_id: int) -> None:
+    """Ask the customer of a solved request for a rating, once, in its channel (mail queue)."""
+    config = context.config
+    satisfaction.invite_rating(
+        context.uow,
+        context.adapters,
+        lambda token: f"{config.base_url}{RATING_PATH}{token}",
+        config.secret_key,
+        request_id,
     )
 
 
@@ -130,6 +145,7 @@ def retrain_router(context: JobContext) -> None:
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
+    "invite_rating": invite_rating,
     "suggest_for_request": suggest_for_request,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,

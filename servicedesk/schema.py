@@ -4,19 +4,23 @@ Alembic's env.py, the app factory and the test fixtures import this one module.
 Add one line here for each new module with tables.
 """
 
+# ruff: noqa: F401  (each import registers its tables)
 import channels.email.models
-import channels.webchat.models  # noqa: F401
+import channels.webchat.models
 import crm_core.confirmations
 import crm_core.customers
 import crm_core.importing.log
 import crm_core.lifecycle.models
 import crm_core.orders.models
 import crm_core.organisations.models
-import crm_core.sales.models  # noqa: F401
-import knowledge.models  # noqa: F401
+import crm_core.portal_accounts
+import crm_core.sales.models
+import knowledge.models
+import servicedesk.desk.deflections
 import servicedesk.desk.feedback
 import servicedesk.desk.models
-import servicedesk.desk.routing.models  # noqa: F401
+import servicedesk.desk.routing.models
+import servicedesk.desk.satisfaction
 from crm_core.db import Base
 
 metadata = Base.metadata

@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 import servicedesk.schema  # noqa: F401  (registers every table on Base.metadata)
 from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
 
+# Fixtures shared across folders: the SMTP sink (aiosmtpd).
+pytest_plugins = ["tests.fixtures.smtp"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "SERVICEDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

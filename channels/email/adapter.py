@@ -122,11 +122,17 @@ def adapter_from_settings(
     from_address: str | None,
     sessions: Callable[[], Session] | None = None,
     limits: ParseLimits | None = None,
+    request_url: str | None = None,
 ) -> EmailAdapter:
-    """The adapter for SERVICEDESK_MAIL_SMTP_URL / SERVICEDESK_MAIL_FROM (both optional)."""
+    """The adapter for SERVICEDESK_MAIL_SMTP_URL / SERVICEDESK_MAIL_FROM (both optional).
+
+    `request_url` is where customers read a request online (the id is appended); replies
+    link to it.
+    """
     return EmailAdapter(
         smtp=SmtpSettings.from_url(smtp_url) if smtp_url else None,
         from_address=(from_address or "").lower(),
         limits=limits or ParseLimits(),
         sessions=sessions,
+        renderer=ReplyRenderer(request_url=request_url),
     )

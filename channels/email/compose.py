@@ -22,7 +22,9 @@ _TOKEN = re.compile(r"\[SR-\d+\]", re.IGNORECASE)
 class ReplyRenderer:
     """Renders templates/email/reply.{txt,html}; one Jinja environment per process."""
 
-    def __init__(self, directory: Path = DEFAULT_TEMPLATES) -> None:
+    def __init__(self, directory: Path = DEFAULT_TEMPLATES, request_url: str | None = None) -> None:
+        # Where a customer reads a request online: this prefix and the request's id.
+        self.request_url = request_url
         loader = jinja2.FileSystemLoader(str(directory))
         # Escape in .html templates only: the plain-text body would show &amp; to the reader.
         self._env = jinja2.Environment(
@@ -39,6 +41,7 @@ class ReplyRenderer:
             "reference": message.request_reference,
             "author_name": message.author_name,
             "automatic": message.automatic,
+            "link": f"{self.request_url}{message.request_id}" if self.request_url else None,
         }
         text = self._env.get_template("reply.txt").render(values)
         body_html = sanitise_html(message.html) if message.html else _paragraphs(message.text)

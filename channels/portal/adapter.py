@@ -1,8 +1,12 @@
-"""The help centre's contact form, normalised into an InboundMessage.
+"""The help centre's forms, normalised into an InboundMessage.
 
-Customers without an account write through the form. Anyone can type any address, so
-the sender is unverified: the request is the sender's own until they confirm the address
-by the link we mail them, and replies go out by email only after that.
+Customers without an account write through the contact form. Anyone can type any
+address, so the sender is unverified: the request is the sender's own until they confirm
+the address by the link we mail them, and replies go out by email only after that.
+
+A signed-in customer's new request or reply (`AccountPost`) comes from an address they
+proved by a sign-in link: the web layer builds that payload from its own session, never
+from what the browser sent, so the sender is verified.
 """
 
 from __future__ import annotations
@@ -45,12 +49,14 @@ class PortalAdapter:
         return True
 
     def parse(self, raw: bytes) -> ParseResult:
-        """A JSON object of `ContactSubmission`'s fields."""
+        """A JSON object of `ContactSubmission`'s or `AccountPost`'s fields."""
         try:
             fields = json.loads(raw)
+            if isinstance(fields, dict) and fields.get("kind") == AccountPost.kind:
+                return parse_account_post(AccountPost.from_fields(fields))
             form = ContactSubmission(**{k: str(fields[k]) for k in _FIELDS})
         except (ValueError, KeyError, TypeError):
-            return Rejected("not a contact form payload")
+            return Rejected("not a help centre form payload")
         return parse_submission(form)
 
     def send(self, message: OutboundMessage) -> str:
@@ -58,6 +64,60 @@ class PortalAdapter:
 
 
 _FIELDS = ("token", "name", "email", "subject", "text")
+
+
+@dataclass(frozen=True)
+class AccountPost:
+    """A signed-in customer's new request (`request_id` None) or reply to one of theirs."""
+
+    kind = "account"
+    token: str
+    name: str
+    email: str
+    subject: str
+    text: str
+    request_id: int | None = None
+
+    def payload(self) -> bytes:
+        return json.dumps({"kind": self.kind, **asdict(self)}).encode()
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, object]) -> AccountPost:
+        request_id = fields.get("request_id")
+        if request_id is not None and not isinstance(request_id, int):
+            raise TypeError("request_id")
+        token, name, email, subject, text = (str(fields[k]) for k in _FIELDS)
+        return cls(token, name, email, subject, text, request_id=request_id)
+
+
+def parse_account_post(post: AccountPost) -> InboundMessage | Rejected:
+    """The message of a signed-in customer; the desk checks they may add to the request."""
+    for name in _FIELDS:
+        if not is_storable(getattr(post, name)):
+            return Rejected(f"{'message' if name == 'text' else name}: not valid Unicode text")
+    problems = [
+        (
+            "subject",
+            post.request_id is None and not post.subject.strip(),
+            "please say what it is about",
+        ),
+        ("subject", len(post.subject) > MAX_SUBJECT, f"at most {MAX_SUBJECT} characters"),
+        ("message", not post.text.strip(), "please write your message"),
+        ("message", len(post.text) > MAX_TEXT, f"at most {MAX_TEXT} characters"),
+        ("token", len(post.token) < 16 or len(post.token) > 100, "reload the form and try again"),
+    ]
+    for field, failed, hint in problems:
+        if failed:
+            return Rejected(f"{field}: {hint}")
+    extra = {"request_id": str(post.request_id)} if post.request_id is not None else {}
+    return InboundMessage(
+        channel="portal",
+        external_id=f"portal:{post.token}",
+        sender=Sender("email", post.email.lower(), post.name.strip()[:200] or None),
+        subject=" ".join(post.subject.split()) or None,
+        text=post.text.strip(),
+        extra=extra,
+    )
 
 
 def parse_submission(form: ContactSubmission) -> InboundMessage | Rejected:

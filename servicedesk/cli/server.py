@@ -22,7 +22,8 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
-    from servicedesk.demo import load_articles, load_demo, train_router
+    from servicedesk.demo import AGENT, load_articles, load_demo, train_router
+    from servicedesk.demo_portal import load_portal_demo
 
     built = container()
     click.echo("Loading demo data (the first run also indexes the help articles)...")
@@ -37,6 +38,9 @@ def demo(port: int, no_serve: bool) -> None:
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:
+        click.echo(line)
+    click.echo("Help centre customer (open the link to sign in, as from the mail we send):")
+    for line in load_portal_demo(built.uow, built.config.secret_key, base_url, AGENT[0]):
         click.echo(line)
     if not no_serve:
         _run_web("127.0.0.1", port)

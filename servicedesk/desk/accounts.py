@@ -86,6 +86,14 @@ def authenticate(session: Session, email: str, password: str) -> Agent | None:
     return agent
 
 
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; as slow for a missing hash as for a wrong password."""
+    if password_hash is None:
+        _verify(_DUMMY_HASH, password)
+        return False
+    return _verify(password_hash, password)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

@@ -50,6 +50,13 @@ class RequestUpdated:
 
 
 @dataclass(frozen=True)
+class RequestSolved:
+    """The request was marked solved (by an agent, a rule or the customer)."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
 class PresenceChanged:
     """An agent came online, went away or signed off."""
 

@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_core.db import Base, UnitOfWork, utcnow
 from servicedesk.desk.errors import InvalidChange, NotFound
@@ -28,8 +28,14 @@ class RatingScale(enum.StrEnum):
     ONE_TO_FIVE = "one_to_five"
 
 
-# The answers a good/bad question accepts, and their scores.
+# The answers each scale accepts, and their scores.
 RATINGS = {"good": 1, "bad": 0}
+SCALES: dict[str, dict[str, int]] = {
+    RatingScale.GOOD_BAD.value: RATINGS,
+    RatingScale.ONE_TO_FIVE.value: {str(n): n for n in range(1, 6)},
+}
+# What counts as a satisfied customer on each scale (reports: share of satisfied answers).
+SATISFIED_FROM = {RatingScale.GOOD_BAD.value: 1, RatingScale.ONE_TO_FIVE.value: 4}
 
 
 class RequestRating(Base):
@@ -60,10 +66,12 @@ def rate_request(
     *,
     rater: str | None = None,
     now: datetime | None = None,
+    scale: str = RatingScale.GOOD_BAD.value,
 ) -> RequestRating:
     """Store (or change) the rating of a solved request; `InvalidChange` says why not."""
-    if rating not in RATINGS:
-        raise InvalidChange("rating: good or bad")
+    answers = SCALES[scale]
+    if rating not in answers:
+        raise InvalidChange("rating: " + (" or ".join(answers) if len(answers) < 3 else "1 to 5"))
     request = uow.session.get(ServiceRequest, request_id)
     if request is None:
         raise NotFound(f"request {request_id} does not exist")
@@ -78,10 +86,16 @@ def rate_request(
         uow.session.add(stored)
     elif now - _aware(stored.created_at) > CHANGEABLE_FOR:
         raise InvalidChange("the rating can no longer be changed")
-    stored.scale, stored.score = RatingScale.GOOD_BAD.value, RATINGS[rating]
+    stored.scale, stored.score = scale, answers[rating]
     stored.comment, stored.channel, stored.rater, stored.updated_at = comment, channel, rater, now
     uow.session.flush()
     return stored
+
+
+def request_rating(session: Session, request_id: int) -> RequestRating | None:
+    """The customer's rating of a request, if they gave one."""
+    query = select(RequestRating).where(RequestRating.request_id == request_id)
+    return session.scalars(query).one_or_none()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -17,6 +17,8 @@ from channels.base import ChannelNotConfigured, DeliveryRefused
 from channels.messages import Sender
 from channels.registry import AdapterRegistry
 from crm_core.confirmations import (
+    LINK_CONTACT,
+    SIGN_IN,
     ConfirmationInvalid,
     EmailConfirmation,
     confirm_email,
@@ -34,7 +36,7 @@ from servicedesk.desk.models import DeliveryState, Message, ServiceRequest
 from servicedesk.desk.ports import NoticeSender
 
 log = logging.getLogger(__name__)
-CONFIRMATION_SUBJECT = "Confirm your email address"
+SUBJECTS = {LINK_CONTACT: "Confirm your email address", SIGN_IN: "Your sign-in link"}
 
 
 class LinkInvalid(InvalidChange):
@@ -67,14 +69,16 @@ def claim_email(uow: UnitOfWork, customer: Customer, address: str) -> EmailConfi
     return confirmation
 
 
-def confirm_contact(uow: UnitOfWork, secret: str, token: str) -> Customer:
+def confirm_contact(
+    uow: UnitOfWork, secret: str, token: str, *, purpose: str = LINK_CONTACT
+) -> Customer:
     """Follow a confirmation link: the address becomes the contact's, or the contact joins
     the customer who owns it (with its requests); replies that waited are released.
 
     Raises `LinkInvalid` for an unknown, expired or used link.
     """
     try:
-        confirmation = find_confirmation(uow.session, secret, token)
+        confirmation = find_confirmation(uow.session, secret, token, purpose=purpose)
     except ConfirmationInvalid as error:
         raise LinkInvalid(str(error)) from error
     outcome = confirm_email(uow.session, confirmation)
@@ -114,7 +118,7 @@ def send_confirmation(
     uow_factory: Callable[[], UnitOfWork],
     adapters: AdapterRegistry,
     secret: str,
-    link_for: Callable[[str], str],
+    link_for: Callable[[str, str], str],
     confirmation_id: int,
 ) -> bool:
     """Mail the link of one pending confirmation; False when there is nothing to send.
@@ -126,7 +130,8 @@ def send_confirmation(
         confirmation = uow.session.get(EmailConfirmation, confirmation_id)
         if confirmation is None or not confirmation.is_pending():
             return False
-        link = link_for(confirmation_token(secret, confirmation))
+        purpose = confirmation.purpose
+        link = link_for(purpose, confirmation_token(secret, confirmation))
         address = confirmation.address
     adapter = adapters.get("email") if "email" in adapters else None
     if not isinstance(adapter, NoticeSender):
@@ -134,7 +139,7 @@ def send_confirmation(
         return False
     try:
         adapter.send_notice(
-            address, CONFIRMATION_SUBJECT, _notice_text(link), f"confirm.{confirmation_id}"
+            address, SUBJECTS[purpose], _notice_text(purpose, link), f"confirm.{confirmation_id}"
         )
     except ChannelNotConfigured:
         log.warning("no outbound mail configured; confirmation link for %s: %s", address, link)
@@ -145,7 +150,13 @@ def send_confirmation(
     return True
 
 
-def _notice_text(link: str) -> str:
+def _notice_text(purpose: str, link: str) -> str:
+    if purpose == SIGN_IN:
+        return (
+            "Someone, hopefully you, asked to sign in to our help centre with this address.\n\n"
+            f"To sign in, open this link within 30 minutes (it works once):\n{link}\n\n"
+            "If it was not you, ignore this mail: nobody can sign in without the link.\n"
+        )
     return (
         "Someone, hopefully you, gave this address when writing to our support.\n\n"
         f"To confirm that it is yours, open this link within 24 hours:\n{link}\n\n"

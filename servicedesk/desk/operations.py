@@ -253,6 +253,8 @@ def change_status(
         new=status,
     )
     uow.events.append(events.RequestUpdated(request.id, ("status",)))
+    if status == Status.SOLVED:
+        uow.events.append(events.RequestSolved(request.id))
     return request
 
 

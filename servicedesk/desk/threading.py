@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from channels.messages import InboundMessage
 from crm_core.customers import Customer
+from crm_core.db import MAX_ID
+from crm_core.portal_accounts import PortalAccount
 from servicedesk.desk.models import Direction, Message, ServiceRequest, parse_reference
 
 SUBJECT_TOKEN = re.compile(r"\[(SR-\d{1,12})\]", re.IGNORECASE)
@@ -48,7 +50,8 @@ def find_thread(
     """
     if not message.sender.verified:
         return None
-    for rule in (_by_own_message_id, _by_known_message_id, _by_thread_key, _by_tokens):
+    rules = (_by_account, _by_own_message_id, _by_known_message_id, _by_thread_key, _by_tokens)
+    for rule in rules:
         match = rule(session, message, customer)
         if match is not None:
             return ThreadMatch(_follow_merges(session, match.request), match.rule)
@@ -66,6 +69,31 @@ def _messages_with_ids(session: Session, message: InboundMessage, outbound: bool
     found = {m.external_id: m for m in session.scalars(query)}
     # References are ordered newest first, so the nearest parent decides.
     return [found[ref] for ref in message.references if ref in found]
+
+
+def _by_account(
+    session: Session, message: InboundMessage, customer: Customer
+) -> ThreadMatch | None:
+    """A signed-in help centre customer replying on a request page names the request.
+
+    They may add to their own requests, and an organisation manager to their
+    organisation's; any other id is ignored (the message opens a request of its own).
+    """
+    named = message.extra.get("request_id") if message.channel == "portal" else None
+    valid = named is not None and named.isascii() and named.isdigit() and int(named) <= MAX_ID
+    request = session.get(ServiceRequest, int(named)) if valid and named else None
+    if request is None:
+        return None
+    if request.customer_id == customer.id:
+        return ThreadMatch(request, "account")
+    account = session.get(PortalAccount, customer.id)
+    same_organisation = (
+        customer.organization_id is not None
+        and request.customer.organization_id == customer.organization_id
+    )
+    if account is not None and account.manages_organisation and same_organisation:
+        return ThreadMatch(request, "account")
+    return None
 
 
 def _by_own_message_id(

@@ -21,10 +21,21 @@ def conversation(request_id: int) -> str:
     return f"conversation:{request_id}"
 
 
+def portal_request(request_id: int) -> str:
+    """Help centre pages showing one request to its customer: a reply or status arrived."""
+    return f"portal-request:{request_id}"
+
+
 CHAT_NAMESPACE = "/chat"
 CONSOLE_NAMESPACE = "/console"
+PORTAL_NAMESPACE = "/portal"
 
 
 def namespace_of(room: str) -> str:
-    """Conversation rooms live on the widget's namespace, every other room on the console's."""
-    return CHAT_NAMESPACE if room.startswith("conversation:") else CONSOLE_NAMESPACE
+    """Conversation rooms live on the widget's namespace, the help centre's on the portal's,
+    every other room on the console's."""
+    if room.startswith("conversation:"):
+        return CHAT_NAMESPACE
+    if room.startswith("portal-request:"):
+        return PORTAL_NAMESPACE
+    return CONSOLE_NAMESPACE

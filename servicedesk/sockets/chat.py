@@ -117,6 +117,7 @@ class ChatNamespace(Namespace):  # type: ignore[misc]
                 "messages": history.message_views(messages),
                 "agents_online": conversations.agents_online(uow.session),
                 "status": found.status.value if found else None,
+                "rating_scale": container_of().config.rating_scale,
             }
 
     def on_message(self, data: Any = None) -> dict[str, Any]:

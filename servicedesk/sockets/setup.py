@@ -7,11 +7,12 @@ from flask_socketio import SocketIO
 from servicedesk.container import Container
 from servicedesk.sockets.chat import ChatNamespace
 from servicedesk.sockets.console import ConsoleNamespace
+from servicedesk.sockets.portal import PortalNamespace
 from servicedesk.sockets.throttle import ChatLimits
 
 
 def init_sockets(socketio: SocketIO, container: Container) -> None:
-    """Register `/console` and `/chat` (the container's webchat adapter emits replies)."""
+    """Register `/console`, `/chat` (its adapter emits replies) and `/portal`."""
     # Called after `init_app`, so these go straight onto this app's new server.
     socketio.on_namespace(ConsoleNamespace())
     config = container.config
@@ -19,3 +20,4 @@ def init_sockets(socketio: SocketIO, container: Container) -> None:
     # one address (the latency bench runs 500 customers from 127.0.0.1).
     limits = ChatLimits(config.redis_url, per_address=not config.testing)
     socketio.on_namespace(ChatNamespace(limits))
+    socketio.on_namespace(PortalNamespace())

@@ -101,14 +101,14 @@ def login() -> ResponseReturnValue:
                 uow.commit()
                 _start_session(agent)
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(safe_next(request.args.get("next")))
         flash("Email or password is wrong.", "error")
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None, fallback: str = "console.inbox") -> str:
     r"""`target` when it is a path on this site, else the inbox (no open redirect).
 
     Browsers skip any run of slashes or backslashes after the scheme and drop tabs and
@@ -124,7 +124,7 @@ def _safe_next(target: str | None) -> str:
         and not urlsplit(target).netloc
     ):
         return target
-    return url_for("console.inbox")
+    return url_for(fallback)
 
 
 @bp.post("/logout")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
+from servicedesk.app import create_app
 from servicedesk.cli import main
+from servicedesk.config import Config
+from servicedesk.container import Container
 
 SERVICEDESK = str(Path(sys.executable).with_name("servicedesk"))
 
@@ -92,5 +96,37 @@ def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     with engine.connect() as conn:
         channels = {row[0] for row in conn.exec_driver_sql("select channel from service_requests")}
         count = conn.exec_driver_sql("select count(*) from service_requests").scalar()
-    assert count == 5
+    assert count == 8  # five from the channels, three of the help centre's demo customer
     assert channels == {"email", "webchat", "slack", "portal"}
+
+
+def test_demo_customer_signs_in_with_the_printed_link(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [SERVICEDESK, "demo", "--no-serve"], env=env(tmp_path), capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    link = re.search(r"customer@demo\.local: http://[^/]+(/help/sign-in/\S+)", run.stdout)
+    assert link, run.stdout
+    instance = tmp_path / "instance"
+    config = Config(
+        instance_dir=instance,
+        database_url=f"sqlite:///{instance / 'servicedesk.db'}",
+        secret_key=(instance / "secret_key").read_text().strip(),
+        testing=True,
+    )
+    client = create_app(container=Container.build(config, synchronous_jobs=True)).test_client()
+    landing = client.get(link.group(1)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', landing)
+    assert token
+    assert client.post(link.group(1), data={"csrf_token": token.group(1)}).status_code == 302
+    page = client.get("/help/requests").get_data(as_text=True)
+    for subject in ("Parcel not delivered", "Change my billing address", "Reset my password"):
+        assert subject in page
+    assert "pending" in page and "solved" in page
+
+
+def test_portal_manager_needs_a_customer_in_an_organisation(tmp_path: Path) -> None:
+    runner = CliRunner(env=env(tmp_path))
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    unknown = runner.invoke(main, ["portal", "manager", "nobody@acme.example"])
+    assert unknown.exit_code == 1 and "no customer has the address" in unknown.output

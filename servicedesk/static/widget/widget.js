@@ -152,9 +152,20 @@
     if (!store.get("introduced", false) && !state.lastId) { q(".sdw-prechat").hidden = false; }
   }
 
+  // The desk's rating scale (one setting for every channel): good/bad, or 1 to 5.
+  function useScale(scale) {
+    if (scale !== "one_to_five" || q(".sdw-csat [value='5']")) { return; }
+    var row = q(".sdw-csat .sdw-row");
+    row.textContent = "";
+    for (var n = 1; n <= 5; n += 1) {
+      row.appendChild(el("button", { type: "submit", value: String(n), "aria-label": n + " of 5" }, String(n)));
+    }
+  }
+
   function sync() {
     socket.emit("hello", { last_id: state.lastId }, function (reply) {
       if (!reply || reply.error) { return; }
+      useScale(reply.rating_scale);
       state.token = reply.token;
       store.set("token", reply.token);
       reply.messages.forEach(function (m) { render(m, false); });

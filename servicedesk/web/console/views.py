@@ -10,6 +10,7 @@ from crm_core.confirmations import unconfirmed_addresses
 from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
+from servicedesk.desk.feedback import request_rating
 from servicedesk.desk.models import (
     Priority,
     RequestSuggestions,
@@ -85,6 +86,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             unconfirmed=unconfirmed_addresses(uow.session, item.customer_id),
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
+            rating=request_rating(uow.session, request_id),
             request_id=request_id,
         )
 

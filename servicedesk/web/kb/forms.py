@@ -16,6 +16,7 @@ class ArticleForm(FlaskForm):  # type: ignore[misc]
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
     body = TextAreaField("Body (Markdown)", validators=[DataRequired(), Length(max=200_000)])
     category = StringField("Category", validators=[Optional(), Length(max=120)])
+    section = StringField("Section (within the category)", validators=[Optional(), Length(max=120)])
     tags = StringField("Tags (comma separated)", validators=[Optional(), Length(max=500)])
     locale = StringField(
         "Locale",
@@ -40,6 +41,7 @@ class ArticleForm(FlaskForm):  # type: ignore[misc]
             body=self.body.data,
             summary=self.summary.data or "",
             category=(self.category.data or "").strip(),
+            section=(self.section.data or "").strip(),
             tags=tags,
             locale=self.locale.data,
             visibility=Visibility(self.visibility.data),
@@ -54,6 +56,7 @@ class ArticleForm(FlaskForm):  # type: ignore[misc]
             summary=content.summary,
             body=content.body,
             category=content.category or "",
+            section=content.section or "",
             tags=", ".join(content.tags),
             locale=content.locale,
             visibility=content.visibility.value,

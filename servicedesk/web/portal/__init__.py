@@ -1,6 +1,14 @@
 """The public help centre: search and read public articles, rate them."""
 
-from servicedesk.web.portal import confirm, contact, views  # noqa: F401  (registers the routes)
+from servicedesk.web.portal import (  # noqa: F401  (registers the routes)
+    account,
+    confirm,
+    contact,
+    deflection,
+    rating,
+    requests,
+    views,
+)
 from servicedesk.web.portal.blueprint import portal
 
 __all__ = ["portal"]

@@ -27,7 +27,7 @@ from knowledge.models import Article, ArticleStatus, Visibility
 from servicedesk.current import container_of
 from servicedesk.desk import conversations
 from servicedesk.desk.errors import DeskError
-from servicedesk.desk.feedback import RATINGS, rate_request
+from servicedesk.desk.feedback import SCALES, rate_request
 from servicedesk.desk.intake import IntakeResult
 from servicedesk.extensions import csrf, limiter
 from servicedesk.paths import ROOT
@@ -133,14 +133,15 @@ def _message_view(result: IntakeResult) -> dict[str, Any]:
 @csrf.exempt  # type: ignore[misc]
 @limiter.limit(WRITE_LIMIT, methods=["POST"])
 def csat() -> ResponseReturnValue:
-    """One-click rating (good or bad) with an optional comment, once the chat is solved."""
+    """One-click rating (on the desk's scale) with an optional comment, once the chat is solved."""
     if request.method == "OPTIONS":
         return Response(status=204)
     data = request.get_json(silent=True) or {}
     visitor = _visitor(data)
     rating = str(data.get("rating"))
-    if rating not in RATINGS:
-        return jsonify(error="rating: good or bad"), 400
+    scale = container_of().config.rating_scale
+    if rating not in SCALES[scale]:
+        return jsonify(error="rating: " + " or ".join(SCALES[scale])), 400
     comment = str(data.get("comment") or "").strip()[:COMMENT_MAX] or None
     if comment and not is_storable(comment):
         return jsonify(error="comment: not valid Unicode text"), 400
@@ -150,7 +151,13 @@ def csat() -> ResponseReturnValue:
             return jsonify(error="the conversation is not solved yet"), 409
         try:
             rate_request(
-                uow, found.id, rating, comment, channel="webchat", rater=visitor.visitor_id
+                uow,
+                found.id,
+                rating,
+                comment,
+                channel="webchat",
+                rater=visitor.visitor_id,
+                scale=scale,
             )
         except DeskError as error:
             return jsonify(error=str(error)), 409

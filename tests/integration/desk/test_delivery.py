@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import uuid
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message as MailMessage
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from channels.messages import InboundMessage, Sender
@@ -24,31 +17,7 @@ from servicedesk.desk.models import DeliveryState, Message
 from servicedesk.desk.operations import post_reply, receive_inbound
 from servicedesk.queues import RqQueue
 from servicedesk.worker import run_worker
-
-
-class Sink:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.mails: list[MailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        with self.lock:
-            self.mails.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+from tests.fixtures.smtp import Sink
 
 
 def build(

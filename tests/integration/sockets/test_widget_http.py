@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from flask.testing import FlaskClient
@@ -81,6 +82,20 @@ def test_csat_only_after_solved_and_last_click_wins(container: Container) -> Non
         stored = uow.session.scalars(select(RequestRating)).one()
         assert (stored.request_id, stored.score, stored.comment) == (request_id, 1, "quick")
         assert (stored.scale, stored.channel) == ("good_bad", "webchat")
+
+
+def test_csat_follows_the_desks_one_to_five_scale(container: Container) -> None:
+    container.config = dataclasses.replace(container.config, rating_scale="one_to_five")
+    client = web(container)
+    token, request_id = visitor_token(container)
+    with container.uow() as uow:
+        change_status(uow, request_id, Status.SOLVED)
+        uow.commit()
+    assert client.post("/widget/csat", json={"token": token, "rating": "good"}).status_code == 400
+    assert client.post("/widget/csat", json={"token": token, "rating": "4"}).status_code == 200
+    with container.uow() as uow:
+        stored = uow.session.scalars(select(RequestRating)).one()
+        assert (stored.score, stored.scale) == (4, "one_to_five")
 
 
 def test_identifying_names_the_visitor_and_links_no_email(container: Container) -> None:

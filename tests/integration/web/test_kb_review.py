@@ -111,7 +111,8 @@ def decide(client: FlaskClient, article_id: int, decision: str, **data: str) -> 
 
 
 def help_page(app: Flask, article_id: int) -> str:
-    response = app.test_client().get(f"/help/articles/{article_id}")  # anonymous reader
+    reader = app.test_client()  # anonymous
+    response = reader.get(f"/help/articles/{article_id}", follow_redirects=True)
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
