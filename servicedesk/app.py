@@ -126,6 +126,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("kb.index", "Knowledge base", None),
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
+    ("sales.board", "Deals", None),
     ("mail.mailboxes", "Email", "admin"),
 )
 

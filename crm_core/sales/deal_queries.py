@@ -64,6 +64,13 @@ def pipelines(session: Session) -> list[Pipeline]:
     return list(session.scalars(select(Pipeline).order_by(Pipeline.is_default.desc(), Pipeline.id)))
 
 
+def pipeline_of(session: Session, deal: Opportunity) -> Pipeline:
+    found = session.get(Pipeline, deal.pipeline_id)
+    if found is None:
+        raise DealError("pipeline: the deal's pipeline is gone")
+    return found
+
+
 def board_columns(session: Session, viewer: Viewer, pipeline: Pipeline) -> list[BoardColumn]:
     """One column per stage with the deals the viewer sees in it, biggest first."""
     columns = {stage.id: BoardColumn(stage) for stage in pipeline.stages}

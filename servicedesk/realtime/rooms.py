@@ -21,6 +21,11 @@ def conversation(request_id: int) -> str:
     return f"conversation:{request_id}"
 
 
+def sales_board() -> str:
+    """Reps looking at the sales board: a deal moved, so their board refreshes."""
+    return "sales-board"
+
+
 CHAT_NAMESPACE = "/chat"
 CONSOLE_NAMESPACE = "/console"
 
