@@ -89,7 +89,9 @@
 
   if (window.io) {
     var socket = window.io("/console", { reconnectionDelayMax: 3000, closeOnBeforeunload: true });
-    socket.on("connect", function () { socket.emit("watch_board", {}); });
+    socket.on("connect", function () {
+      socket.emit("watch_board", {}, function () { board.setAttribute("data-live", "yes"); });
+    });
     socket.on("sales.board", function () { refresh(); });
   }
 })();
