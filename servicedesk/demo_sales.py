@@ -19,9 +19,10 @@ from crm_core.access import Viewer
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
 from crm_core.lifecycle import LifecycleRules
+from crm_core.lifecycle.on_orders import order_context
 from crm_core.orders.catalogue import ProductDraft, create_product, find_product
 from crm_core.orders.models import Order, OrderStatus
-from crm_core.orders.operations import LineDraft, OrderContext, OrderDraft, create_order
+from crm_core.orders.operations import LineDraft, OrderDraft, create_order
 from crm_core.sales.models import ForecastCategory, Opportunity, Pipeline, StageOutcome
 from crm_core.sales.opportunities import DealDraft, DealLine, create_opportunity, move_opportunity
 from crm_core.sales.pipeline_admin import StageSpec, create_pipeline
@@ -129,7 +130,7 @@ def _deals(
 
 def _orders(session: Session, customers: dict[str, int], rules: LifecycleRules) -> None:
     now = utcnow()
-    context = OrderContext(Viewer.system(), now, rules)
+    context = order_context(Viewer.system(), now, rules)
     for external_id, email, days_ago, lines, status in ORDERS:
         if session.scalars(select(Order.id).where(Order.external_id == external_id)).first():
             continue

@@ -1,12 +1,14 @@
-"""Orders: create them (directly or from a won deal), move them through their statuses,
-record payments and shipments. Every order created or changed recomputes the customer's
-lifecycle stage (`crm_core.lifecycle.recompute_stage`) with the rules the caller passes.
+"""Orders: create them, move them through their statuses, record payments and shipments.
+
+Every order created or changed recomputes the customer's lifecycle stage through the
+context's `restage` (`crm_core.lifecycle.on_orders.order_context` wires in
+`recompute_stage`). Orders from a won deal: `crm_core.sales.deal_orders`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from crm_core.access import Viewer
 from crm_core.customers.models import Customer
-from crm_core.lifecycle import LifecycleRules, recompute_stage
 from crm_core.money import to_money
 from crm_core.orders.models import (
     Order,
@@ -26,7 +27,6 @@ from crm_core.orders.models import (
     Product,
     Shipment,
 )
-from crm_core.sales.models import Opportunity, StageOutcome
 from crm_core.timeline import TimelineEntry
 
 # Which status may follow which; cancelled and returned are final.
@@ -67,14 +67,19 @@ class OrderDraft:
     status: OrderStatus = OrderStatus.PENDING
 
 
+# Called with the session and the customer's id after every order created or changed: the
+# lifecycle's recompute (`crm_core.lifecycle.on_orders.order_context` builds the context),
+# passed in because the lifecycle package reads orders and so sits above this one.
+Restage = Callable[[Session, int], object]
+
+
 @dataclass(frozen=True)
 class OrderContext:
-    """Who acts, when, and the lifecycle rules every order change recomputes with."""
+    """Who acts, when, and what recomputes the customer's stage after each order change."""
 
     viewer: Viewer
     now: datetime
-    rules: LifecycleRules = field(default_factory=LifecycleRules)
-    last_activity: datetime | None = None
+    restage: Restage
 
 
 def _check_write(viewer: Viewer) -> None:
@@ -109,30 +114,6 @@ def create_order(session: Session, context: OrderContext, draft: OrderDraft) -> 
     session.flush()
     _recompute(session, context, order.customer_id)
     return order
-
-
-def create_order_from_opportunity(
-    session: Session, context: OrderContext, opportunity_id: int
-) -> Order:
-    """An order for a won deal's customer with the deal's product lines."""
-    deal = session.get(Opportunity, opportunity_id)
-    if deal is None:
-        raise OrderError("opportunity: no such opportunity")
-    if deal.outcome is not StageOutcome.WON:
-        raise OrderError("opportunity: only a won deal becomes an order")
-    if deal.customer_id is None:
-        raise OrderError("customer: the deal has no customer")
-    if not deal.products:
-        raise OrderError("lines: the deal has no products")
-    lines = [
-        LineDraft(product_id=item.product_id, quantity=item.quantity, unit_price=item.unit_price)
-        for item in deal.products
-    ]
-    draft = OrderDraft(
-        customer_id=deal.customer_id, lines=lines, currency=deal.currency, source="deal",
-        opportunity_id=deal.id,
-    )  # fmt: skip
-    return create_order(session, context, draft)
 
 
 def change_order_status(
@@ -246,4 +227,4 @@ def _total(order: Order) -> None:
 
 
 def _recompute(session: Session, context: OrderContext, customer_id: int) -> None:
-    recompute_stage(session, customer_id, context.rules, context.now, context.last_activity)
+    context.restage(session, customer_id)

@@ -86,11 +86,11 @@ def import_orders_command(file: Path, dry_run: bool, as_json: bool) -> None:
     from crm_core.access import Viewer
     from crm_core.db import utcnow
     from crm_core.importing import UnreadableFile
+    from crm_core.lifecycle.on_orders import order_context
     from crm_core.orders.erp_import import import_orders
-    from crm_core.orders.operations import OrderContext
 
     app = container()
-    context = OrderContext(Viewer.system(), utcnow(), app.config.lifecycle_rules())
+    context = order_context(Viewer.system(), utcnow(), app.config.lifecycle_rules())
 
     def run():  # type: ignore[no-untyped-def]
         with app.uow() as uow:

@@ -10,9 +10,11 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from crm_core.db import utcnow
+from crm_core.lifecycle.on_orders import order_context
 from crm_core.orders import catalogue
 from crm_core.orders import operations as ops
 from crm_core.orders.models import Order, OrderStatus, Product
+from crm_core.sales.deal_orders import create_order_from_opportunity
 from servicedesk.current import container_of
 from servicedesk.web.sales.blueprint import sales
 from servicedesk.web.sales.deal_access import current_viewer, error_status
@@ -27,7 +29,7 @@ from servicedesk.web.sales.deal_forms import (
 
 def _context(session) -> ops.OrderContext:  # type: ignore[no-untyped-def]
     config = container_of().config
-    return ops.OrderContext(current_viewer(session), utcnow(), config.lifecycle_rules())
+    return order_context(current_viewer(session), utcnow(), config.lifecycle_rules())
 
 
 @sales.get("/products")
@@ -178,7 +180,7 @@ def order_shipment(order_id: int) -> ResponseReturnValue:
 def order_from_deal(opportunity_id: int) -> ResponseReturnValue:
     with container_of().uow() as uow:
         try:
-            created = ops.create_order_from_opportunity(
+            created = create_order_from_opportunity(
                 uow.session, _context(uow.session), opportunity_id
             )
             uow.commit()

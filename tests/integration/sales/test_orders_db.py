@@ -12,26 +12,26 @@ from crm_core.access import READ_ONLY, Viewer
 from crm_core.customers import Customer, LifecycleStage
 from crm_core.lifecycle import LifecycleRules
 from crm_core.lifecycle.models import StageChange
+from crm_core.lifecycle.on_orders import order_context
 from crm_core.orders.erp_import import import_orders
 from crm_core.orders.models import Order, OrderStatus
 from crm_core.orders.operations import (
     LineDraft,
-    OrderContext,
     OrderDraft,
     OrderError,
     change_order_status,
     create_order,
-    create_order_from_opportunity,
     line_amounts,
     order_timeline,
     record_payment,
     record_shipment,
 )
 from crm_core.orders.reports import product_sales
+from crm_core.sales.deal_orders import create_order_from_opportunity
 from crm_core.sales.opportunities import DealDraft, DealLine, create_opportunity, win_opportunity
 from tests.integration.sales.deal_fixtures import NOW, SYSTEM, catalogue, customer, sales_pipeline
 
-CONTEXT = OrderContext(SYSTEM, NOW, LifecycleRules(loyal_min_orders=3))
+CONTEXT = order_context(SYSTEM, NOW, LifecycleRules(loyal_min_orders=3))
 
 
 def test_line_amounts_round_half_up_per_line() -> None:
@@ -78,7 +78,7 @@ def test_order_totals_transitions_payments_and_lifecycle(uow_factory) -> None:  
         assert moves == 4  # prospect -> new -> returning -> loyal -> returning
         titles = [e.title for e in order_timeline(uow.session, [buyer.id])]
         assert f"Order #{order.id} returned" in titles
-        looker = OrderContext(Viewer(5, frozenset({READ_ONLY})), NOW)
+        looker = order_context(Viewer(5, frozenset({READ_ONLY})), NOW, LifecycleRules())
         with pytest.raises(OrderError, match="read-only"):
             create_order(
                 uow.session, looker, OrderDraft(buyer.id, [LineDraft(None, 1, Decimal(1))])
