@@ -18,7 +18,7 @@ from servicedesk.desk.models import Agent, ServiceRequest, Team, team_members
 
 def agent_names(session: Session) -> dict[int, str]:
     """Every agent's id and name."""
-    return dict(session.execute(select(Agent.id, Agent.name)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(Agent.id, Agent.name)).all())
 
 
 def agent_teams(session: Session) -> dict[int, str]:
