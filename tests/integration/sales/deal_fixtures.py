@@ -11,19 +11,14 @@ from sqlalchemy.orm import Session
 from crm_core.access import ADMIN, SALES, Viewer
 from crm_core.customers import Customer
 from crm_core.orders.catalogue import ProductDraft, create_product
-from crm_core.sales.models import Pipeline, StageOutcome
-from crm_core.sales.pipeline_admin import StageSpec, create_pipeline
+from crm_core.sales.models import Pipeline
+from crm_core.sales.pipeline_admin import create_pipeline
+from servicedesk.demo_sales import STAGES as DEMO_STAGES
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SYSTEM = Viewer.system()
-STAGES = [
-    StageSpec("prospecting", 0.1),
-    StageSpec("demo", 0.25),
-    StageSpec("proposal", 0.5),
-    StageSpec("negotiation", 0.75),
-    StageSpec("won", 1.0, StageOutcome.WON),
-    StageSpec("lost", 0.0, StageOutcome.LOST),
-]
+# The demo's stages: the same six columns as the leads work's default pipeline.
+STAGES = DEMO_STAGES
 
 
 def sales_pipeline(session: Session, name: str = "Test sales") -> Pipeline:

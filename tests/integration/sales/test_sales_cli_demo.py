@@ -7,7 +7,6 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -18,18 +17,9 @@ from crm_core.sales.models import Opportunity
 from servicedesk.cli import main
 from servicedesk.demo import load_demo
 from servicedesk.demo_sales import load_sales_demo
+from tests.integration.crm.test_crm_cli import cli_env, run
 
-
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEDESK_")}
-    return {**clean, "SERVICEDESK_INSTANCE_DIR": str(tmp_path / "instance")}
-
-
-def run(env: dict[str, str], *args: str) -> str:
-    result = CliRunner().invoke(main, list(args), env=env)
-    assert result.exit_code == 0, result.output
-    return result.output
+__all__ = ["cli_env"]  # the fixture, imported to be used here
 
 
 def test_demo_is_idempotent_and_gives_customers_different_stages(uow_factory) -> None:  # type: ignore[no-untyped-def]
