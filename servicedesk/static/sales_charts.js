@@ -7,8 +7,9 @@
     var source = document.getElementById("chart-" + canvas.getAttribute("data-chart"));
     if (!source) { return; }
     var data = JSON.parse(source.textContent);
-    var datasets = Object.keys(data.series).map(function (label, index) {
-      return { label: label, data: data.series[label], backgroundColor: colours[index % colours.length] };
+    // Series come as [label, values] pairs: a JSON object would lose their order.
+    var datasets = data.series.map(function (pair, index) {
+      return { label: pair[0], data: pair[1], backgroundColor: colours[index % colours.length] };
     });
     new window.Chart(canvas, { type: "bar", data: { labels: data.labels, datasets: datasets },
       options: { responsive: true, animation: false } });

@@ -62,12 +62,15 @@ def forecast_page() -> ResponseReturnValue:
         return _csv("forecast.csv", FORECAST_HEADERS, rows)
     chart = {
         "labels": [row.key for row in result.rows],
-        "series": {
-            "weighted (baseline)": [float(row.weighted) for row in result.rows],
-            "projected (what-if)": [float(row.projected) for row in result.rows],
-            "commit": [float(row.commit) for row in result.rows],
-            "best case": [float(row.best_case) for row in result.rows],
-        },
+        "series": [
+            [label, [float(getattr(row, name)) for row in result.rows]]
+            for label, name in (
+                ("weighted (baseline)", "weighted"),
+                ("projected (what-if)", "projected"),
+                ("commit", "commit"),
+                ("best case", "best_case"),
+            )
+        ],
     }
     return render_template(
         "sales/forecast.html", result=result, chart=chart, problems=problems, args=request.args,
@@ -81,9 +84,9 @@ def reports() -> ResponseReturnValue:
     tables = _report_tables()
     charts = {
         "funnel": {"labels": [r[0] for r in tables["funnel"][1]],
-                   "series": {"reached": [r[1] for r in tables["funnel"][1]]}},
+                   "series": [["reached", [r[1] for r in tables["funnel"][1]]]]},
         "reps": {"labels": [r[0] for r in tables["reps"][1]],
-                 "series": {"won revenue": [float(r[1]) for r in tables["reps"][1]]}},
+                 "series": [["won revenue", [float(r[1]) for r in tables["reps"][1]]]]},
         "products": _product_chart(tables["products"][1]),
     }  # fmt: skip
     return render_template("sales/reports.html", tables=tables, charts=charts)
@@ -120,7 +123,7 @@ def _product_chart(rows: list[list[object]]) -> dict[str, object]:
     for month, sku, _name, _units, revenue in rows:
         values = series.setdefault(str(sku), [0.0] * len(months))
         values[months.index(str(month))] += float(str(revenue))
-    return {"labels": months, "series": series}
+    return {"labels": months, "series": [[sku, values] for sku, values in sorted(series.items())]}
 
 
 def _csv(filename: str, headers: list[str], rows: Iterable[list[object]]) -> Response:
