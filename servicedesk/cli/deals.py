@@ -116,11 +116,19 @@ def import_orders_command(file: Path, dry_run: bool, as_json: bool) -> None:
 
 
 @sales.command("lifecycle")
-def lifecycle_command() -> None:
+@click.option(
+    "--queue", "queued", is_flag=True, help="Hand it to the job queue (rq workers with Redis)."
+)
+def lifecycle_command(queued: bool) -> None:
     """Recompute every ordering customer's lifecycle stage (run daily, e.g. from cron)."""
     from servicedesk.jobs import recompute_lifecycle
 
-    changed = recompute_lifecycle(container())
+    app = container()
+    if queued:
+        app.tasks.enqueue("default", "recompute_lifecycle")
+        click.echo("queued recompute_lifecycle on the default queue")
+        return
+    changed = recompute_lifecycle(app)
     click.echo(f"{changed} customers changed lifecycle stage")
 
 

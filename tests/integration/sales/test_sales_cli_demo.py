@@ -71,3 +71,4 @@ def test_forecast_import_and_lifecycle_commands(cli_env: dict[str, str], tmp_pat
     again = json.loads(run(cli_env, "sales", "import", "orders", str(erp), "--json"))
     assert (again["created"], again["existing"]) == (0, 1)
     assert "customers changed lifecycle stage" in run(cli_env, "sales", "lifecycle")
+    assert "queued recompute_lifecycle" in run(cli_env, "sales", "lifecycle", "--queue")
