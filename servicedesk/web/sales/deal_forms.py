@@ -15,13 +15,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm_core.orders.catalogue import ProductDraft
 from crm_core.sales.models import ForecastCategory
 from crm_core.sales.opportunities import DealDraft, DealLine
 
-CATEGORY_CHOICES = [(c.value, c.value.replace("_", " ")) for c in ForecastCategory]
+
+def _owner(value: object) -> int | None:
+    """The owner select's value: an agent id, or None for "unassigned"."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+CATEGORY_CHOICES = [SelectChoice(c.value, c.value.replace("_", " ")) for c in ForecastCategory]
 
 
 def parse_lines(text: str) -> list[tuple[str, int]]:
@@ -47,7 +55,8 @@ class DealForm(FlaskForm):  # type: ignore[misc]
     )
     currency = StringField("Currency", default="EUR", validators=[DataRequired(), Length(3, 3)])
     expected_close = DateField("Expected close", validators=[Optional()])
-    owner_id = IntegerField("Owner (agent id; empty: you)", validators=[Optional()])
+    # Choices are the desk's agents, set by the view; the operation checks the scope.
+    owner_id = SelectField("Owner", coerce=_owner, validate_choice=False)
     next_step = StringField("Next step", validators=[Optional(), Length(max=300)])
     forecast_category = SelectField("Forecast category", choices=CATEGORY_CHOICES)
     probability = FloatField(
@@ -63,7 +72,13 @@ class DealForm(FlaskForm):  # type: ignore[misc]
         except ValueError as error:
             raise ValidationError(str(error)) from error
 
-    def to_draft(self, product_ids: dict[str, int], default_owner: int | None) -> DealDraft:
+    def offer_owners(self, names: dict[int, str]) -> None:
+        self.owner_id.choices = [SelectChoice("", "unassigned")] + [
+            SelectChoice(str(agent_id), name)
+            for agent_id, name in sorted(names.items(), key=lambda i: i[1])
+        ]
+
+    def to_draft(self, product_ids: dict[str, int]) -> DealDraft:
         lines = tuple(
             DealLine(product_ids.get(sku, -1), quantity)
             for sku, quantity in parse_lines(self.products.data or "")
@@ -73,7 +88,7 @@ class DealForm(FlaskForm):  # type: ignore[misc]
             amount=self.amount.data,
             currency=(self.currency.data or "EUR").upper(),
             expected_close=self.expected_close.data,
-            owner_id=self.owner_id.data if self.owner_id.data is not None else default_owner,
+            owner_id=self.owner_id.data,
             next_step=self.next_step.data or "",
             forecast_category=ForecastCategory(self.forecast_category.data),
             probability=self.probability.data,

@@ -106,9 +106,11 @@ def _edit(opportunity_id: int | None) -> ResponseReturnValue:
         if not form.is_submitted() and opportunity_id is not None:
             deal = _deal_or_404(uow.session, viewer, opportunity_id)
             form = _form_of(deal, {p.id: p.sku for p in list_products(uow.session)})
-        elif form.validate_on_submit():
-            skus = {p.sku: p.id for p in list_products(uow.session)}
-            draft = form.to_draft(skus, current_user.id if opportunity_id is None else None)
+        elif not form.is_submitted():
+            form.owner_id.data = current_user.id  # a new deal is the rep's own
+        form.offer_owners(agent_names(uow.session))
+        if form.validate_on_submit():
+            draft = form.to_draft({p.sku: p.id for p in list_products(uow.session)})
             try:
                 if opportunity_id is None:
                     deal = create_opportunity(uow.session, viewer, draft, utcnow())
@@ -122,8 +124,8 @@ def _edit(opportunity_id: int | None) -> ResponseReturnValue:
                 )
             flash("Deal saved.", "ok")
             return redirect(url_for("sales.opportunity", opportunity_id=deal.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("sales/opportunity_edit.html", form=form), status
+        status = 400 if form.is_submitted() else 200
+        return render_template("sales/opportunity_edit.html", form=form), status
 
 
 @sales.post("/opportunities/<int:opportunity_id>/move")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -158,3 +159,28 @@ def test_orders_products_and_reports(
     assert funnel_csv.mimetype == "text/csv"
     assert funnel_csv.get_data(as_text=True).splitlines()[1].startswith("prospecting,2,1007.00")
     assert "2,99.80" in admin.get("/sales/reports/products.csv").get_data(as_text=True)
+
+
+def test_a_rep_creates_a_deal_with_products_and_cannot_give_it_away(
+    app: Flask, deals: dict[str, int]
+) -> None:
+    rita = client_for(app, "rita@desk.example", "rita-password")
+    form = rita.get("/sales/opportunities/new").get_data(as_text=True)
+    token = csrf_token(form)
+    base = {"csrf_token": token, "name": "Rita deal", "currency": "EUR",
+            "forecast_category": "commit", "products": "SEAT 3"}  # fmt: skip
+    olaf = re.search(r'value="(\d+)">Olaf<', form).group(1)  # type: ignore[union-attr]
+    assert re.search(r'selected value="\d+">Rita<|value="\d+" selected>Rita<', form)
+    refused = rita.post("/sales/opportunities/new", data={**base, "owner_id": olaf})
+    assert refused.status_code == 403
+    assert "owner: you can assign deals to yourself or your team only" in refused.get_data(
+        as_text=True
+    )
+    bad = rita.post("/sales/opportunities/new", data={**base, "products": "SEAT three"})
+    assert bad.status_code == 400 and "line 1: write SKU then a quantity" in bad.get_data(
+        as_text=True
+    )
+    made = rita.post("/sales/opportunities/new", data=base)
+    assert made.status_code == 302
+    page = rita.get(made.headers["Location"]).get_data(as_text=True)
+    assert "59.97 EUR" in page and "Owner Rita" in page  # 3 x 19.99, owned by her
