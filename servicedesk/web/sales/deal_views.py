@@ -83,7 +83,7 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
         return render_template(
             "sales/opportunity.html", deal=deal, stages=stages,
             stays=time_in_stage(deal.history, utcnow()), names=agent_names(uow.session),
-            may_write=viewer.may_write,
+            may_write=viewer.may_write, products={p.id: p for p in list_products(uow.session)},
         )  # fmt: skip
 
 

@@ -86,6 +86,7 @@ def test_a_rep_sees_and_moves_team_deals_and_the_board_hears_it(
     assert no_csrf.status_code == 400
     page = rita.get(f"/sales/opportunities/{deals['sam_deal']}").get_data(as_text=True)
     assert "Stage history" in page and "prospecting" in page and "demo" in page
+    assert "SEAT Seat licence × 2 at 500.00" in page
 
 
 def test_read_only_sees_every_deal_and_changes_none(app: Flask, deals: dict[str, int]) -> None:
