@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from crm_core.access import Viewer
 from crm_core.orders.models import Order, OrderStatus
+from crm_core.sales.models import PipelineStage
 from crm_core.sales.opportunities import DealDraft, DealLine, create_opportunity
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
@@ -86,7 +87,7 @@ def test_a_rep_sees_and_moves_team_deals_and_the_board_hears_it(
     assert no_csrf.status_code == 400
     page = rita.get(f"/sales/opportunities/{deals['sam_deal']}").get_data(as_text=True)
     assert "Stage history" in page and "prospecting" in page and "demo" in page
-    assert "SEAT Seat licence × 2 at 500.00" in page
+    assert "SEAT Seat licence \u00d7 2 at 500.00" in page
 
 
 def test_read_only_sees_every_deal_and_changes_none(app: Flask, deals: dict[str, int]) -> None:
@@ -185,3 +186,30 @@ def test_a_rep_creates_a_deal_with_products_and_cannot_give_it_away(
     assert made.status_code == 302
     page = rita.get(made.headers["Location"]).get_data(as_text=True)
     assert "59.97 EUR" in page and "Owner Rita" in page  # 3 x 19.99, owned by her
+
+
+def test_admins_configure_pipeline_stages_and_reps_cannot(
+    app: Flask, container: Container, deals: dict[str, int]
+) -> None:
+    rita = client_for(app, "rita@desk.example", "rita-password")
+    assert rita.get("/sales/pipelines").status_code == 403
+    admin = client_for(app, "admin@desk.example", "admin-password")
+    page = admin.get("/sales/pipelines").get_data(as_text=True)
+    token = csrf_token(page)
+    demo = deals["demo"]
+    admin.post(f"/sales/stages/{demo}", data={"csrf_token": token, "name": "demo call",
+                                               "probability": "30%"})  # fmt: skip
+    with container.uow() as uow:
+        pipeline = uow.session.get(PipelineStage, demo).pipeline  # type: ignore[union-attr]
+        admin.post(f"/sales/pipelines/{pipeline.id}/stages/{demo}/left", data={"csrf_token": token})
+        admin.post(f"/sales/pipelines/{pipeline.id}/stages",
+                   data={"csrf_token": token, "name": "pilot", "probability": "0.6"})  # fmt: skip
+    unclear = {"csrf_token": token, "name": "x", "probability": "lots"}
+    bad = admin.post(f"/sales/stages/{demo}", data=unclear, follow_redirects=True)
+    assert "probability: a number such as 0.25 or 25%" in bad.get_data(as_text=True)
+    with container.uow() as uow:
+        pipeline = uow.session.get(PipelineStage, demo).pipeline  # type: ignore[union-attr]
+        assert [(s.name, s.probability) for s in pipeline.stages][:2] == [
+            ("demo call", 0.3), ("prospecting", 0.1)
+        ]  # fmt: skip
+        assert pipeline.stages[-1].name == "pilot"
