@@ -10,10 +10,23 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+if TYPE_CHECKING:
+    from crm_core.lifecycle import LifecycleRules
+
 PREFIX = "SERVICEDESK_"
+# SERVICEDESK_LIFECYCLE_* settings and their defaults (whole days, orders, currency units).
+LIFECYCLE = {
+    "lifecycle_returning_window_days": 180,
+    "lifecycle_loyal_min_orders": 3,
+    "lifecycle_loyal_min_revenue": 5000,
+    "lifecycle_loyal_period_days": 365,
+    "lifecycle_churn_after_days": 365,
+}
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
@@ -56,6 +69,14 @@ class Config:
     # Satisfaction: "good_bad" (good or bad) or "one_to_five", for every channel.
     rating_scale: str = "good_bad"
     crm_date_order: str | None = None
+    # Lifecycle stages (crm_core.lifecycle): a repeat order within this many days makes a
+    # customer "returning"; so many orders or this much revenue in the period "loyal"; no
+    # order and no activity for so long "churned".
+    lifecycle_returning_window_days: int = 180
+    lifecycle_loyal_min_orders: int = 3
+    lifecycle_loyal_min_revenue: int = 5000
+    lifecycle_loyal_period_days: int = 365
+    lifecycle_churn_after_days: int = 365
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -69,6 +90,18 @@ class Config:
     @property
     def models_dir(self) -> Path:
         return self.instance_dir / "models"
+
+    def lifecycle_rules(self) -> LifecycleRules:
+        """The lifecycle thresholds as crm_core's rules."""
+        from crm_core.lifecycle import LifecycleRules
+
+        return LifecycleRules(
+            returning_window_days=self.lifecycle_returning_window_days,
+            loyal_min_orders=self.lifecycle_loyal_min_orders,
+            loyal_min_revenue=Decimal(self.lifecycle_loyal_min_revenue),
+            loyal_period_days=self.lifecycle_loyal_period_days,
+            churn_after_days=self.lifecycle_churn_after_days,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -99,6 +132,7 @@ class Config:
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+            **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

@@ -142,6 +142,26 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def recompute_lifecycle(context: JobContext) -> int:
+    """The daily job: every ordering customer's lifecycle stage, with their request activity
+    keeping them from churning (default queue; run it from cron: `servicedesk sales lifecycle`)."""
+    from crm_core.db import utcnow
+    from crm_core.lifecycle import recompute_all
+    from servicedesk.desk.sales_facts import last_request_activity
+
+    def run() -> int:
+        with context.uow() as uow:
+            session = uow.session
+            activity = last_request_activity(session)
+            changed = recompute_all(session, context.config.lifecycle_rules(), utcnow(), activity)
+            uow.commit()
+        return changed
+
+    changed = context.write_guard.run(run)
+    log.info("recompute_lifecycle: %d customers changed stage", changed)
+    return changed
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -151,6 +171,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "recompute_lifecycle": recompute_lifecycle,
 }
 
 

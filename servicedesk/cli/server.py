@@ -35,6 +35,9 @@ def demo(port: int, no_serve: bool) -> None:
             seconds = time.monotonic() - started
             click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
     lines = load_demo(built.uow, built.router)
+    from servicedesk.demo_sales import load_sales_demo
+
+    lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:

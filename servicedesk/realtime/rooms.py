@@ -26,6 +26,11 @@ def portal_request(request_id: int) -> str:
     return f"portal-request:{request_id}"
 
 
+def sales_board() -> str:
+    """Reps looking at the sales board: a deal moved, so their board refreshes."""
+    return "sales-board"
+
+
 CHAT_NAMESPACE = "/chat"
 CONSOLE_NAMESPACE = "/console"
 PORTAL_NAMESPACE = "/portal"

@@ -109,6 +109,13 @@ class ConsoleNamespace(Namespace):  # type: ignore[misc]
         self.collision.view(request_id, socket_id(), agent_id, current_user.name)
         return {"viewers": self._broadcast_viewers(request_id)}
 
+    def on_watch_board(self, _data: Any = None) -> dict[str, Any]:
+        """The agent opened the sales board: deal moves by others reach it live."""
+        if _agent_id() is None:
+            return {"error": "bad request"}
+        join_room(rooms.sales_board())
+        return {"ok": True}
+
     def on_unview(self, data: Any = None) -> None:
         request_id = int_field(data, "request_id")
         leave_room(rooms.request(request_id))
