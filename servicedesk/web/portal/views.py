@@ -6,6 +6,8 @@ published public articles, so drafts and internal articles exist for no route he
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
@@ -14,10 +16,12 @@ from knowledge import help_centre
 from knowledge.articles import rate_article
 from knowledge.models import Article
 from knowledge.rendering import render_with_contents
-from knowledge.search import SearchResponse
 from servicedesk.current import container_of
 from servicedesk.extensions import limiter
 from servicedesk.web.portal.blueprint import portal
+
+if TYPE_CHECKING:
+    from knowledge.search import SearchResponse
 
 MAX_QUERY = 300
 portal.add_app_template_filter(help_centre.slug_of, "slug")

@@ -131,12 +131,14 @@ def test_the_system_assigning_is_audited_without_a_correction(uow: UnitOfWork) -
     assert uow.session.scalars(select(RoutingCorrection)).all() == []
 
 
-def test_solving_stamps_the_time_and_remembers_the_answer(desk: Desk, uow: UnitOfWork) -> None:
+def test_solving_stamps_the_time_remembers_the_answer_and_asks_for_a_rating(
+    desk: Desk, uow: UnitOfWork
+) -> None:
     agent, request = make_agent(uow), make_request(uow)
     change_status(uow, request.id, Status.SOLVED, agent_id=agent.id)
     assert request.solved_at is not None
     uow.commit()
-    assert desk.tasks.jobs() == ["remember_solved_request", "assign_waiting"]
+    assert desk.tasks.jobs() == ["remember_solved_request", "assign_waiting", "invite_rating"]
 
 
 def test_a_closed_request_stays_closed(uow: UnitOfWork) -> None:
