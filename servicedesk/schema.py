@@ -12,6 +12,7 @@ import crm_core.importing.log
 import crm_core.lifecycle.models
 import crm_core.orders.models
 import crm_core.organisations.models
+import crm_core.sales.assignment
 import crm_core.sales.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
