@@ -40,16 +40,38 @@ LEAD_ALIASES = {
     "last_name": CUSTOMER_ALIASES["last_name"],
     "email": CUSTOMER_ALIASES["email"],
     "phone": CUSTOMER_ALIASES["phone"],
-    "company": ["company name", "organisation", "organization", "account", "account name",
-                "employer", "firma", "unternehmen", "société", "entreprise", "empresa", "公司",
-                "公司名称", "单位"],
+    "company": [
+        "company name",
+        "organisation",
+        "organization",
+        "account",
+        "account name",
+        "employer",
+        "firma",
+        "unternehmen",
+        "société",
+        "entreprise",
+        "empresa",
+        "公司",
+        "公司名称",
+        "单位",
+    ],
     "title": ["job title", "position", "role", "jobtitle", "funktion", "poste", "cargo", "职位"],
     "industry": ["sector", "branche", "secteur", "industria", "sector industrial", "行业"],
-    "company_size": ["employees", "size", "headcount", "number of employees", "mitarbeiter",
-                     "effectif", "empleados", "员工人数", "规模"],
+    "company_size": [
+        "employees",
+        "size",
+        "headcount",
+        "number of employees",
+        "mitarbeiter",
+        "effectif",
+        "empleados",
+        "员工人数",
+        "规模",
+    ],
     "country": ["country code", "land", "pays", "país", "国家"],
     "campaign_id": ["campaign", "campaign id"],
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -108,16 +130,23 @@ def apply_lead(session: Session, record: LeadRecord, context: LeadContext) -> Ou
             lead = None  # the same person under another id of the source system: a new lead
     if lead is None:
         captured = capture_lead(
-            session, name=record.fields.name, email=record.fields.email,
-            company=record.fields.company, source="import", campaign_id=record.campaign_id,
+            session,
+            name=record.fields.name,
+            email=record.fields.email,
+            company=record.fields.company,
+            source="import",
+            campaign_id=record.campaign_id,
             details=vars(replace(record.fields, name="", email=None, company="")),
             context=context,
-        )  # fmt: skip
+        )
         captured.lead.external_id = record.external_id
         return Outcome.CREATED
     changed = False
-    for name, value in [*vars(record.fields).items(), ("external_id", record.external_id),
-                        ("campaign_id", record.campaign_id)]:  # fmt: skip
+    for name, value in [
+        *vars(record.fields).items(),
+        ("external_id", record.external_id),
+        ("campaign_id", record.campaign_id),
+    ]:
         if value and not getattr(lead, name):
             setattr(lead, name, value)
             changed = True

@@ -116,10 +116,14 @@ def add_territory(session: Session, territory: Territory) -> AssignmentRule:
         raise InvalidValue("country", territory.country, "not a two-letter country code")
     last = max((r.position for r in territory_rules(session)), default=-1)
     rule = AssignmentRule(
-        name=name, owner_id=territory.owner_id, country=country,
-        industry=clean_text(territory.industry) or None, min_size=low, max_size=high,
+        name=name,
+        owner_id=territory.owner_id,
+        country=country,
+        industry=clean_text(territory.industry) or None,
+        min_size=low,
+        max_size=high,
         position=last + 1,
-    )  # fmt: skip
+    )
     session.add(rule)
     session.flush()
     return rule

@@ -137,8 +137,7 @@ def capture_lead(
     context = context or LeadContext()
     if source not in SOURCES:
         raise LeadInvalid({"source": f"one of {', '.join(SOURCES)}"})
-    fields = read_lead_fields({**(details or {}), "name": name, "email": email,
-                               "company": company})  # fmt: skip
+    fields = read_lead_fields({**(details or {}), "name": name, "email": email, "company": company})
     existing = open_lead_by_email(session, fields.email) if fields.email else None
     if existing is not None:
         return _captured_again(session, existing, fields, (source, campaign_id), context)
@@ -206,14 +205,19 @@ def record_campaign_response(
         lead = open_lead_by_email(session, read_lead_fields({"email": email}).email or "")
     if lead is None and email:
         captured = capture_lead(
-            session, name="", email=email, source="campaign", campaign_id=campaign_id,
+            session,
+            name="",
+            email=email,
+            source="campaign",
+            campaign_id=campaign_id,
             context=context,
-        )  # fmt: skip
+        )
         lead = captured.lead
     if lead is None:
         raise LeadInvalid({"lead": "no such lead, and no email to make one from"})
     if lead.campaign_id is None:
         lead.campaign_id = campaign_id
-    add_activity(session, lead, ActivityKind.CAMPAIGN_CLICK, context,
-                 subject=f"campaign #{campaign_id}")  # fmt: skip
+    add_activity(
+        session, lead, ActivityKind.CAMPAIGN_CLICK, context, subject=f"campaign #{campaign_id}"
+    )
     return lead

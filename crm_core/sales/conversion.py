@@ -70,8 +70,14 @@ def convert_lead(
     session.execute(
         update(Activity).where(Activity.lead_id == lead.id).values(customer_id=customer.id)
     )
-    add_activity(session, lead, ActivityKind.NOTE, context, actor_id=viewer.user_id,
-                 subject=f"converted to opportunity #{opportunity.id}")  # fmt: skip
+    add_activity(
+        session,
+        lead,
+        ActivityKind.NOTE,
+        context,
+        actor_id=viewer.user_id,
+        subject=f"converted to opportunity #{opportunity.id}",
+    )
     return opportunity
 
 
@@ -115,11 +121,17 @@ def _open_deal(
     now = context.clock()
     opportunity = Opportunity(
         name=terms.name.strip() or lead.company or lead.name or f"Lead #{lead.id}",
-        pipeline_id=stage.pipeline_id, stage_id=stage.id, customer_id=customer.id,
-        organization_id=organisation.id if organisation else None, lead_id=lead.id,
-        amount=terms.amount, currency=terms.currency.upper(), owner_id=lead.owner_id,
-        stage_entered_at=now, created_at=now,
-    )  # fmt: skip
+        pipeline_id=stage.pipeline_id,
+        stage_id=stage.id,
+        customer_id=customer.id,
+        organization_id=organisation.id if organisation else None,
+        lead_id=lead.id,
+        amount=terms.amount,
+        currency=terms.currency.upper(),
+        owner_id=lead.owner_id,
+        stage_entered_at=now,
+        created_at=now,
+    )
     session.add(opportunity)
     session.flush()
     session.add(

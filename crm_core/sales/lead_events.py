@@ -56,9 +56,14 @@ def add_activity(
     """Record an activity on the lead, note a first contact, and re-score."""
     at = context.clock()
     activity = Activity(
-        kind=kind, subject=subject[:300], body=body, lead_id=lead.id,
-        customer_id=lead.customer_id, actor_id=actor_id, at=at,
-    )  # fmt: skip
+        kind=kind,
+        subject=subject[:300],
+        body=body,
+        lead_id=lead.id,
+        customer_id=lead.customer_id,
+        actor_id=actor_id,
+        at=at,
+    )
     session.add(activity)
     if kind in CONTACT_KINDS and lead.first_contacted_at is None:
         lead.first_contacted_at = at

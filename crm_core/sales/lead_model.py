@@ -35,9 +35,23 @@ MIN_CLOSED = 200
 MODEL_FILE = "lead_model.pkl"
 METRICS_FILE = "lead_model.json"
 _TITLE_WORDS = (
-    "chief", "ceo", "cto", "cfo", "vp", "vice", "head", "director", "founder", "owner",
-    "manager", "lead", "engineer", "assistant", "intern", "student",
-)  # fmt: skip
+    "chief",
+    "ceo",
+    "cto",
+    "cfo",
+    "vp",
+    "vice",
+    "head",
+    "director",
+    "founder",
+    "owner",
+    "manager",
+    "lead",
+    "engineer",
+    "assistant",
+    "intern",
+    "student",
+)
 
 
 class NotEnoughClosedLeads(Exception):
@@ -132,8 +146,11 @@ def train_lead_model(
     rows = [features_of(lead, counts[lead.id]) for lead in leads]
     labels = [int(lead.status == LeadStatus.CONVERTED) for lead in leads]
     if min(Counter(labels).get(0, 0), Counter(labels).get(1, 0)) < 10:
-        raise NotEnoughClosedLeads(len(leads), min_closed, "fewer than 10 closed leads "
-                                   "converted, or fewer than 10 were disqualified")  # fmt: skip
+        raise NotEnoughClosedLeads(
+            len(leads),
+            min_closed,
+            "fewer than 10 closed leads converted, or fewer than 10 were disqualified",
+        )
     train_x, test_x, train_y, test_y = train_test_split(
         rows, labels, test_size=0.25, stratify=labels, random_state=seed
     )
@@ -145,12 +162,13 @@ def train_lead_model(
     scores = pipeline.predict_proba(test_x)[:, 1]
     metrics = ModelMetrics(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        closed=len(leads), held_out=len(test_y),
+        closed=len(leads),
+        held_out=len(test_y),
         accuracy=round(float(accuracy_score(test_y, scores >= 0.5)), 4),
         auc=round(float(roc_auc_score(test_y, scores)), 4),
         brier=round(float(brier_score_loss(test_y, scores)), 4),
         base_rate=round(sum(labels) / len(labels), 4),
-    )  # fmt: skip
+    )
     _store(directory, pipeline, metrics)
     return metrics
 

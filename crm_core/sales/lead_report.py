@@ -47,9 +47,10 @@ def lead_source_report(
     where = [visible_leads(viewer)] + ([Lead.created_at >= since] if since else [])
     rows: dict[str, SourceRow] = {}
     counts = session.execute(
-        select(key_column, Lead.status, func.count(Lead.id)).where(*where)
+        select(key_column, Lead.status, func.count(Lead.id))
+        .where(*where)
         .group_by(key_column, Lead.status)
-    )  # fmt: skip
+    )
     for key, status, count in counts:
         row = rows.setdefault(_label(key, by), SourceRow(_label(key, by)))
         row.leads += count
@@ -58,12 +59,16 @@ def lead_source_report(
         elif status == LeadStatus.DISQUALIFIED:
             row.disqualified += count
     won = session.execute(
-        select(key_column, Opportunity.currency, func.count(Opportunity.id),
-               func.sum(Opportunity.amount))
+        select(
+            key_column,
+            Opportunity.currency,
+            func.count(Opportunity.id),
+            func.sum(Opportunity.amount),
+        )
         .join(Opportunity, Opportunity.lead_id == Lead.id)
         .where(*where, Opportunity.outcome == StageOutcome.WON)
         .group_by(key_column, Opportunity.currency)
-    )  # fmt: skip
+    )
     revenue: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for key, currency, deals, amount in won:
         row = rows.setdefault(_label(key, by), SourceRow(_label(key, by)))
@@ -80,8 +85,15 @@ def _label(key: object, by: str) -> str:
     return f"campaign #{key}" if key is not None else "no campaign"
 
 
-CSV_HEADER = ("key", "leads", "converted", "disqualified", "conversion_rate", "won_deals",
-              "won_revenue")  # fmt: skip
+CSV_HEADER = (
+    "key",
+    "leads",
+    "converted",
+    "disqualified",
+    "conversion_rate",
+    "won_deals",
+    "won_revenue",
+)
 
 
 def report_csv_rows(rows: list[SourceRow]) -> list[list[str]]:
@@ -89,6 +101,15 @@ def report_csv_rows(rows: list[SourceRow]) -> list[list[str]]:
     out = [list(CSV_HEADER)]
     for row in rows:
         rate = "" if row.conversion_rate is None else f"{row.conversion_rate:.4f}"
-        out.append([row.key, str(row.leads), str(row.converted), str(row.disqualified), rate,
-                    str(row.won_deals), row.revenue_text()])  # fmt: skip
+        out.append(
+            [
+                row.key,
+                str(row.leads),
+                str(row.converted),
+                str(row.disqualified),
+                rate,
+                str(row.won_deals),
+                row.revenue_text(),
+            ]
+        )
     return out

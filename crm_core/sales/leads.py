@@ -18,8 +18,12 @@ from crm_core.sales.lead_access import NotPermitted, WrongStatus, lead_for, visi
 from crm_core.sales.lead_events import LeadContext, add_activity
 from crm_core.sales.models import Activity, ActivityKind, Lead, LeadStatus
 
-REP_ACTIVITY_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING,
-                      ActivityKind.NOTE)  # fmt: skip
+REP_ACTIVITY_KINDS = (
+    ActivityKind.CALL,
+    ActivityKind.EMAIL,
+    ActivityKind.MEETING,
+    ActivityKind.NOTE,
+)
 CLOSED = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
 
 
@@ -89,9 +93,14 @@ def log_activity(
     if activity_kind not in REP_ACTIVITY_KINDS:
         raise WrongStatus(f"a rep logs a call, email, meeting or note, not {kind}")
     activity = add_activity(
-        session, lead, activity_kind, context or LeadContext(),
-        subject=clean_text(subject), body=body.strip(), actor_id=viewer.user_id,
-    )  # fmt: skip
+        session,
+        lead,
+        activity_kind,
+        context or LeadContext(),
+        subject=clean_text(subject),
+        body=body.strip(),
+        actor_id=viewer.user_id,
+    )
     if lead.first_contacted_at is not None and lead.status == LeadStatus.NEW:
         lead.status = LeadStatus.CONTACTED
     return activity
@@ -109,23 +118,39 @@ def qualify_lead(
 ) -> Lead:
     lead = _open_lead(session, viewer, lead_id)
     lead.status = LeadStatus.QUALIFIED
-    add_activity(session, lead, ActivityKind.NOTE, context or LeadContext(),
-                 subject="qualified", actor_id=viewer.user_id)  # fmt: skip
+    add_activity(
+        session,
+        lead,
+        ActivityKind.NOTE,
+        context or LeadContext(),
+        subject="qualified",
+        actor_id=viewer.user_id,
+    )
     return lead
 
 
 def disqualify_lead(
-    session: Session, viewer: Viewer, lead_id: int, reason: str,
+    session: Session,
+    viewer: Viewer,
+    lead_id: int,
+    reason: str,
     context: LeadContext | None = None,
-) -> Lead:  # fmt: skip
+) -> Lead:
     """Close the lead as not a buyer; the reason is required and kept."""
     reason = clean_text(reason)
     if not reason:
         raise WrongStatus("reason: say why the lead is disqualified")
     lead = _open_lead(session, viewer, lead_id)
     lead.status, lead.disqualify_reason = LeadStatus.DISQUALIFIED, reason[:500]
-    add_activity(session, lead, ActivityKind.NOTE, context or LeadContext(),
-                 subject="disqualified", body=reason, actor_id=viewer.user_id)  # fmt: skip
+    add_activity(
+        session,
+        lead,
+        ActivityKind.NOTE,
+        context or LeadContext(),
+        subject="disqualified",
+        body=reason,
+        actor_id=viewer.user_id,
+    )
     return lead
 
 

@@ -110,23 +110,30 @@ def breakdown_of(
             continue
         if rule.kind == FIT:
             if fit_matches(rule, lead):
-                parts.append(_part(rule, float(rule.points), f"{rule.field} {rule.operator} "
-                                   f"{rule.value}"))  # fmt: skip
+                parts.append(
+                    _part(rule, float(rule.points), f"{rule.field} {rule.operator} {rule.value}")
+                )
             continue
         events = [a for a in activities if a.kind == rule.field]
         if events:
             total = sum(
-                decayed(rule.points, (now - _as_utc(a.at)).total_seconds() / 86400,
-                        rule.half_life_days)
+                decayed(
+                    rule.points, (now - _as_utc(a.at)).total_seconds() / 86400, rule.half_life_days
+                )
                 for a in events
-            )  # fmt: skip
+            )
             parts.append(_part(rule, total, f"{len(events)} x {rule.field}"))
     return parts
 
 
 def _part(rule: ScoringRule, points: float, detail: str) -> dict[str, object]:
-    return {"rule_id": rule.id, "rule": rule.name, "kind": rule.kind,
-            "points": round(points, 2), "detail": detail}  # fmt: skip
+    return {
+        "rule_id": rule.id,
+        "rule": rule.name,
+        "kind": rule.kind,
+        "points": round(points, 2),
+        "detail": detail,
+    }
 
 
 def active_rules(session: Session) -> list[ScoringRule]:
@@ -136,9 +143,11 @@ def active_rules(session: Session) -> list[ScoringRule]:
 
 def score_lead(session: Session, lead: Lead, now: datetime | None = None) -> int:
     """Recompute the lead's rule score and breakdown from the rules and its activities."""
-    activities = list(
-        session.scalars(select(Activity).where(Activity.lead_id == lead.id))
-    ) if lead.id is not None else []  # fmt: skip
+    activities = (
+        list(session.scalars(select(Activity).where(Activity.lead_id == lead.id)))
+        if lead.id is not None
+        else []
+    )
     parts = breakdown_of(active_rules(session), lead, activities, now or utcnow())
     lead.score_breakdown = parts
     total = sum(float(str(p["points"])) for p in parts)
@@ -151,11 +160,15 @@ def add_scoring_rule(session: Session, spec: RuleSpec) -> ScoringRule:
     check_rule(spec)
     last = max((r.position for r in session.scalars(select(ScoringRule))), default=-1)
     rule = ScoringRule(
-        name=clean_text(spec.name), kind=spec.kind, field=spec.field, operator=spec.operator,
-        value=spec.value.strip(), points=spec.points,
+        name=clean_text(spec.name),
+        kind=spec.kind,
+        field=spec.field,
+        operator=spec.operator,
+        value=spec.value.strip(),
+        points=spec.points,
         half_life_days=spec.half_life_days if spec.kind == BEHAVIOUR else None,
         position=last + 1,
-    )  # fmt: skip
+    )
     session.add(rule)
     session.flush()
     return rule

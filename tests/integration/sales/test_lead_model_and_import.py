@@ -35,14 +35,18 @@ def _closed_leads(session, count: int, seed: int = 1) -> None:  # type: ignore[n
         converted = rng.random() < 1 / (1 + 2.718**-odds)
         domain = f"corp{i}.example" if company_mail else "gmail.com"
         lead = Lead(
-            name=f"L{i}", email=f"l{i}@{domain}",
-            company_size=size, source=rng.choice(["form", "import"]), industry="software",
+            name=f"L{i}",
+            email=f"l{i}@{domain}",
+            company_size=size,
+            source=rng.choice(["form", "import"]),
+            industry="software",
             status=LeadStatus.CONVERTED if converted else LeadStatus.DISQUALIFIED,
-        )  # fmt: skip
+        )
         session.add(lead)
         session.flush()
-        session.add_all(Activity(kind=ActivityKind.FORM_SUBMIT, lead_id=lead.id, at=NOW)
-                        for _ in range(forms))  # fmt: skip
+        session.add_all(
+            Activity(kind=ActivityKind.FORM_SUBMIT, lead_id=lead.id, at=NOW) for _ in range(forms)
+        )
 
 
 def test_too_few_closed_leads_says_so(uow_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -62,20 +66,39 @@ def test_learned_probability_is_calibrated_and_reported(uow_factory, tmp_path: P
         model = load_lead_model(tmp_path)
         assert model is not None and model.metrics == metrics
         context = LeadContext(model=model)
-        good = capture_lead(uow.session, name="G", email="g@bigco.example", context=context,
-                            details={"company_size": "2000"}).lead  # fmt: skip
+        good = capture_lead(
+            uow.session,
+            name="G",
+            email="g@bigco.example",
+            context=context,
+            details={"company_size": "2000"},
+        ).lead
         for _ in range(3):
             uow.session.add(Activity(kind=ActivityKind.FORM_SUBMIT, lead_id=good.id, at=NOW))
         rescore(uow.session, good, context)
-        poor = capture_lead(uow.session, name="P", email="p@gmail.com", context=context,
-                            details={"company_size": "5"}).lead  # fmt: skip
+        poor = capture_lead(
+            uow.session,
+            name="P",
+            email="p@gmail.com",
+            context=context,
+            details={"company_size": "5"},
+        ).lead
         assert good.conversion_probability is not None and poor.conversion_probability is not None
         assert 0.0 < poor.conversion_probability < good.conversion_probability < 1.0
         assert good.conversion_probability > 0.5 > poor.conversion_probability
 
 
-HEADER = ["Lead ID", "Vorname", "Nachname", "E-Mail", "Company", "Job Title", "Employees",
-          "Country", "Notes"]  # fmt: skip
+HEADER = [
+    "Lead ID",
+    "Vorname",
+    "Nachname",
+    "E-Mail",
+    "Company",
+    "Job Title",
+    "Employees",
+    "Country",
+    "Notes",
+]
 ROWS = [
     ["A-1", "Maria", "Muster", "Maria@Acme.example ", "Acme", "CTO", "250", "de", "x"],  # 2 new
     ["A-2", " Jo ", "", "jo@initech.example", "Initech", "", "1,200", "", ""],  # 3 new
@@ -108,7 +131,11 @@ def test_messy_lead_import_is_idempotent(uow_factory, tmp_path: Path) -> None:  
         assert set(leads) == {"maria@acme.example", "jo@initech.example", "cid@customer.example"}
         maria, jo = leads["maria@acme.example"], leads["jo@initech.example"]
         assert (maria.name, maria.country, maria.company_size, maria.external_id) == (
-            "Maria Muster", "DE", 250, "A-1")  # fmt: skip
+            "Maria Muster",
+            "DE",
+            250,
+            "A-1",
+        )
         assert (jo.company_size, jo.title, jo.source) == (1200, "Ops lead", "import")
         assert leads["cid@customer.example"].customer_id == customer.id
     path.write_text(path.read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")

@@ -39,11 +39,22 @@ def rep(user_id: int, *team: int) -> Viewer:
 def test_capture_links_customer_and_second_capture_updates(uow_factory) -> None:  # type: ignore[no-untyped-def]
     with uow_factory() as uow:
         customer = make_customer(uow, "Maria", email="maria@acme.example")
-        first = capture_lead(uow.session, name="Maria M", email="Maria@ACME.example",
-                             source="form", context=LeadContext(now=NOW))  # fmt: skip
-        again = capture_lead(uow.session, name="", email="maria@acme.example", company="Acme",
-                             source="form", details={"title": "CTO"},
-                             context=LeadContext(now=NOW))  # fmt: skip
+        first = capture_lead(
+            uow.session,
+            name="Maria M",
+            email="Maria@ACME.example",
+            source="form",
+            context=LeadContext(now=NOW),
+        )
+        again = capture_lead(
+            uow.session,
+            name="",
+            email="maria@acme.example",
+            company="Acme",
+            source="form",
+            details={"title": "CTO"},
+            context=LeadContext(now=NOW),
+        )
         uow.commit()
         assert first.created and not again.created and again.lead.id == first.lead.id
         lead = first.lead
@@ -56,8 +67,12 @@ def test_capture_links_customer_and_second_capture_updates(uow_factory) -> None:
 
 def test_capture_names_every_bad_field(uow_factory) -> None:  # type: ignore[no-untyped-def]
     with uow_factory() as uow, pytest.raises(LeadInvalid) as caught:
-        capture_lead(uow.session, name="x" * 201, email="not-an-email",
-                     details={"company_size": "many", "country": "Germany"})  # fmt: skip
+        capture_lead(
+            uow.session,
+            name="x" * 201,
+            email="not-an-email",
+            details={"company_size": "many", "country": "Germany"},
+        )
     assert set(caught.value.errors) == {"name", "email", "company_size", "country"}
 
 
@@ -78,14 +93,25 @@ def test_score_with_decay_matches_hand_computed_numbers(uow_factory) -> None:  #
         add_scoring_rule(s, RuleSpec("free mail", "fit", "email_domain", "is", "free", -10))
         add_scoring_rule(s, RuleSpec("forms", "behaviour", "form_submit", "", "", 10, 7))
         add_scoring_rule(s, RuleSpec("clicks", "behaviour", "campaign_click", "", "", 4))
-        lead = capture_lead(s, name="Vic", email="vic@globex.example", source="manual",
-                            details={"title": "VP Sales", "company_size": "500"},
-                            context=LeadContext(now=NOW)).lead  # fmt: skip
+        lead = capture_lead(
+            s,
+            name="Vic",
+            email="vic@globex.example",
+            source="manual",
+            details={"title": "VP Sales", "company_size": "500"},
+            context=LeadContext(now=NOW),
+        ).lead
         for days in (0, 7, 14):
-            s.add(Activity(kind=ActivityKind.FORM_SUBMIT, lead_id=lead.id,
-                           at=NOW - timedelta(days=days)))  # fmt: skip
-        s.add(Activity(kind=ActivityKind.CAMPAIGN_CLICK, lead_id=lead.id,
-                       at=NOW - timedelta(days=100)))  # fmt: skip
+            s.add(
+                Activity(
+                    kind=ActivityKind.FORM_SUBMIT, lead_id=lead.id, at=NOW - timedelta(days=days)
+                )
+            )
+        s.add(
+            Activity(
+                kind=ActivityKind.CAMPAIGN_CLICK, lead_id=lead.id, at=NOW - timedelta(days=100)
+            )
+        )
         s.flush()
         # 20 + 15 + forms 10 + 5 + 2.5 + clicks 4 (no half-life) = 56.5, rounded half up.
         score = score_lead(s, lead, NOW)
@@ -105,11 +131,24 @@ def test_round_robin_and_territory(uow_factory) -> None:  # type: ignore[no-unty
         add_territory(s, Territory("Big banks", owner_id=20, industry="Banking", min_size=1000))
         reps = (10, 20, 30)
         owners = []
-        for i, details in enumerate([{}, {}, {"country": "DE"}, {}, {}, {"industry": "banking",
-                                     "company_size": "5000"}, {"industry": "banking",
-                                     "company_size": "50"}]):  # fmt: skip
-            lead = capture_lead(s, name=f"L{i}", email=f"l{i}@x{i}.example", details=details,
-                                context=LeadContext(rep_ids=reps)).lead  # fmt: skip
+        for i, details in enumerate(
+            [
+                {},
+                {},
+                {"country": "DE"},
+                {},
+                {},
+                {"industry": "banking", "company_size": "5000"},
+                {"industry": "banking", "company_size": "50"},
+            ]
+        ):
+            lead = capture_lead(
+                s,
+                name=f"L{i}",
+                email=f"l{i}@x{i}.example",
+                details=details,
+                context=LeadContext(rep_ids=reps),
+            ).lead
             owners.append(lead.owner_id)
         # Territories take DE and big banks; everyone else goes round 10, 20, 30, 10, ...
         assert owners == [10, 20, 30, 30, 10, 20, 20]
@@ -122,8 +161,15 @@ def test_conversion_keeps_history(uow_factory) -> None:  # type: ignore[no-untyp
     with uow_factory() as uow:
         s = uow.session
         context = LeadContext(now=NOW)
-        lead = capture_lead(s, name="Nia", email="nia@umbrella.example", company="Umbrella",
-                            source="form", owner_id=5, context=context).lead  # fmt: skip
+        lead = capture_lead(
+            s,
+            name="Nia",
+            email="nia@umbrella.example",
+            company="Umbrella",
+            source="form",
+            owner_id=5,
+            context=context,
+        ).lead
         viewer = rep(5)
         log_activity(s, viewer, lead.id, "call", "intro call", context=LeadContext(now=NOW))
         assert lead.status == LeadStatus.CONTACTED and lead.first_contacted_at is not None
@@ -170,8 +216,9 @@ def test_rep_sees_own_and_team_leads_only(uow_factory) -> None:  # type: ignore[
         assert len(list_leads(s, ADMIN, LeadFilter(), NOW)) == 4
         marketing = Viewer(9, frozenset({"marketing"}))
         assert len(list_leads(s, marketing, LeadFilter(), NOW)) == 4
-        assert list_leads(s, Viewer(8, frozenset({"agent"}), frozenset({8})), LeadFilter(),
-                          NOW) == []  # fmt: skip
+        assert (
+            list_leads(s, Viewer(8, frozenset({"agent"}), frozenset({8})), LeadFilter(), NOW) == []
+        )
         other = s.scalars(select(Lead).where(Lead.owner_id == 3)).one()
         with pytest.raises(LeadNotFound):
             log_activity(s, rep(1, 2), other.id, "note", "peek")
