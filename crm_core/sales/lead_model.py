@@ -128,17 +128,10 @@ def closed_leads(session: Session) -> list[Lead]:
     return list(session.scalars(select(Lead).where(Lead.status.in_(closed)).order_by(Lead.id)))
 
 
-def train_lead_model(
-    session: Session, directory: Path, *, min_closed: int = MIN_CLOSED, seed: int = 0
-) -> ModelMetrics:
-    """Train on the closed leads, store the model in `directory` and return its figures."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-
+def training_set(
+    session: Session, min_closed: int = MIN_CLOSED
+) -> tuple[list[dict[str, float]], list[int]]:
+    """Features and outcomes (1 converted, 0 disqualified) of every closed lead."""
     leads = closed_leads(session)
     if len(leads) < min_closed:
         raise NotEnoughClosedLeads(len(leads), min_closed)
@@ -151,6 +144,20 @@ def train_lead_model(
             min_closed,
             "fewer than 10 closed leads converted, or fewer than 10 were disqualified",
         )
+    return rows, labels
+
+
+def train_lead_model(
+    session: Session, directory: Path, *, min_closed: int = MIN_CLOSED, seed: int = 0
+) -> ModelMetrics:
+    """Train on the closed leads, store the model in `directory` and return its figures."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+
+    rows, labels = training_set(session, min_closed)
     train_x, test_x, train_y, test_y = train_test_split(
         rows, labels, test_size=0.25, stratify=labels, random_state=seed
     )
@@ -159,18 +166,26 @@ def train_lead_model(
         CalibratedClassifierCV(LogisticRegression(max_iter=1000), method="sigmoid", cv=3),
     )
     pipeline.fit(train_x, train_y)
+    metrics = _held_out(pipeline, test_x, test_y, labels)
+    _store(directory, pipeline, metrics)
+    return metrics
+
+
+def _held_out(
+    pipeline: Any, test_x: list[Any], test_y: list[int], labels: list[int]
+) -> ModelMetrics:
+    from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
+
     scores = pipeline.predict_proba(test_x)[:, 1]
-    metrics = ModelMetrics(
+    return ModelMetrics(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        closed=len(leads),
+        closed=len(labels),
         held_out=len(test_y),
         accuracy=round(float(accuracy_score(test_y, scores >= 0.5)), 4),
         auc=round(float(roc_auc_score(test_y, scores)), 4),
         brier=round(float(brier_score_loss(test_y, scores)), 4),
         base_rate=round(sum(labels) / len(labels), 4),
     )
-    _store(directory, pipeline, metrics)
-    return metrics
 
 
 def _store(directory: Path, pipeline: Any, metrics: ModelMetrics) -> None:
