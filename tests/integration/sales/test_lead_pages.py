@@ -176,5 +176,23 @@ def test_admin_adds_a_scoring_rule_and_report_exports(app: Flask, reps: dict[str
     page = admin.get("/sales/reports/lead-sources").get_data(as_text=True)
     assert "chart.umd.min.js" in page and "lead-sources-data" in page
     csv_text = admin.get("/sales/reports/lead-sources?format=csv").get_data(as_text=True)
+    embed = admin.get("/forms/lead/embed").get_data(as_text=True)
+    assert "/forms/lead.js" in embed and "data-servicedesk-lead" in embed
+    assert admin.get("/forms/lead.js").status_code == 200
     assert csv_text.splitlines()[0].startswith("key,leads,converted")
     assert csv_text.splitlines()[1].startswith("manual,3,0,0,")
+
+
+def test_admin_adds_a_territory_that_new_leads_follow(app: Flask, reps: dict[str, int]) -> None:
+    admin = client_for(app, "admin@desk.example", "admin-password")
+    token = csrf_token(admin.get("/sales/leads/assignment").get_data(as_text=True))
+    data = {"csrf_token": token, "name": "Nordics", "owner_id": str(reps["omar"])}
+    bad = admin.post("/sales/leads/assignment", data={**data, "country": "S1"})
+    assert "country: not a two-letter country code" in bad.get_data(as_text=True)
+    assert admin.post("/sales/leads/assignment", data={**data, "country": "se"}).status_code == 302
+    assert "Nordics" in admin.get("/sales/leads/assignment").get_data(as_text=True)
+    client = app.test_client()
+    client.post("/forms/lead", data={"name": "Sven", "email": "sven@nord.example", "country": "SE"})
+    with app.extensions["servicedesk"].uow() as uow:
+        lead = uow.session.scalars(select(Lead).where(Lead.email == "sven@nord.example")).one()
+        assert lead.owner_id == reps["omar"]
