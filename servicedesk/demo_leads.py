@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +20,16 @@ from crm_core.sales.capture import capture_lead
 from crm_core.sales.conversion import DealTerms, convert_lead
 from crm_core.sales.lead_events import LeadContext, rescore
 from crm_core.sales.leads import disqualify_lead, log_activity, qualify_lead
-from crm_core.sales.models import Activity, ActivityKind, Lead, ScoringRule
+from crm_core.sales.models import (
+    Activity,
+    ActivityKind,
+    Lead,
+    Opportunity,
+    OpportunityStageChange,
+    ScoringRule,
+    StageOutcome,
+)
+from crm_core.sales.pipelines import default_pipeline
 from crm_core.sales.scoring import RuleSpec, add_scoring_rule
 from servicedesk.desk.accounts import create_agent, find_agent
 
@@ -35,7 +44,8 @@ RULES = (
     RuleSpec("Portal visit", "behaviour", "portal_visit", "", "", 3, 7),
     RuleSpec("Reply", "behaviour", "reply", "", "", 15, 30),
 )
-# One lead a row; `fate` is how far the demo takes it (new ... converted).
+# One lead a row; `fate` is how far the demo takes it (new ... converted, or won: its
+# deal is won too, so the lead sources report has revenue to attribute).
 LEADS_CSV = Path(__file__).parent / "demo_data" / "leads.csv"
 
 
@@ -110,14 +120,27 @@ def _advance(
     viewer = Viewer(rep_id, frozenset({"sales"}), frozenset({rep_id}))
     if fate != "new":
         log_activity(session, viewer, lead.id, "call", "Intro call", context=context)
-    if fate in {"qualified", "converted"}:
+    if fate in {"qualified", "converted", "won"}:
         session.add(
             Activity(kind=ActivityKind.REPLY, lead_id=lead.id, at=then, subject="Re: pricing")
         )
         qualify_lead(session, viewer, lead.id, context)
-    if fate == "converted":
+    if fate in {"converted", "won"}:
         size = int(spec["size"] or 10)
         terms = DealTerms(f"{spec['company']} subscription", Decimal(size) * 40)
-        convert_lead(session, viewer, lead.id, terms, context)
+        deal = convert_lead(session, viewer, lead.id, terms, context)
+        if fate == "won":
+            _win(session, deal, then)
     if fate == "disqualified":
         disqualify_lead(session, viewer, lead.id, "no budget this year", context)
+
+
+def _win(session: Session, deal: Opportunity, at: datetime) -> None:
+    """Move the deal straight to the pipeline's won stage (the board does this for reps)."""
+    won = next(s for s in default_pipeline(session).stages if s.outcome == StageOutcome.WON)
+    session.add(
+        OpportunityStageChange(
+            opportunity_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=won.id, at=at
+        )
+    )
+    deal.stage_id, deal.outcome, deal.closed_at, deal.stage_entered_at = won.id, won.outcome, at, at

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from crm_core.access import Viewer
+from crm_core.sales.lead_report import lead_source_report
 from crm_core.sales.models import Lead, LeadStatus
 from servicedesk.cli import main
 from servicedesk.demo import _ensure_team
@@ -63,3 +66,6 @@ def test_demo_leads_load_once(uow_factory) -> None:  # type: ignore[no-untyped-d
         assert statuses == set(LeadStatus)
         scores = set(uow.session.scalars(select(Lead.score)))
         assert len(scores) > 4
+        rows = lead_source_report(uow.session, Viewer.system())
+        form = next(row for row in rows if row.key == "form")
+        assert form.won_deals == 1 and form.won_revenue == {"EUR": Decimal("3600.00")}
