@@ -68,6 +68,11 @@ class Config:
     def models_dir(self) -> Path:
         return self.instance_dir / "models"
 
+    @property
+    def lead_model_dir(self) -> Path:
+        """The leads' learned conversion model, beside the router's."""
+        return self.models_dir / "leads"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
         """Read and validate the environment; `overrides` win (used by tests)."""

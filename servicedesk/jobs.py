@@ -127,6 +127,19 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def train_lead_model(context: JobContext) -> None:
+    """Learn the leads' conversion probability and re-score open leads (default queue)."""
+    from crm_core.sales.lead_model import NotEnoughClosedLeads
+    from crm_core.sales.lead_training import train_and_rescore
+
+    try:
+        metrics, rescored = train_and_rescore(context.uow, context.config.lead_model_dir)
+    except NotEnoughClosedLeads as error:
+        log.info("train_lead_model: %s", error)
+        return
+    log.info("train_lead_model: AUC %.3f, %d open leads re-scored", metrics.auc, rescored)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -135,6 +148,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "train_lead_model": train_lead_model,
 }
 
 

@@ -12,8 +12,6 @@ import click
 
 from servicedesk.cli.context import container
 
-LEAD_MODEL_DIR = "leads"  # the same folder the web pages read (servicedesk.web.sales)
-
 
 @click.group("sales")
 def sales() -> None:
@@ -24,27 +22,18 @@ def sales() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def train_lead_model_command(as_json: bool) -> None:
     """Learn the conversion probability from closed leads (needs 200), then re-score."""
-    from crm_core.sales.lead_model import NotEnoughClosedLeads, train_lead_model
+    from crm_core.sales.lead_model import NotEnoughClosedLeads
+    from crm_core.sales.lead_training import train_and_rescore
 
     app = container()
-    with app.uow() as uow:
-        try:
-            metrics = train_lead_model(uow.session, app.config.models_dir / LEAD_MODEL_DIR)
-        except NotEnoughClosedLeads as error:
-            if as_json:
-                click.echo(
-                    json.dumps(
-                        {
-                            "trained": False,
-                            "closed": error.closed,
-                            "needed": error.needed,
-                            "reason": str(error),
-                        }
-                    )
-                )
-                return
-            raise click.ClickException(str(error)) from error
-    rescored = _rescore_open_leads()
+    try:
+        metrics, rescored = train_and_rescore(app.uow, app.config.lead_model_dir)
+    except NotEnoughClosedLeads as error:
+        if as_json:
+            reason = {"closed": error.closed, "needed": error.needed, "reason": str(error)}
+            click.echo(json.dumps({"trained": False, **reason}))
+            return
+        raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps({"trained": True, **metrics.as_json(), "rescored": rescored}))
         return
@@ -58,26 +47,11 @@ def train_lead_model_command(as_json: bool) -> None:
 @sales.command("rescore-leads")
 def rescore_leads_command() -> None:
     """Re-score every open lead (behaviour points decay with time; run it daily)."""
-    click.echo(f"{_rescore_open_leads()} open leads re-scored")
-
-
-def _rescore_open_leads() -> int:
-    from sqlalchemy import select
-
-    from crm_core.sales.capture import OPEN_STATUSES
-    from crm_core.sales.lead_events import LeadContext, rescore
-    from crm_core.sales.lead_model import load_lead_model
-    from crm_core.sales.models import Lead
+    from crm_core.sales.lead_training import rescore_open_leads
 
     app = container()
-    context = LeadContext(model=load_lead_model(app.config.models_dir / LEAD_MODEL_DIR))
-    done = 0
-    with app.uow() as uow:
-        for lead in uow.session.scalars(select(Lead).where(Lead.status.in_(OPEN_STATUSES))):
-            rescore(uow.session, lead, context)
-            done += 1
-        uow.commit()
-    return done
+    done = rescore_open_leads(app.uow, app.config.lead_model_dir)
+    click.echo(f"{done} open leads re-scored")
 
 
 commands: list[click.Command] = [sales]

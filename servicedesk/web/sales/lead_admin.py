@@ -19,7 +19,7 @@ from servicedesk.current import container_of
 from servicedesk.desk.reps import agent_names, sales_reps
 from servicedesk.web.sales.blueprint import sales
 from servicedesk.web.sales.lead_forms import ScoringRuleForm, TerritoryForm, rep_choices
-from servicedesk.web.sales.lead_support import LEAD_MODEL_DIR, lead_viewer
+from servicedesk.web.sales.lead_support import lead_viewer
 
 
 def _admin_only() -> None:
@@ -45,7 +45,7 @@ def scoring_rules() -> ResponseReturnValue:
                 flash("Rule added; leads are re-scored on their next event.", "ok")
                 return redirect(url_for("sales.scoring_rules"))
         rules = list(uow.session.scalars(select(ScoringRule).order_by(ScoringRule.position)))
-        model = load_lead_model(container_of().config.models_dir / LEAD_MODEL_DIR)
+        model = load_lead_model(container_of().config.lead_model_dir)
         return render_template(
             "sales/scoring_rules.html",
             rules=rules,
@@ -64,6 +64,15 @@ def delete_scoring(rule_id: int) -> ResponseReturnValue:
         delete_scoring_rule(uow.session, rule_id)
         uow.commit()
     flash("Rule deleted.", "ok")
+    return redirect(url_for("sales.scoring_rules"))
+
+
+@sales.post("/leads/scoring/train")
+@login_required  # type: ignore[misc]
+def train_model() -> ResponseReturnValue:
+    _admin_only()
+    container_of().tasks.enqueue("default", "train_lead_model")
+    flash("Training was queued; open leads get the new probability when it is done.", "ok")
     return redirect(url_for("sales.scoring_rules"))
 
 

@@ -16,8 +16,6 @@ from servicedesk.desk.reps import sales_rep_ids
 from servicedesk.desk.roles import Role
 from servicedesk.desk.viewers import viewer_of
 
-LEAD_MODEL_DIR = "leads"  # under the instance's models directory, beside the router's
-
 
 def lead_viewer(session: Session) -> Viewer:
     """The signed-in agent as a `Viewer`; 403 for roles that see no leads at all."""
@@ -36,5 +34,5 @@ def lead_context(session: Session) -> LeadContext:
     return LeadContext(
         rep_ids=sales_rep_ids(session),
         first_contact_hours=config.sales_first_contact_hours,
-        model=load_lead_model(config.models_dir / LEAD_MODEL_DIR),
+        model=load_lead_model(config.lead_model_dir),
     )

@@ -33,7 +33,7 @@ from servicedesk.web.sales.lead_forms import (
     DisqualifyForm,
     rep_choices,
 )
-from servicedesk.web.sales.lead_support import LEAD_MODEL_DIR, lead_context, lead_viewer
+from servicedesk.web.sales.lead_support import lead_context, lead_viewer
 
 
 def _filter() -> lead_ops.LeadFilter:
@@ -82,7 +82,7 @@ def show_lead(lead_id: int) -> ResponseReturnValue:
         reps = sales_reps(uow.session)
         assign = AssignForm(owner_id=lead.owner_id)
         assign.owner_id.choices = rep_choices([(r.id, r.name) for r in reps])
-        model = load_lead_model(container_of().config.models_dir / LEAD_MODEL_DIR)
+        model = load_lead_model(container_of().config.lead_model_dir)
         return render_template(
             "sales/lead.html",
             lead=lead,

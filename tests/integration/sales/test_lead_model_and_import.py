@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,40 +17,16 @@ from crm_core.sales.lead_model import (
     load_lead_model,
     train_lead_model,
 )
-from crm_core.sales.models import Activity, ActivityKind, Lead, LeadStatus
+from crm_core.sales.models import Activity, ActivityKind, Lead
 from tests.factories import make_customer
+from tests.integration.sales.generated import closed_leads
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def _closed_leads(session, count: int, seed: int = 1) -> None:  # type: ignore[no-untyped-def]
-    """Leads whose chance to convert follows their fit: company mail, size, forms."""
-    rng = random.Random(seed)
-    for i in range(count):
-        company_mail = rng.random() < 0.5
-        size = rng.choice([5, 20, 200, 2000])
-        forms = rng.randint(0, 3)
-        odds = -2.0 + 1.5 * company_mail + 0.6 * forms + (0.8 if size >= 200 else 0)
-        converted = rng.random() < 1 / (1 + 2.718**-odds)
-        domain = f"corp{i}.example" if company_mail else "gmail.com"
-        lead = Lead(
-            name=f"L{i}",
-            email=f"l{i}@{domain}",
-            company_size=size,
-            source=rng.choice(["form", "import"]),
-            industry="software",
-            status=LeadStatus.CONVERTED if converted else LeadStatus.DISQUALIFIED,
-        )
-        session.add(lead)
-        session.flush()
-        session.add_all(
-            Activity(kind=ActivityKind.FORM_SUBMIT, lead_id=lead.id, at=NOW) for _ in range(forms)
-        )
-
-
 def test_too_few_closed_leads_says_so(uow_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with uow_factory() as uow:
-        _closed_leads(uow.session, 50)
+        closed_leads(uow.session, 50)
         with pytest.raises(NotEnoughClosedLeads, match="only 50 leads have closed"):
             train_lead_model(uow.session, tmp_path)
     assert load_lead_model(tmp_path) is None
@@ -59,7 +34,7 @@ def test_too_few_closed_leads_says_so(uow_factory, tmp_path: Path) -> None:  # t
 
 def test_learned_probability_is_calibrated_and_reported(uow_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with uow_factory() as uow:
-        _closed_leads(uow.session, 400)
+        closed_leads(uow.session, 400)
         metrics = train_lead_model(uow.session, tmp_path)
         assert metrics.closed == 400 and metrics.held_out == 100
         assert 0.6 <= metrics.accuracy <= 1.0 and metrics.auc > 0.65

@@ -16,6 +16,7 @@ from crm_core.sales.models import Activity, Lead, LeadStatus, ScoringRule
 from servicedesk.app import create_app
 from servicedesk.container import Container
 from tests.factories import make_agent, make_team
+from tests.integration.sales.generated import closed_leads
 from tests.integration.web.conftest import csrf_token, sign_in
 
 ORIGIN = "https://www.shop.example"
@@ -196,3 +197,22 @@ def test_admin_adds_a_territory_that_new_leads_follow(app: Flask, reps: dict[str
     with app.extensions["servicedesk"].uow() as uow:
         lead = uow.session.scalars(select(Lead).where(Lead.email == "sven@nord.example")).one()
         assert lead.owner_id == reps["omar"]
+
+
+def test_admin_trains_the_model_and_the_lead_shows_its_probability(
+    app: Flask, container: Container, reps: dict[str, int]
+) -> None:
+    admin = client_for(app, "admin@desk.example", "admin-password")
+    page = admin.get("/sales/leads/scoring").get_data(as_text=True)
+    assert "0 of the 200 closed leads" in page and "Train now" not in page
+    with container.uow() as uow:
+        closed_leads(uow.session, 240)
+        uow.commit()
+    token = csrf_token(admin.get("/sales/leads/scoring").get_data(as_text=True))
+    trained = admin.post("/sales/leads/scoring/train", data={"csrf_token": token})
+    page = admin.get(trained.headers["Location"]).get_data(as_text=True)
+    assert "Trained" in page and "held-out accuracy" in page and "240 closed leads" in page
+    with container.uow() as uow:
+        lead_id = uow.session.scalars(select(Lead.id).where(Lead.owner_id == reps["rosa"])).one()
+    lead_page = admin.get(f"/sales/leads/{lead_id}").get_data(as_text=True)
+    assert 'class="lead-probability"' in lead_page and "learned from 240 closed leads" in lead_page
