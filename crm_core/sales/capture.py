@@ -137,7 +137,8 @@ def capture_lead(
     context = context or LeadContext()
     if source not in SOURCES:
         raise LeadInvalid({"source": f"one of {', '.join(SOURCES)}"})
-    fields = read_lead_fields({**(details or {}), "name": name, "email": email, "company": company})
+    raw = {**(details or {}), "name": name, "email": email, "company": company}
+    fields = read_lead_fields(raw, context.phone_region)
     existing = open_lead_by_email(session, fields.email) if fields.email else None
     if existing is not None:
         return _captured_again(session, existing, fields, (source, campaign_id), context)

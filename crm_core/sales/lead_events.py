@@ -20,12 +20,15 @@ CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 @dataclass(frozen=True)
 class LeadContext:
     """What lead operations need from above crm_core: the reps (agents with role sales),
-    the first-contact SLA in hours, the learned model if one is trained, and the clock."""
+    the first-contact SLA in hours, the learned model if one is trained, the clock and
+    the phone region."""
 
     rep_ids: tuple[int, ...] = ()
     first_contact_hours: int = 24
     model: LeadModel | None = None
     now: datetime | None = field(default=None)
+    # Where phone numbers written without a country code are (ISO 3166, e.g. "DE").
+    phone_region: str | None = None
 
     def clock(self) -> datetime:
         return self.now or utcnow()

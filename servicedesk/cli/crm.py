@@ -101,7 +101,10 @@ def _import_kind(app: Container, kind: str) -> ImportKind:
     with app.uow() as uow:
         reps = sales_rep_ids(uow.session)
     hours = app.config.sales_first_contact_hours
-    return importing.lead_kind(LeadContext(rep_ids=reps, first_contact_hours=hours))
+    region = app.config.crm_phone_region
+    return importing.lead_kind(
+        LeadContext(rep_ids=reps, first_contact_hours=hours, phone_region=region)
+    )
 
 
 def _print_report(report: ImportReport) -> None:

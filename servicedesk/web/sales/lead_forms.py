@@ -29,6 +29,25 @@ class ActivityForm(FlaskForm):  # type: ignore[misc]
     body = TextAreaField("Details", validators=[Optional(), Length(max=5000)])
 
 
+class NewLeadForm(FlaskForm):  # type: ignore[misc]
+    """Checked again by capture_lead, which names each wrong field in the same words."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    email = StringField("Email", validators=[Optional(), Length(max=320)])
+    company = StringField("Company", validators=[Optional(), Length(max=200)])
+    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    industry = StringField("Industry", validators=[Optional(), Length(max=100)])
+    company_size = StringField("Employees", validators=[Optional(), Length(max=12)])
+    country = StringField("Country (two letters)", validators=[Optional(), Length(max=2)])
+
+    def details(self) -> dict[str, str]:
+        return {
+            name: getattr(self, name).data or ""
+            for name in ("title", "phone", "industry", "company_size", "country")
+        }
+
+
 class ConvertForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Opportunity name", validators=[Optional(), Length(max=200)])
     amount = DecimalField(

@@ -35,4 +35,5 @@ def lead_context(session: Session) -> LeadContext:
         rep_ids=sales_rep_ids(session),
         first_contact_hours=config.sales_first_contact_hours,
         model=load_lead_model(config.lead_model_dir),
+        phone_region=config.crm_phone_region,
     )

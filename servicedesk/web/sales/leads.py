@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from crm_core.db import utcnow
 from crm_core.normalise import InvalidValue
 from crm_core.sales import leads as lead_ops
-from crm_core.sales.capture import SOURCES
+from crm_core.sales.capture import SOURCES, LeadInvalid, capture_lead
 from crm_core.sales.conversion import convert_lead
 from crm_core.sales.lead_access import LeadError, LeadNotFound, lead_for, may_change
 from crm_core.sales.lead_model import load_lead_model
 from crm_core.sales.models import LeadStatus
 from servicedesk.current import container_of
 from servicedesk.desk.reps import agent_names, sales_reps
+from servicedesk.desk.roles import Role
 from servicedesk.web.ids import parse_id
 from servicedesk.web.sales.blueprint import sales
 from servicedesk.web.sales.lead_forms import (
@@ -31,6 +32,7 @@ from servicedesk.web.sales.lead_forms import (
     AssignForm,
     ConvertForm,
     DisqualifyForm,
+    NewLeadForm,
     rep_choices,
 )
 from servicedesk.web.sales.lead_support import lead_context, lead_viewer
@@ -68,6 +70,39 @@ def leads() -> ResponseReturnValue:
             overdue=lead_ops.overdue_count(uow.session, viewer, now),
             now=now,
         )
+
+
+@sales.route("/leads/new", methods=["GET", "POST"])
+@login_required  # type: ignore[misc]
+def new_lead() -> ResponseReturnValue:
+    """A lead the rep met (source manual): theirs, or assigned by the rules for an admin."""
+    form = NewLeadForm()
+    with container_of().uow() as uow:
+        viewer = lead_viewer(uow.session)
+        if not (viewer.is_admin or viewer.has(Role.SALES)):
+            abort(403)
+        if form.validate_on_submit():
+            owner = viewer.user_id if viewer.has(Role.SALES) else None
+            try:
+                captured = capture_lead(
+                    uow.session,
+                    name=form.name.data or "",
+                    email=form.email.data or "",
+                    company=form.company.data or "",
+                    owner_id=owner,
+                    source="manual",
+                    details=form.details(),
+                    context=lead_context(uow.session),
+                )
+            except LeadInvalid as invalid:
+                for field, reason in invalid.errors.items():
+                    getattr(form, field).errors = [reason]
+            else:
+                uow.commit()
+                done = "Lead added." if captured.created else "Already an open lead: updated."
+                flash(done, "ok")
+                return redirect(url_for("sales.show_lead", lead_id=captured.lead.id))
+        return render_template("sales/new_lead.html", form=form)
 
 
 @sales.get("/leads/<int:lead_id>")

@@ -216,3 +216,19 @@ def test_admin_trains_the_model_and_the_lead_shows_its_probability(
         lead_id = uow.session.scalars(select(Lead.id).where(Lead.owner_id == reps["rosa"])).one()
     lead_page = admin.get(f"/sales/leads/{lead_id}").get_data(as_text=True)
     assert 'class="lead-probability"' in lead_page and "learned from 240 closed leads" in lead_page
+
+
+def test_rep_adds_a_lead_by_hand(app: Flask, reps: dict[str, int]) -> None:
+    rosa = client_for(app, "rosa@desk.example")
+    token = csrf_token(rosa.get("/sales/leads/new").get_data(as_text=True))
+    bad = rosa.post("/sales/leads/new", data={"csrf_token": token, "name": "Ivo",
+                    "email": "ivo@", "company_size": "0"})  # fmt: skip
+    page = bad.get_data(as_text=True)
+    assert "email: not a valid email address" in page
+    assert "company_size: a whole number of employees" in page
+    good = rosa.post("/sales/leads/new", data={"csrf_token": token, "name": "Ivo",
+                     "email": "ivo@tram.example", "company": "Tram"})  # fmt: skip
+    assert "Lead added." in rosa.get(good.headers["Location"]).get_data(as_text=True)
+    with app.extensions["servicedesk"].uow() as uow:
+        lead = uow.session.scalars(select(Lead).where(Lead.email == "ivo@tram.example")).one()
+        assert (lead.owner_id, lead.source) == (reps["rosa"], "manual")
