@@ -143,6 +143,12 @@ def capture_lead(
     if existing is not None:
         return _captured_again(session, existing, fields, (source, campaign_id), context)
     lead = Lead(source=source, campaign_id=campaign_id, status=LeadStatus.NEW, **vars(fields))
+    return _captured_new(session, lead, owner_id, context)
+
+
+def _captured_new(
+    session: Session, lead: Lead, owner_id: int | None, context: LeadContext
+) -> Captured:
     _link_customer(session, lead)
     session.add(lead)
     captured = Captured(lead, created=True)
@@ -152,7 +158,7 @@ def capture_lead(
     lead.owner_id = owner_id
     lead.first_contact_due_at = context.first_contact_due()
     session.flush()
-    if source == "form":
+    if lead.source == "form":
         add_activity(session, lead, ActivityKind.FORM_SUBMIT, context, subject="web form")
     else:
         rescore(session, lead, context)
