@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +16,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from crm_core.access import Viewer
+from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from crm_core.sales.lead_report import lead_source_report
 from crm_core.sales.models import Lead, LeadStatus
 from servicedesk.cli import main
+from servicedesk.config import Config
 from servicedesk.demo import _ensure_team
 from servicedesk.demo_leads import load_demo_leads
 
@@ -69,3 +73,41 @@ def test_demo_leads_load_once(uow_factory) -> None:  # type: ignore[no-untyped-d
         rows = lead_source_report(uow.session, Viewer.system())
         form = next(row for row in rows if row.key == "form")
         assert form.won_deals == 1 and form.won_revenue == {"EUR": Decimal("3600.00")}
+
+
+@contextmanager
+def container_uow(env: dict[str, str]) -> Iterator[UnitOfWork]:
+    """A unit of work on the database the CLI used."""
+    engine = make_engine(Config.from_env(env).database_url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            yield uow
+    finally:
+        engine.dispose()
+
+
+def test_import_leads_from_xlsx(cli_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ID", "E-Mail", "Full name", "Employees", "Country", "Campaign"])
+    sheet.append([1001, "Xu@Lotus.example", "Xu Wei", 250.0, "cn", 7])
+    sheet.append([1002, "", "No Mail", 10, "", None])
+    sheet.append([None, "bad@", "Bad", None, None, None])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    report = json.loads(run(cli_env, "crm", "import", "leads", str(path), "--json"))
+    assert report["counts"] == {"rows": 3, "created": 2, "rejected": 1}
+    assert [(r["row_number"], r["field"]) for r in report["rejected"]] == [(4, "email")]
+    with container_uow(cli_env) as uow:
+        xu = uow.session.scalars(select(Lead).where(Lead.external_id == "1001")).one()
+        assert (xu.email, xu.company_size, xu.country, xu.campaign_id) == (
+            "xu@lotus.example",
+            250,
+            "CN",
+            7,
+        )
+    again = json.loads(run(cli_env, "crm", "import", "leads", str(path), "--json"))
+    assert again["counts"] == {"rows": 3, "unchanged": 2, "rejected": 1}
