@@ -119,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(crm)
     app.register_blueprint(sales)
+    from servicedesk.web.lead_forms import lead_forms
+
+    app.register_blueprint(lead_forms)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -129,6 +132,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("console.satisfaction", "Satisfaction", None),
     ("sales.board", "Deals", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("sales.leads", "Sales", "sales"),
 )
 
 

@@ -77,6 +77,8 @@ class Config:
     lifecycle_loyal_min_revenue: int = 5000
     lifecycle_loyal_period_days: int = 365
     lifecycle_churn_after_days: int = 365
+    # Sales: a new lead must be called, emailed or met within this many hours.
+    sales_first_contact_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -102,6 +104,11 @@ class Config:
             loyal_period_days=self.lifecycle_loyal_period_days,
             churn_after_days=self.lifecycle_churn_after_days,
         )
+
+    @property
+    def lead_model_dir(self) -> Path:
+        """The leads' learned conversion model, beside the router's."""
+        return self.models_dir / "leads"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -133,6 +140,7 @@ class Config:
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
             **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
+            "sales_first_contact_hours": reader.integer("SALES_FIRST_CONTACT_HOURS", 24),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

@@ -161,9 +161,13 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
             if result.outcome == "created":
                 _work_on(uow, result.request_id, index, agent_id, team)
             uow.commit()
+    from servicedesk.demo_leads import load_demo_leads
+
+    rep_line = load_demo_leads(make_uow, _ensure_team)
     return [
         f"  admin  {ADMIN[0]} / {ADMIN[1]}",
         f"  agent  {AGENT[0]} / {AGENT[1]}",
+        rep_line,
     ]
 
 

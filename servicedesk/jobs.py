@@ -162,6 +162,19 @@ def recompute_lifecycle(context: JobContext) -> int:
     return changed
 
 
+def train_lead_model(context: JobContext) -> None:
+    """Learn the leads' conversion probability and re-score open leads (default queue)."""
+    from crm_core.sales.lead_model import NotEnoughClosedLeads
+    from crm_core.sales.lead_training import train_and_rescore
+
+    try:
+        metrics, rescored = train_and_rescore(context.uow, context.config.lead_model_dir)
+    except NotEnoughClosedLeads as error:
+        log.info("train_lead_model: %s", error)
+        return
+    log.info("train_lead_model: AUC %.3f, %d open leads re-scored", metrics.auc, rescored)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -172,6 +185,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
     "recompute_lifecycle": recompute_lifecycle,
+    "train_lead_model": train_lead_model,
 }
 
 

@@ -14,6 +14,7 @@ import crm_core.lifecycle.models
 import crm_core.orders.models
 import crm_core.organisations.models
 import crm_core.portal_accounts
+import crm_core.sales.assignment
 import crm_core.sales.models
 import knowledge.models
 import servicedesk.desk.deflections

@@ -1,7 +1,7 @@
 """help centre accounts, deflections, rating invitations, article sections
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-29 20:42:34.952445
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,15 +16,16 @@ from servicedesk.cli.context import container
 
 if TYPE_CHECKING:
     from crm_core.dedupe import CandidatePair
-    from crm_core.importing import ImportReport
+    from crm_core.importing import ImportKind, ImportReport
+    from servicedesk.container import Container
 
-# Kept literal so --help needs no import of crm_core; the sales issue adds "leads".
-IMPORT_KINDS = ("customers", "organisations")
+# Kept literal so --help needs no import of crm_core.
+IMPORT_KINDS = ("customers", "organisations", "leads")
 
 
 @click.group("crm")
 def crm() -> None:
-    """Customers and organisations: import, duplicates."""
+    """Customers, organisations and leads: import, duplicates."""
 
 
 @crm.command("import")
@@ -79,13 +80,31 @@ def import_file(
             dry_run=dry_run,
             started_by=started_by or f"cli:{getpass.getuser()}",
         )
-        report = importing.run_import(app.uow, importing.IMPORT_KINDS[kind], file, options)
+        report = importing.run_import(app.uow, _import_kind(app, kind), file, options)
     except (importing.MappingError, importing.UnreadableFile) as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         _print_report(report)
+
+
+def _import_kind(app: Container, kind: str) -> ImportKind:
+    """The kind to import; new leads are assigned among the desk's sales reps."""
+    from crm_core import importing
+
+    if kind != "leads":
+        return importing.IMPORT_KINDS[kind]
+    from crm_core.sales.lead_events import LeadContext
+    from servicedesk.desk.reps import sales_rep_ids
+
+    with app.uow() as uow:
+        reps = sales_rep_ids(uow.session)
+    hours = app.config.sales_first_contact_hours
+    region = app.config.crm_phone_region
+    return importing.lead_kind(
+        LeadContext(rep_ids=reps, first_contact_hours=hours, phone_region=region)
+    )
 
 
 def _print_report(report: ImportReport) -> None:
