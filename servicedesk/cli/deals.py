@@ -82,8 +82,8 @@ def import_orders_command(file: Path, dry_run: bool, as_json: bool) -> None:
     from crm_core.access import Viewer
     from crm_core.db import utcnow
     from crm_core.importing import UnreadableFile
-    from crm_core.lifecycle.on_orders import order_context
     from crm_core.importing.erp_orders import import_orders
+    from crm_core.lifecycle.on_orders import order_context
 
     app = container()
     context = order_context(Viewer.system(), utcnow(), app.config.lifecycle_rules())

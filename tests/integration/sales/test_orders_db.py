@@ -10,10 +10,10 @@ from openpyxl import Workbook
 
 from crm_core.access import READ_ONLY, Viewer
 from crm_core.customers import Customer, LifecycleStage
+from crm_core.importing.erp_orders import import_orders
 from crm_core.lifecycle import LifecycleRules
 from crm_core.lifecycle.models import StageChange
 from crm_core.lifecycle.on_orders import order_context
-from crm_core.importing.erp_orders import import_orders
 from crm_core.orders.models import Order, OrderStatus
 from crm_core.orders.operations import (
     LineDraft,
