@@ -127,6 +127,8 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("crm.audit_log", "Audit log", "admin"),
+    ("crm.roles", "Roles", "admin"),
 )
 
 

@@ -52,6 +52,9 @@ class Config:
     # numbers and dates are rejected rather than guessed.
     crm_phone_region: str | None = None
     crm_date_order: str | None = None
+    # Retention: redact the solved and closed requests of churned customers this many
+    # years after they were last touched (0: keep them).
+    retention_closed_request_years: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -92,6 +95,9 @@ class Config:
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+            "retention_closed_request_years": reader.integer(
+                "RETENTION_CLOSED_REQUEST_YEARS", 0, minimum=0
+            ),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from channels.registry import AdapterRegistry
     from knowledge.service import KnowledgeBase
     from servicedesk.config import Config
+    from servicedesk.desk.attachments import AttachmentStore
     from servicedesk.desk.routing.router import Router
     from servicedesk.desk.writer import WriteGuard
 
@@ -46,6 +47,9 @@ class JobContext(Protocol):
 
     @property
     def write_guard(self) -> WriteGuard: ...
+
+    @property
+    def attachments(self) -> AttachmentStore: ...
 
 
 def send_reply(context: JobContext, message_id: int) -> None:
@@ -127,6 +131,20 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def apply_retention(context: JobContext) -> None:
+    """Redact what the retention settings say is due (daily; a second run finds nothing)."""
+    from servicedesk.desk.privacy import RetentionRule
+    from servicedesk.desk.privacy import apply_retention as apply
+
+    rule = RetentionRule(context.config.retention_closed_request_years)
+    if not rule.enabled:
+        return
+    with context.uow() as uow:
+        report = apply(uow, rule, context.attachments)
+        uow.commit()
+    log.info("apply_retention: %d requests redacted", len(report.request_ids))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -135,7 +153,11 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "apply_retention": apply_retention,
 }
+
+# Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).
+DAILY: tuple[tuple[str, str], ...] = (("default", "apply_retention"),)
 
 
 # Jobs that can run a batch of calls in one go: the job's name -> the batch function.

@@ -6,10 +6,12 @@ Add one line here for each new module with tables.
 
 import channels.email.models
 import channels.webchat.models  # noqa: F401
+import crm_core.audit
 import crm_core.confirmations
 import crm_core.customers
 import crm_core.importing.log
-import crm_core.organisations.models  # noqa: F401
+import crm_core.organisations.models
+import crm_core.privacy  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
 import servicedesk.desk.models
