@@ -52,7 +52,11 @@ def record_entry(
 
 @contextmanager
 def audited(session: Session, viewer: Viewer, reason: str | None = None) -> Iterator[Session]:
-    """Within the block, every customer and organisation change flushed is logged."""
+    """Within the block, every customer and organisation change flushed is logged.
+
+    Changes made before the block are flushed first, unlogged: they are not the viewer's.
+    """
+    session.flush()
     previous = session.info.get(_ACTOR), session.info.get(_REASON)
     session.info[_ACTOR], session.info[_REASON] = viewer, reason
     try:
@@ -79,6 +83,7 @@ def _log_changes(session: Session, _context: Any, _instances: Any) -> None:
         entity = AUDITED_FIELDS.get(type(obj))
         if entity is not None:
             pending.append((obj, "delete", {}))
+    pending.sort(key=lambda item: (AUDITED_FIELDS[type(item[0])], item[0].id))
     for obj, action, changes in pending:
         record_entry(
             session,
@@ -132,6 +137,19 @@ def _changes(obj: Any) -> dict[str, Any]:
             after = history.added[0] if history.added else None
             if plain(before) != plain(after):
                 found[attr.key] = [plain(before), plain(after)]
+    # A many-to-one set through its relationship (customer.organization = org) moves the
+    # foreign key only during the flush: read it from the relationship's history instead.
+    for rel in state.mapper.relationships:
+        history = state.attrs[rel.key].history
+        if rel.direction.name != "MANYTOONE" or not history.has_changes():
+            continue
+        key = next(iter(rel.local_columns)).key
+        if key is None or key in found:
+            continue
+        before = getattr(history.deleted[0], "id", None) if history.deleted else None
+        after = getattr(history.added[0], "id", None) if history.added else None
+        if before != after:
+            found[key] = [before, after]
     return found
 
 

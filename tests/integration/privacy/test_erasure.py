@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from crm_core.audit import AuditEntry
 from crm_core.customers import Customer
 from crm_core.db import Base
 from crm_core.privacy import is_suppressed, may_contact
+from knowledge.keyword import Filters
 from servicedesk.desk.models import Message, ServiceRequest
 from servicedesk.desk.privacy import PersonNotFound, erase_person
 from tests.integration.privacy.people import EMAIL, NAME, PHONE, plant_person
@@ -115,3 +117,41 @@ def test_erasure_twice_finds_nobody_and_only_admins_erase(container) -> None:
         uow.commit()
     with container.uow() as uow, pytest.raises(PersonNotFound, match="no customer is known by"):
         erase_person(uow, container.privacy, ADMIN, EMAIL)
+
+
+def test_erasure_purges_stored_vectors_and_the_keyword_index(container, tmp_path) -> None:
+    """Through the knowledge base itself: the solved request is indexed by the real code."""
+    from knowledge.articles import ArticleDraft, create_article, publish_article
+    from knowledge.embedding import HashingEmbedder
+    from knowledge.service import KnowledgeBase
+
+    kb = KnowledgeBase(container.sessions, tmp_path / "whoosh", HashingEmbedder())
+    with container.uow() as uow:
+        planted = plant_person(uow, container.attachments)
+        draft = ArticleDraft(title="Lamp flickers", body="Replace the bulb of the lamp.")
+        article = create_article(uow.session, draft, author_agent_id=None)
+        publish_article(uow.session, article.id, reviewer_agent_id=None, can_review=False)
+        uow.commit()
+    kb.index_articles([article.id])
+    first = planted.request_ids[0]
+    kb.index_solved_request(first, subject=f"Lamp of {NAME}", question=NAME, answer=f"Dear {NAME}")
+    assert [m.request_id for m in kb.similar_solved_requests(f"Lamp of {NAME}", min_score=0)] == [
+        first
+    ]
+    with container.uow() as uow:
+        erase_person(uow, container.privacy, ADMIN, EMAIL)
+        uow.commit()
+    assert kb.similar_solved_requests(f"Lamp of {NAME}", min_score=0) == []
+    # The index version moved: every process drops its cached vectors at its next check.
+    time.sleep(1.05)
+    assert first not in kb.vectors.snapshot().solved_request_ids
+    # whoosh stores no text, only terms: read its whole lexicon.
+    reader = kb.keyword_index.searcher().reader()
+    terms = {
+        term.decode() if isinstance(term, bytes) else str(term) for _f, term in reader.all_terms()
+    }
+    assert set(kb.keyword_index.analyze("lamp")) <= terms  # the article is there...
+    for needle in (NAME, EMAIL, PHONE, "Quixote"):  # ...and nothing of the person
+        assert not set(kb.keyword_index.analyze(needle)) & terms
+        assert kb.keyword_index.search(needle, Filters()) == []
+    kb.close()
