@@ -14,6 +14,7 @@ from crm_core.audit.log import (
     audited,
     list_entries,
     record_entry,
+    register_audited,
     scrub_entity,
 )
 from crm_core.audit.models import AuditEntry
@@ -27,5 +28,6 @@ __all__ = [
     "audited",
     "list_entries",
     "record_entry",
+    "register_audited",
     "scrub_entity",
 ]

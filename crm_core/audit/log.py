@@ -18,12 +18,22 @@ from crm_core.customers import Customer, Organization
 from crm_core.jsonable import plain, row_as_json
 from crm_core.privacy.registry import Erasure, PrivacyRegistry
 
-# The tables whose changes `audited` writes down by itself, and the entity name of each.
+# The tables whose changes `audited` writes down by itself, and the entity name of each;
+# packages above crm_core add theirs with `register_audited` (settings-like admin tables).
 AUDITED_FIELDS: dict[type, str] = {Customer: "customer", Organization: "organisation"}
+# Columns whose values never enter the log (secrets): a change shows as "(changed)".
+_HIDDEN: dict[type, frozenset[str]] = {}
+HIDDEN_VALUE = "(changed)"
 # Bookkeeping columns that change on every write and tell the reader nothing.
 _SKIPPED = {"updated_at", "name_key"}
 _ACTOR = "crm_core.audit.actor"
 _REASON = "crm_core.audit.reason"
+
+
+def register_audited(model: type, entity: str, hidden: tuple[str, ...] = ()) -> None:
+    """Log `model`'s changes made inside `audited`; `hidden` columns without their values."""
+    AUDITED_FIELDS[model] = entity
+    _HIDDEN[model] = frozenset(hidden)
 
 
 def record_entry(
@@ -104,8 +114,12 @@ def _creations(viewer: Viewer, reason: str | None, created: list[Any]) -> Any:
     def log(session: Session, _context: Any) -> None:
         for obj in created:
             state = inspect(obj)
+            hidden = _HIDDEN.get(type(obj), frozenset())
             after = {
-                attr.key: [None, plain(getattr(obj, attr.key))]
+                attr.key: [
+                    None,
+                    HIDDEN_VALUE if attr.key in hidden else plain(getattr(obj, attr.key)),
+                ]
                 for attr in state.mapper.column_attrs
                 if attr.key not in _SKIPPED | {"id", "created_at"}
                 and getattr(obj, attr.key) is not None
@@ -137,6 +151,8 @@ def _changes(obj: Any) -> dict[str, Any]:
             after = history.added[0] if history.added else None
             if plain(before) != plain(after):
                 found[attr.key] = [plain(before), plain(after)]
+    for key in _HIDDEN.get(type(obj), frozenset()) & found.keys():
+        found[key] = [HIDDEN_VALUE, HIDDEN_VALUE]
     # A many-to-one set through its relationship (customer.organization = org) moves the
     # foreign key only during the flush: read it from the relationship's history instead.
     for rel in state.mapper.relationships:

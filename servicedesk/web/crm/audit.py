@@ -12,7 +12,7 @@ from crm_core.audit import AuditFilter, list_entries
 from servicedesk.current import container_of
 from servicedesk.web.crm.blueprint import crm
 from servicedesk.web.crm.forms_privacy import AuditFilterForm
-from servicedesk.web.crm.viewing import admin_only
+from servicedesk.web.viewing import admin_only
 
 PER_PAGE = 50
 

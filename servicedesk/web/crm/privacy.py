@@ -20,7 +20,7 @@ from servicedesk.current import container_of
 from servicedesk.desk.privacy import PersonNotFound, erase_person, export_person
 from servicedesk.web.crm.blueprint import crm
 from servicedesk.web.crm.forms_privacy import EraseForm, ExportForm
-from servicedesk.web.crm.viewing import admin_only, current_viewer
+from servicedesk.web.viewing import admin_only, current_viewer
 
 
 @crm.post("/customers/<int:customer_id>/export")

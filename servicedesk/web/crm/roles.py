@@ -14,7 +14,7 @@ from servicedesk.desk.models import Agent
 from servicedesk.desk.role_admin import set_roles
 from servicedesk.web.crm.blueprint import crm
 from servicedesk.web.crm.forms_privacy import RolesForm
-from servicedesk.web.crm.viewing import admin_only, current_viewer
+from servicedesk.web.viewing import admin_only, current_viewer
 
 
 @crm.get("/roles")
