@@ -153,8 +153,9 @@ class Container:
         from servicedesk.desk.privacy import registry_with
 
         def channel_parts(registry: PrivacyRegistry) -> None:
-            registry.add_eraser("email", erase_mail_traces)
-            registry.add_eraser("webchat", erase_chat_traces)
+            email_tables = ["email_ingested", "email_quarantine", "email_automatic_log"]
+            registry.add_eraser("email", erase_mail_traces, email_tables)
+            registry.add_eraser("webchat", erase_chat_traces, ["webchat_deflections"])
 
         return registry_with(self.attachments, [channel_parts])
 

@@ -244,5 +244,5 @@ def erase_entries(session: Session, erasure: Erasure) -> None:
 
 
 def add_audit_parts(registry: PrivacyRegistry) -> None:
-    registry.add_exporter("audit", export_entries)
-    registry.add_eraser("audit", erase_entries)
+    registry.add_exporter("audit", export_entries, ["audit_entries"])
+    registry.add_eraser("audit", erase_entries, ["audit_entries"])

@@ -142,16 +142,18 @@ def crm_core_registry(registry: PrivacyRegistry | None = None) -> PrivacyRegistr
     """A registry holding crm_core's exporters and erasers (the customer row's eraser last
     of them: the others read the identities it removes)."""
     registry = registry or PrivacyRegistry()
-    registry.add_exporter("customer", export_customer)
-    registry.add_exporter("identities", _export_rows(ChannelIdentity))
-    registry.add_exporter("consent", _export_rows(ConsentRecord))
-    registry.add_exporter("email_confirmations", _export_rows(EmailConfirmation))
-    registry.add_eraser("consent", erase_consent)
-    registry.add_eraser("email_confirmations", erase_confirmations)
-    registry.add_eraser("import_rejections", erase_import_rejections)
+    registry.add_exporter("customer", export_customer, ["customers"])
+    registry.add_exporter("identities", _export_rows(ChannelIdentity), ["channel_identities"])
+    registry.add_exporter("consent", _export_rows(ConsentRecord), ["consent_records"])
+    registry.add_exporter(
+        "email_confirmations", _export_rows(EmailConfirmation), ["email_confirmations"]
+    )
+    registry.add_eraser("consent", erase_consent, ["consent_records", "consent_suppressions"])
+    registry.add_eraser("email_confirmations", erase_confirmations, ["email_confirmations"])
+    registry.add_eraser("import_rejections", erase_import_rejections, ["import_rejections"])
     return registry
 
 
 def add_customer_eraser(registry: PrivacyRegistry) -> None:
     """Blanks the customer row: registered after every other eraser, which may read it."""
-    registry.add_eraser("customer", erase_customer)
+    registry.add_eraser("customer", erase_customer, ["customers", "channel_identities"])

@@ -9,10 +9,11 @@ those of the channels and the knowledge base) and runs it in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
 Exporter = Callable[[Session, int], Any]
@@ -45,21 +46,40 @@ Eraser = Callable[[Session, Erasure], None]
 
 
 class PrivacyRegistry:
-    """Named exporters and erasers, run in the order they were added."""
+    """Named exporters and erasers, run in the order they were added.
+
+    Each part names the tables it covers, so a test can find any table that points at
+    a customer and that nobody exports or erases (`uncovered`).
+    """
 
     def __init__(self) -> None:
         self.exporters: dict[str, Exporter] = {}
         self.erasers: dict[str, Eraser] = {}
+        self.exported_tables: set[str] = set()
+        self.erased_tables: set[str] = set()
 
-    def add_exporter(self, name: str, exporter: Exporter) -> None:
+    def add_exporter(self, name: str, exporter: Exporter, tables: Iterable[str] = ()) -> None:
         if name in self.exporters:
             raise ValueError(f"an exporter named {name!r} is registered already")
         self.exporters[name] = exporter
+        self.exported_tables.update(tables)
 
-    def add_eraser(self, name: str, eraser: Eraser) -> None:
+    def add_eraser(self, name: str, eraser: Eraser, tables: Iterable[str] = ()) -> None:
         if name in self.erasers:
             raise ValueError(f"an eraser named {name!r} is registered already")
         self.erasers[name] = eraser
+        self.erased_tables.update(tables)
+
+    def uncovered(self, metadata: MetaData, table: str = "customers") -> dict[str, list[str]]:
+        """Tables with a foreign key to `table` that no exporter or no eraser covers."""
+        pointing = sorted(
+            t.name for t in metadata.sorted_tables
+            if any(fk.column.table.name == table for fk in t.foreign_keys)
+        )  # fmt: skip
+        return {
+            "export": [t for t in pointing if t not in self.exported_tables],
+            "erase": [t for t in pointing if t not in self.erased_tables],
+        }
 
     def export(self, session: Session, customer_id: int) -> dict[str, Any]:
         """Every exporter's part, under its name."""

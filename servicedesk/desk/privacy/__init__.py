@@ -10,6 +10,7 @@ from servicedesk.desk.privacy.operations import (
     PersonNotFound,
     erase_person,
     export_person,
+    record_customer_consent,
     registry_with,
 )
 from servicedesk.desk.privacy.retention import RetentionReport, RetentionRule, apply_retention
@@ -22,5 +23,6 @@ __all__ = [
     "apply_retention",
     "erase_person",
     "export_person",
+    "record_customer_consent",
     "registry_with",
 ]

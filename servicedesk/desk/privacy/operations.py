@@ -14,15 +14,21 @@ from crm_core.audit import add_audit_parts, record_entry
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
 from crm_core.privacy import (
+    PURPOSES,
     PrivacyRegistry,
     add_customer_eraser,
+    consent_state,
     crm_core_registry,
     customers_with_address,
     erasure_of,
     is_erased,
+    record_consent,
 )
 from servicedesk.desk.attachments import AttachmentStore
-from servicedesk.desk.customer_access import ensure_may_see_customer
+from servicedesk.desk.customer_access import (
+    ensure_may_change_customer,
+    ensure_may_see_customer,
+)
 from servicedesk.desk.errors import NotFound
 from servicedesk.desk.privacy.requests import add_desk_parts
 
@@ -137,3 +143,21 @@ def erase_person(
         )
     session.flush()
     return ErasureReport([p.id for p in people], requests, list(registry.erasers))
+
+
+def record_customer_consent(
+    session: Session, viewer: Viewer, customer_id: int, purpose: str, granted: bool, source: str
+) -> None:
+    """An agent or rep records a consent answer they were given (scoped, audited).
+
+    `ConsentError` names a bad purpose or a missing source.
+    """
+    ensure_may_change_customer(session, viewer, customer_id)
+    before = consent_state(session, customer_id)[purpose] if purpose in PURPOSES else None
+    record_consent(
+        session, customer_id, purpose, granted=granted, source=source, recorded_by=viewer.label
+    )
+    record_entry(
+        session, viewer, "customer", customer_id, "consent",
+        changes={purpose: [before, granted]}, reason=source,
+    )  # fmt: skip

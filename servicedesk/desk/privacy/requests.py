@@ -212,7 +212,9 @@ def erase_searches(session: Session, erasure: Erasure) -> None:
 
 
 def add_desk_parts(registry: PrivacyRegistry, store: AttachmentStore | None) -> None:
-    registry.add_exporter("requests", export_requests)
-    registry.add_exporter("messages_on_other_requests", export_messages_elsewhere)
-    registry.add_eraser("requests", erase_requests(store))
-    registry.add_eraser("search_log", erase_searches)
+    desk_tables = ["service_requests", "messages", "attachments", "request_events",
+                   "request_ratings", "routing_corrections", "request_suggestions"]  # fmt: skip
+    registry.add_exporter("requests", export_requests, desk_tables)
+    registry.add_exporter("messages_on_other_requests", export_messages_elsewhere, ["messages"])
+    registry.add_eraser("requests", erase_requests(store), [*desk_tables, "kb_solved_requests"])
+    registry.add_eraser("search_log", erase_searches, ["kb_search_log"])

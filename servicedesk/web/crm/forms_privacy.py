@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm_core.privacy import PURPOSES
 from servicedesk.desk.role_admin import KNOWN_ROLES
 
 
 class ExportForm(FlaskForm):  # type: ignore[misc]
     """Nothing to fill in: the CSRF token alone (an export is a POST)."""
+
+
+class ConsentForm(FlaskForm):  # type: ignore[misc]
+    purpose = SelectField("Purpose", choices=[SelectChoice(p, p) for p in PURPOSES])
+    granted = SelectField(
+        "Answer", choices=[SelectChoice("yes", "granted"), SelectChoice("no", "withdrawn")]
+    )
+    source = StringField(
+        "How we learnt it", validators=[DataRequired(), Length(max=60)], default="agent"
+    )
 
 
 class EraseForm(FlaskForm):  # type: ignore[misc]

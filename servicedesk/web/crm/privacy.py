@@ -1,8 +1,10 @@
 """GDPR/CCPA on the customer page: export a person's data, erase a person (admins).
 
-The buttons belong on the customer page (`crm.customer_page`): a POST form to
-`crm.export_customer`, and a link to `crm.erase_customer`, which asks for confirmation
-by the person's name before it erases.
+The buttons belong on the customer page (`crm.customer_page`): include
+`crm/_privacy_panel.html` there with `customer`, `consent` (`consent_state(session, id)`)
+and `consent_form` (`ConsentForm()`). It posts to `crm.export_customer` and
+`crm.record_consent` and links to `crm.erase_customer`, which asks for the person's name
+before it erases.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from flask_login import login_required
 
 from crm_core.access import PermissionDenied
 from crm_core.customers import Customer
-from crm_core.privacy import is_erased
+from crm_core.privacy import ConsentError, is_erased
 from servicedesk.current import container_of
-from servicedesk.desk.privacy import PersonNotFound, erase_person, export_person
+from servicedesk.desk.privacy import (
+    PersonNotFound,
+    erase_person,
+    export_person,
+    record_customer_consent,
+)
 from servicedesk.web.crm.blueprint import crm
-from servicedesk.web.crm.forms_privacy import EraseForm, ExportForm
+from servicedesk.web.crm.forms_privacy import ConsentForm, EraseForm, ExportForm
 from servicedesk.web.viewing import admin_only, current_viewer
 
 
@@ -79,3 +86,31 @@ def erase_customer(customer_id: int) -> ResponseReturnValue:
         uow.commit()
     flash(f"Customer #{customer_id} was erased; their requests stay, without content.", "ok")
     return redirect(url_for("crm.audit_log", entity="customer", entity_id=customer_id))
+
+
+@crm.post("/customers/<int:customer_id>/consent")
+@login_required  # type: ignore[misc]
+def record_consent(customer_id: int) -> ResponseReturnValue:
+    """Record a consent answer the person gave an agent or a rep (who may change them)."""
+    form = ConsentForm()
+    back = url_for("crm.customer_page", customer_id=customer_id)
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{field}: {errors[0]}", "error")
+        return redirect(back), 303
+    with container_of().uow() as uow:
+        if uow.session.get(Customer, customer_id) is None:
+            abort(404)
+        try:
+            record_customer_consent(
+                uow.session, current_viewer(uow.session), customer_id, form.purpose.data,
+                form.granted.data == "yes", form.source.data,
+            )  # fmt: skip
+        except PermissionDenied:
+            abort(403)
+        except ConsentError as error:
+            flash(str(error), "error")
+            return redirect(back), 303
+        uow.commit()
+    flash(f"Consent for {form.purpose.data} recorded.", "ok")
+    return redirect(back), 303
