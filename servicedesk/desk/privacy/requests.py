@@ -84,8 +84,14 @@ def redact_requests(
     store: AttachmentStore | None,
     later: list[Callable[[], None]],
     extra_message_ids: Collection[int] = (),
+    *,
+    drop_suggestions: bool = True,
 ) -> int:
-    """Blank what was written on these requests (and on the extra messages); returns messages."""
+    """Blank what was written on these requests (and on the extra messages); returns messages.
+
+    `drop_suggestions=False` leaves other requests' suggestion lists for the caller to
+    clean once for many requests (`drop_suggestions_of`): that reads every list.
+    """
     ids = sorted(request_ids)
     message_ids = sorted(
         {
@@ -112,7 +118,9 @@ def redact_requests(
             .values(text=REDACTED)
         )
         _scrub_events(session, ids, identifiers)
-        _drop_suggestions(session, ids)
+        session.execute(delete(RequestSuggestions).where(RequestSuggestions.request_id.in_(ids)))
+        if drop_suggestions:
+            drop_suggestions_of(session, ids)
         forget_solved_requests(session, ids)
     return len(message_ids)
 
@@ -178,13 +186,10 @@ def _scrub(value: Any, lowered: list[str]) -> Any:
     return value
 
 
-def _drop_suggestions(session: Session, request_ids: list[int]) -> None:
-    """This request's suggestions go, and it leaves other requests' "similar solved" lists."""
-    session.execute(
-        delete(RequestSuggestions).where(RequestSuggestions.request_id.in_(request_ids))
-    )
+def drop_suggestions_of(session: Session, request_ids: Collection[int]) -> None:
+    """These requests leave every other request's "similar solved requests" list."""
     gone = set(request_ids)
-    for row in session.scalars(select(RequestSuggestions)):
+    for row in session.scalars(select(RequestSuggestions).execution_options(yield_per=500)):
         kept = [s for s in row.solved_requests if s.get("request_id") not in gone]
         if len(kept) != len(row.solved_requests):
             row.solved_requests = kept

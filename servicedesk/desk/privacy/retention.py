@@ -22,7 +22,7 @@ from crm_core.db import UnitOfWork, utcnow
 from crm_core.privacy import erasure_of
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.models import ServiceRequest, Status
-from servicedesk.desk.privacy.requests import REDACTED, redact_requests
+from servicedesk.desk.privacy.requests import REDACTED, drop_suggestions_of, redact_requests
 
 DONE = (Status.SOLVED, Status.CLOSED)
 
@@ -100,9 +100,10 @@ def apply_retention(
         customer = session.get(Customer, customer_id)
         identifiers = erasure_of(session, customer).identifiers if customer else []
         later: list[Callable[[], None]] = []
-        redact_requests(session, request_ids, identifiers, store, later)
+        redact_requests(session, request_ids, identifiers, store, later, drop_suggestions=False)
         for callback in later:
             uow.after_commit(callback)
+    drop_suggestions_of(session, report.request_ids)  # once: it reads every list
     record_entry(
         session,
         Viewer.system("retention"),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from crm_core.audit import AuditEntry
 from crm_core.customers import LifecycleStage
 from crm_core.db import utcnow
-from servicedesk.desk.models import ServiceRequest, Status
+from servicedesk.desk.models import RequestSuggestions, ServiceRequest, Status
 from servicedesk.desk.privacy import RetentionRule, apply_retention
 from servicedesk.jobs import DAILY, run_job
 from tests.factories import make_customer, make_request
@@ -32,6 +32,8 @@ def plant(container) -> dict[str, int]:  # type: ignore[no-untyped-def]
         }
         for key in ("old", "open", "loyal"):
             uow.session.get(ServiceRequest, ids[key]).updated_at = utcnow() - LONG_AGO
+        similar = [{"request_id": ids["old"], "subject": "Gina's old lamp"}]
+        uow.session.add(RequestSuggestions(request_id=ids["loyal"], solved_requests=similar))
         uow.commit()
     return ids
 
@@ -60,6 +62,7 @@ def test_rule_redacts_only_what_is_due_and_only_once(container) -> None:
     assert after[ids["loyal"]] == "Lou's old lamp"
     with container.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(ServiceRequest)) == 4
+        assert uow.session.get(RequestSuggestions, ids["loyal"]).solved_requests == []
         assert apply_retention(uow, rule, container.attachments).request_ids == []
         entry = uow.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "retention")
