@@ -14,7 +14,6 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from knowledge.indexing import bump_index_version
 from knowledge.models import SearchLog, SolvedRequestDoc
 
 
@@ -27,6 +26,9 @@ def forget_solved_requests(session: Session, request_ids: Collection[int]) -> in
         select(SolvedRequestDoc.id).where(SolvedRequestDoc.request_id.in_(ids))
     ).all()
     if found:
+        # Here, not at the top: indexing loads whoosh, which the web process loads lazily.
+        from knowledge.indexing import bump_index_version
+
         session.execute(delete(SolvedRequestDoc).where(SolvedRequestDoc.id.in_(found)))
         bump_index_version(session)
     return len(found)
