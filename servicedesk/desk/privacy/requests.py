@@ -102,27 +102,30 @@ def redact_requests(
     _drop_attachments(session, message_ids, store, later)
     _redact_messages(session, message_ids)
     if ids:
-        session.execute(
-            update(ServiceRequest)
-            .where(ServiceRequest.id.in_(ids))
-            .values(subject=REDACTED, thread_key=None, routing_reason=None)
-        )
-        session.execute(
-            update(RequestRating)
-            .where(RequestRating.request_id.in_(ids))
-            .values(comment=None, rater=None)
-        )
-        session.execute(
-            update(RoutingCorrection)
-            .where(RoutingCorrection.request_id.in_(ids))
-            .values(text=REDACTED)
-        )
-        _scrub_events(session, ids, identifiers)
-        session.execute(delete(RequestSuggestions).where(RequestSuggestions.request_id.in_(ids)))
+        _redact_request_rows(session, ids, identifiers)
         if drop_suggestions:
             drop_suggestions_of(session, ids)
         forget_solved_requests(session, ids)
     return len(message_ids)
+
+
+def _redact_request_rows(session: Session, ids: list[int], identifiers: Sequence[str]) -> None:
+    """The requests' own rows and what hangs on them, messages aside."""
+    session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id.in_(ids))
+        .values(subject=REDACTED, thread_key=None, routing_reason=None)
+    )
+    session.execute(
+        update(RequestRating)
+        .where(RequestRating.request_id.in_(ids))
+        .values(comment=None, rater=None)
+    )
+    session.execute(
+        update(RoutingCorrection).where(RoutingCorrection.request_id.in_(ids)).values(text=REDACTED)
+    )
+    _scrub_events(session, ids, identifiers)
+    session.execute(delete(RequestSuggestions).where(RequestSuggestions.request_id.in_(ids)))
 
 
 def _redact_messages(session: Session, message_ids: list[int]) -> None:
