@@ -133,6 +133,8 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("sales.board", "Deals", None),
     ("mail.mailboxes", "Email", "admin"),
     ("sales.leads", "Sales", "sales"),
+    ("crm.audit_log", "Audit log", "admin"),
+    ("crm.roles", "Roles", "admin"),
 )
 
 

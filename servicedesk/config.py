@@ -79,6 +79,9 @@ class Config:
     lifecycle_churn_after_days: int = 365
     # Sales: a new lead must be called, emailed or met within this many hours.
     sales_first_contact_hours: int = 24
+    # Retention: redact the solved and closed requests of churned customers this many
+    # years after they were last touched (0: keep them).
+    retention_closed_request_years: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -141,6 +144,9 @@ class Config:
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
             **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
             "sales_first_contact_hours": reader.integer("SALES_FIRST_CONTACT_HOURS", 24),
+            "retention_closed_request_years": reader.integer(
+                "RETENTION_CLOSED_REQUEST_YEARS", 0, minimum=0
+            ),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

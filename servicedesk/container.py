@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from channels.email.intake import EmailIntake
     from channels.email.parser import ParseLimits
+    from crm_core.privacy import PrivacyRegistry
 
 
 @dataclass
@@ -150,6 +151,20 @@ class Container:
     @cached_property
     def attachments(self) -> AttachmentStore:
         return AttachmentStore(self.config.attachment_dir, self.config.attachment_max_bytes)
+
+    @cached_property
+    def privacy(self) -> PrivacyRegistry:
+        """Every package's GDPR exporters and erasers (see `desk.privacy`)."""
+        from channels.email.privacy import erase_mail_traces
+        from channels.webchat.privacy import erase_chat_traces
+        from servicedesk.desk.privacy import registry_with
+
+        def channel_parts(registry: PrivacyRegistry) -> None:
+            email_tables = ["email_ingested", "email_quarantine", "email_automatic_log"]
+            registry.add_eraser("email", erase_mail_traces, email_tables)
+            registry.add_eraser("webchat", erase_chat_traces, ["webchat_deflections"])
+
+        return registry_with(self.attachments, [channel_parts])
 
     def mail_limits(self) -> ParseLimits:
         """Parse limits from the config: a mail may carry every attachment it is allowed."""

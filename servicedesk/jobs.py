@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from channels.registry import AdapterRegistry
     from knowledge.service import KnowledgeBase
     from servicedesk.config import Config
+    from servicedesk.desk.attachments import AttachmentStore
     from servicedesk.desk.routing.router import Router
     from servicedesk.desk.writer import WriteGuard
 
@@ -49,6 +50,9 @@ class JobContext(Protocol):
 
     @property
     def write_guard(self) -> WriteGuard: ...
+
+    @property
+    def attachments(self) -> AttachmentStore: ...
 
 
 def send_reply(context: JobContext, message_id: int) -> None:
@@ -144,7 +148,7 @@ def retrain_router(context: JobContext) -> None:
 
 def recompute_lifecycle(context: JobContext) -> int:
     """The daily job: every ordering customer's lifecycle stage, with their request activity
-    keeping them from churning (default queue; run it from cron: `servicedesk sales lifecycle`)."""
+    keeping them from churning (default queue, daily; also `servicedesk sales lifecycle`)."""
     from crm_core.db import utcnow
     from crm_core.lifecycle import recompute_all
     from servicedesk.desk.sales_facts import last_request_activity
@@ -175,6 +179,20 @@ def train_lead_model(context: JobContext) -> None:
     log.info("train_lead_model: AUC %.3f, %d open leads re-scored", metrics.auc, rescored)
 
 
+def apply_retention(context: JobContext) -> None:
+    """Redact what the retention settings say is due (daily; a second run finds nothing)."""
+    from servicedesk.desk.privacy import RetentionRule
+    from servicedesk.desk.privacy import apply_retention as apply
+
+    rule = RetentionRule(context.config.retention_closed_request_years)
+    if not rule.enabled:
+        return
+    with context.uow() as uow:
+        report = apply(uow, rule, context.attachments)
+        uow.commit()
+    log.info("apply_retention: %d requests redacted", len(report.request_ids))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -186,7 +204,14 @@ JOBS: dict[str, Callable[..., Any]] = {
     "retrain_router": retrain_router,
     "recompute_lifecycle": recompute_lifecycle,
     "train_lead_model": train_lead_model,
+    "apply_retention": apply_retention,
 }
+
+# Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).
+DAILY: tuple[tuple[str, str], ...] = (
+    ("default", "apply_retention"),
+    ("default", "recompute_lifecycle"),
+)
 
 
 # Jobs that can run a batch of calls in one go: the job's name -> the batch function.

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any
+import time
+from typing import Any, Protocol
 
-from servicedesk.jobs import JobContext, job_named, run_job
+from servicedesk.jobs import DAILY, JobContext, job_named, run_job
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,35 @@ RETRY_INTERVALS = [10, 60, 300]
 RQ_ENTRY_POINT = "servicedesk.worker.run_job"
 
 Job = tuple[str, tuple[Any, ...]]  # a job's name and its arguments after the container
+DAY_SECONDS = 24 * 3600
+
+
+class Enqueuer(Protocol):
+    def enqueue(self, queue_name: str, job: str, *args: Any) -> None: ...
+
+
+def start_daily(
+    tasks: Enqueuer, *, every: float = DAY_SECONDS, first_after: float = 600
+) -> threading.Thread:
+    """Enqueue the jobs of `jobs.DAILY` `first_after` seconds from now, then every day.
+
+    On whichever queue runs the process's jobs (rq or in-process). Several processes
+    each enqueue theirs: the daily jobs are safe to run twice.
+    """
+
+    def loop() -> None:
+        time.sleep(first_after)
+        while True:
+            for queue_name, job in DAILY:
+                try:
+                    tasks.enqueue(queue_name, job)
+                except Exception:
+                    log.exception("could not enqueue the daily job %s", job)
+            time.sleep(every)
+
+    thread = threading.Thread(target=loop, name="daily-jobs", daemon=True)
+    thread.start()
+    return thread
 
 
 class InProcessQueue:

@@ -7,6 +7,7 @@ Add one line here for each new module with tables.
 # ruff: noqa: F401  (each import registers its tables)
 import channels.email.models
 import channels.webchat.models
+import crm_core.audit
 import crm_core.confirmations
 import crm_core.customers
 import crm_core.importing.log
@@ -14,6 +15,7 @@ import crm_core.lifecycle.models
 import crm_core.orders.models
 import crm_core.organisations.models
 import crm_core.portal_accounts
+import crm_core.privacy
 import crm_core.sales.assignment
 import crm_core.sales.models
 import knowledge.models

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm_core.audit import register_audited
 from crm_core.db import Base, utcnow
 
 ENV_MAILBOX_NAME = "environment"
@@ -105,3 +106,8 @@ class AutomaticMailLog(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_email_automatic_log_recipient_sent", "recipient", "sent_at"),)
+
+
+# Admin settings: every change made through the console is in the audit log, the
+# password as "(changed)" only.
+register_audited(Mailbox, "mailbox", hidden=("password_encrypted",))

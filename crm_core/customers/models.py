@@ -74,6 +74,8 @@ class Customer(Base):
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     address: Mapped[str | None] = mapped_column(String(500))
     customer_since: Mapped[date | None] = mapped_column()
+    # The rep who owns the person (no foreign key: agents live above crm_core).
+    owner_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=func.now()

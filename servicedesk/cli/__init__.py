@@ -13,6 +13,7 @@ from servicedesk.cli import (
     leads,
     mail,
     portal,
+    privacy,
     router,
     sales_group,
     server,
@@ -24,7 +25,7 @@ def main() -> None:
     """Omnichannel service desk with a built-in CRM."""
 
 
-for _module in (server, database, agents, kb, mail, router, crm, deals, leads, portal):
+for _module in (server, database, agents, kb, mail, router, crm, deals, leads, portal, privacy):
     for _command in _module.commands:
         main.add_command(_command)
 main.add_command(sales_group.sales)

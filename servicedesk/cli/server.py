@@ -52,6 +52,7 @@ def demo(port: int, no_serve: bool) -> None:
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
     from servicedesk.container import Container
+    from servicedesk.queues import start_daily
     from servicedesk.serving import serve as serve_app
 
     # Validates the settings and migrates the database; the base URL follows the port.
@@ -61,6 +62,7 @@ def _run_web(host: str, port: int) -> None:
     web = Container.build(config)
     web.warm_up()
     app = create_app(container=web)
+    start_daily(web.tasks)  # retention and the other daily jobs (jobs.DAILY)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
 

@@ -41,3 +41,12 @@ class AttachmentStore:
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> bool:
+        """Remove the stored bytes (erasure); False when they were not there."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True

@@ -1,4 +1,10 @@
-"""Writing the audit trail: one `RequestEvent` per change."""
+"""Writing the audit trail: one `RequestEvent` per change of a request.
+
+Everything that is not a request (customers, organisations, agents' roles, settings,
+exports and erasures) goes to the CRM's audit log instead: `record_admin_change` is
+`crm_core.audit.record_entry`, named for the desk's callers. Both trails keep who,
+what, when and the values.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crm_core.audit import record_entry as record_admin_change
 from servicedesk.desk.models import Agent, RequestEvent, ServiceRequest
+
+__all__ = ["record", "record_admin_change"]
 
 
 def record(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func, select
+from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_core.db import Base, utcnow
+from crm_core.privacy.registry import Erasure
 from knowledge.articles import rate_article
 from knowledge.models import Article, ArticleStatus, Visibility
 from servicedesk.desk.errors import NotFound
@@ -57,3 +58,21 @@ def count_deflections(session: Session, since: datetime, until: datetime) -> int
         PortalDeflection.created_at >= since, PortalDeflection.created_at < until
     )
     return int(session.scalar(query) or 0)
+
+
+def export_deflections(session: Session, customer_id: int) -> list[dict[str, object]]:
+    """A customer's deflections, for their GDPR export."""
+    query = select(PortalDeflection).where(PortalDeflection.customer_id == customer_id)
+    return [
+        {"article_id": d.article_id, "query": d.query, "at": d.created_at.isoformat()}
+        for d in session.scalars(query.order_by(PortalDeflection.id))
+    ]
+
+
+def erase_deflections(session: Session, erasure: Erasure) -> None:
+    """Deflections stay counted; what the customer typed goes."""
+    session.execute(
+        update(PortalDeflection)
+        .where(PortalDeflection.customer_id == erasure.customer_id)
+        .values(query="")
+    )

@@ -19,4 +19,5 @@ def viewer_of(session: Session, agent: Agent) -> Viewer:
         user_id=agent.id,
         roles=frozenset(agent.roles),
         teammate_ids=frozenset({agent.id, *teammates}),
+        name=agent.name,
     )

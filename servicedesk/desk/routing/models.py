@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm_core.audit import register_audited
 from crm_core.db import Base, utcnow
 
 
@@ -48,3 +49,6 @@ class AgentChannelCapacity(Base):
     )
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     capacity: Mapped[int] = mapped_column(Integer)
+
+
+register_audited(RoutingRuleRow, "routing_rule")  # admin settings: changes are audited

@@ -3,6 +3,7 @@
 One module of views per concern; importing it registers its routes on the blueprint.
 """
 
+from servicedesk.web.crm import audit, privacy, roles  # noqa: F401  (register their routes)
 from servicedesk.web.crm.blueprint import crm
 
 __all__ = ["crm"]

@@ -12,11 +12,13 @@ from channels.email import quarantine
 from channels.email.intake import replay_quarantined
 from channels.email.mailboxes import list_mailboxes, save_mailbox
 from channels.email.models import ENV_MAILBOX_NAME, Mailbox
+from crm_core.audit import audited
 from servicedesk.current import container_of
 from servicedesk.desk.models import Team
 from servicedesk.web.ids import parse_id
 from servicedesk.web.mail.blueprint import mail
 from servicedesk.web.mail.forms import MailboxForm
+from servicedesk.web.viewing import current_viewer
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
@@ -57,9 +59,10 @@ def _mailbox_page(mailbox_id: int | None) -> ResponseReturnValue:
         form = MailboxForm.of(mailbox) if showing and mailbox else MailboxForm()
         form.set_teams(_teams(uow.session))
         if form.validate_on_submit() and _form_is_consistent(uow.session, form, mailbox):
-            saved = save_mailbox(
-                uow.session, container.config.secret_key, form.to_settings(), mailbox_id
-            )
+            with audited(uow.session, current_viewer(uow.session)):
+                saved = save_mailbox(
+                    uow.session, container.config.secret_key, form.to_settings(), mailbox_id
+                )
             uow.commit()
             flash(f"Mailbox {saved.name} saved.", "ok")
             return redirect(url_for("mail.mailboxes"))

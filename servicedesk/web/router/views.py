@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from crm_core.audit import audited
 from servicedesk.current import container_of
 from servicedesk.desk.routing import rule_admin
 from servicedesk.desk.routing.models import RoutingCorrection, RoutingRuleRow
@@ -18,6 +19,7 @@ from servicedesk.desk.routing.versions import ModelStore, NoActiveModelError
 from servicedesk.web.ids import guard_rows
 from servicedesk.web.router.blueprint import router
 from servicedesk.web.router.forms import RuleForm, TestBoxForm
+from servicedesk.web.viewing import current_viewer
 
 guard_rows(router, "rule_id", RoutingRuleRow)
 
@@ -157,7 +159,8 @@ def _saved(change: Callable[[Any], object]) -> bool:
     """Run one rule change in its own unit of work; a refused change is flashed."""
     with container_of().uow() as uow:
         try:
-            change(uow.session)
+            with audited(uow.session, current_viewer(uow.session)):
+                change(uow.session)
         except rule_admin.RuleError as error:
             flash(str(error), "error")
             return False

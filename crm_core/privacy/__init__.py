@@ -1,0 +1,61 @@
+"""Privacy: consent per purpose, suppression, and the parts of the GDPR export and erasure
+that crm_core's own tables need (`crm_core_registry`)."""
+
+from crm_core.privacy.consent import (
+    ALL_PURPOSES,
+    PURPOSES,
+    ConsentError,
+    ConsentRecord,
+    Purpose,
+    Suppression,
+    address_hash,
+    consent_state,
+    consented_customer_ids,
+    contactable,
+    grant_consent,
+    is_suppressed,
+    may_contact,
+    record_consent,
+    suppress,
+    unsubscribe,
+    withdraw_consent,
+)
+from crm_core.privacy.person import (
+    TOMBSTONE,
+    add_customer_eraser,
+    crm_core_registry,
+    customers_with_address,
+    erasure_of,
+    is_erased,
+)
+from crm_core.privacy.registry import Eraser, Erasure, Exporter, PrivacyRegistry
+
+__all__ = [
+    "ALL_PURPOSES",
+    "PURPOSES",
+    "TOMBSTONE",
+    "ConsentError",
+    "ConsentRecord",
+    "Eraser",
+    "Erasure",
+    "Exporter",
+    "PrivacyRegistry",
+    "Purpose",
+    "Suppression",
+    "add_customer_eraser",
+    "address_hash",
+    "consent_state",
+    "consented_customer_ids",
+    "contactable",
+    "crm_core_registry",
+    "customers_with_address",
+    "erasure_of",
+    "grant_consent",
+    "is_erased",
+    "is_suppressed",
+    "may_contact",
+    "record_consent",
+    "suppress",
+    "unsubscribe",
+    "withdraw_consent",
+]
