@@ -119,6 +119,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(crm)
     app.register_blueprint(sales)
+    from servicedesk.web.hooks.slack import slack, slack_admin
+
+    app.register_blueprint(slack)
+    app.register_blueprint(slack_admin)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -127,6 +131,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("slack_admin.users", "Slack", "admin"),
 )
 
 

@@ -62,12 +62,15 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
         case events.ConfirmationRequested(confirmation_id=cid):
             tasks.enqueue("mail", "send_confirmation", cid)
+        case events.RequestOpened(request_id=rid):
+            tasks.enqueue("default", "notify_owner", rid)
         case events.MessageReceived(request_id=rid):
             tasks.enqueue("knowledge", "suggest_for_request", rid)
         case events.RequestUpdated(request_id=rid, fields=fields) if "status" in fields:
             # The jobs check the status themselves: by the time they run it may have changed.
             tasks.enqueue("knowledge", "remember_solved_request", rid)
             tasks.enqueue("default", "assign_waiting")
+            tasks.enqueue("default", "ask_rating", rid)
         case events.RequestAssigned() | events.RequestsMerged():
             tasks.enqueue("default", "assign_waiting")
         case events.PresenceChanged(presence="online") | events.CapacityChanged():

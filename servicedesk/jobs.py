@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.db import UnitOfWork
+from servicedesk import notices
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
@@ -127,6 +128,24 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def ask_rating(context: JobContext, request_id: int) -> None:
+    """A solved Slack request: ask for a rating in its thread (once per solve)."""
+    with context.uow() as uow:
+        notices.ask_rating(uow, context.adapters, request_id)
+
+
+def notify_owner(context: JobContext, request_id: int) -> None:
+    """A customer with an owning rep opened a request: DM the rep on Slack."""
+    with context.uow() as uow:
+        notices.notify_owner(uow, context.adapters, request_id, context.config.base_url)
+
+
+def notify_rep(context: JobContext, agent_id: int, text: str, key: str) -> bool:
+    """DM a rep on Slack once per `key`; for other jobs (the SLA's breach events)."""
+    with context.uow() as uow:
+        return notices.notify_rep(uow, context.adapters, agent_id, text, key)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -135,6 +154,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "ask_rating": ask_rating,
+    "notify_owner": notify_owner,
 }
 
 

@@ -5,6 +5,7 @@ Add one line here for each new module with tables.
 """
 
 import channels.email.models
+import channels.slack.models
 import channels.webchat.models  # noqa: F401
 import crm_core.confirmations
 import crm_core.customers
@@ -13,6 +14,7 @@ import crm_core.organisations.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
 import servicedesk.desk.models
+import servicedesk.desk.revisions
 import servicedesk.desk.routing.models  # noqa: F401
 from crm_core.db import Base
 
