@@ -64,14 +64,15 @@ def file_request(
         return {"customer": REFUSAL}, ""
     with hook.container.uow() as uow:
         identity = find_identity(uow.session, "email", email) if email else None
-    if identity is None:
+        found = (identity.address, identity.display_name) if identity else None
+    if found is None:
         return {"customer": "No customer with this email in the CRM."}, ""
     if not subject or not text:
         return {"subject" if not subject else "text": "Please fill this in."}, ""
     message = InboundMessage(
         channel="email",
         external_id=f"slack-filed:{view.get('id')}",
-        sender=Sender("email", identity.address, identity.display_name),
+        sender=Sender("email", *found),
         subject=subject[:300],
         text=text,
     )
