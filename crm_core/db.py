@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -27,6 +28,11 @@ class Base(DeclarativeBase):
     """Declarative base for every table in the repository."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def string_enum(kind: type[enum.StrEnum]) -> Enum:
+    """An enum column stored as its plain values: adding one later needs no ALTER TYPE."""
+    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

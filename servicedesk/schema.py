@@ -10,7 +10,10 @@ import channels.webchat.models  # noqa: F401
 import crm_core.confirmations
 import crm_core.customers
 import crm_core.importing.log
-import crm_core.organisations.models  # noqa: F401
+import crm_core.lifecycle.models
+import crm_core.orders.models
+import crm_core.organisations.models
+import crm_core.sales.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
 import servicedesk.desk.models

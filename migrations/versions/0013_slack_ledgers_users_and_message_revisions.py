@@ -1,7 +1,7 @@
 """slack: event ledger, post ledger, user directory; message revisions
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0011 (0007 before main's sales tables were merged)
 Create Date: 2026-11-29 20:28:37.854712
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

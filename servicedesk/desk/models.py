@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_core.customers import Customer
-from crm_core.db import Base, utcnow
+from crm_core.db import Base, string_enum, utcnow
 from servicedesk.desk.roles import Role as Role  # defined apart for the CLI, used here
 
 REFERENCE_PREFIX = "SR-"
@@ -78,9 +77,7 @@ class DeliveryState(enum.StrEnum):
     UNCONFIRMED = "unconfirmed"
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    # Stored as plain strings: adding a value later needs no ALTER TYPE on PostgreSQL.
-    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+_enum = string_enum
 
 
 team_members = Table(

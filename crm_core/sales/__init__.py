@@ -1,0 +1,1 @@
+"""Sales force automation: leads, scoring, pipelines, opportunities and forecasts."""
