@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from crm_core.customers import Customer, link_identity
+from crm_core.orders.models import Order
+from crm_core.sales.models import Lead, Opportunity, Pipeline, PipelineStage
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.importing import import_articles
 from servicedesk.container import Container
 from servicedesk.desk.models import Agent, Direction, ServiceRequest, Status
 from servicedesk.desk.operations import add_note
-from tests.factories import make_agent
+from tests.factories import make_agent, make_team
 from tests.fixtures.slack_stub import SlackStub
 from tests.integration.slack.conftest import (
     block_action,
@@ -166,10 +170,16 @@ def test_kb_answers_after_the_ack_and_shares_an_article(
 def test_customer_shows_a_360_card(
     client: FlaskClient, container: Container, stub: SlackStub
 ) -> None:
-    open_request(client, container)
+    request_id, _ = open_request(client, container)
+    with container.uow() as uow:
+        request = uow.session.get(ServiceRequest, request_id)
+        assert request is not None
+        uow.session.add(Order(customer_id=request.customer_id, total=Decimal("120.50")))
+        uow.commit()
     card = send_command(client, stub, "/customer", "maria@customer.example").get_json()
     shown = str(card["blocks"])
-    assert "prospect" in shown and "Open requests" in shown and "SR-" in shown
+    assert "*Recent orders*" in shown and "120.50 EUR" in shown
+    assert "Lifecycle stage" in shown and "Open requests" in shown and "SR-" in shown
     assert "http://desk.example/crm/customers/" in shown
     by_name = send_command(client, stub, "/customer", "mari").get_json()
     assert by_name["blocks"] == card["blocks"]
@@ -177,16 +187,71 @@ def test_customer_shows_a_360_card(
     assert "Usage" in send_command(client, stub, "/customer", " ").get_json()["text"]
 
 
-def test_sales_commands_are_for_reps(
-    client: FlaskClient, container: Container, stub: SlackStub
-) -> None:
+def test_sales_commands_are_for_reps(client: FlaskClient, stub: SlackStub) -> None:
     answer = send_command(client, stub, "/pipeline", "").get_json()
     assert answer["text"] == "Sorry, this command is for sales reps."
+
+
+def add_rep(container: Container, stub: SlackStub) -> tuple[int, int]:
+    """Sam (sales, Slack USALES) and a teammate: their agent ids."""
     with container.uow() as uow:
-        make_agent(uow, "Sam Sales", email="sam@desk.example", roles=("sales",))
+        sam = make_agent(uow, "Sam Sales", email="sam@desk.example", roles=("sales",))
+        kim = make_agent(uow, "Kim", email="kim@desk.example", roles=("sales",))
+        make_team(uow, "Sales", members=[sam, kim])
         uow.commit()
+        ids = (sam.id, kim.id)
     stub.add_user("USALES", "Sam", "sam@desk.example")
+    return ids
+
+
+def test_lead_creates_a_lead_owned_by_the_rep(
+    client: FlaskClient, container: Container, stub: SlackStub
+) -> None:
+    sam_id, _ = add_rep(container, stub)
+    answer = send_command(client, stub, "/lead", "Ann Lee ANN@Lead.example Acme Ltd", user="USALES")
+    assert answer.get_json()["text"].startswith(
+        "Created lead Ann Lee <ann@lead.example> at Acme Ltd"
+    )
+    with container.uow() as uow:
+        lead = uow.session.scalars(select(Lead)).one()
+        assert (lead.owner_id, lead.source, lead.company) == (sam_id, "slack", "Acme Ltd")
+    bad = send_command(client, stub, "/lead", "Bob bob@", user="USALES").get_json()["text"]
+    assert bad.startswith("Lead not created: ")
     assert "Usage" in send_command(client, stub, "/lead", "Ann", user="USALES").get_json()["text"]
+
+
+def test_pipeline_sums_open_deals_by_stage_with_the_weighted_forecast(
+    client: FlaskClient, container: Container, stub: SlackStub
+) -> None:
+    sam_id, kim_id = add_rep(container, stub)
+    with container.uow() as uow:
+        pipeline = Pipeline(name="Default", is_default=True)
+        qualify = PipelineStage(pipeline=pipeline, name="Qualify", position=1, probability=0.2)
+        propose = PipelineStage(pipeline=pipeline, name="Proposal", position=2, probability=0.5)
+        uow.session.add_all([pipeline, qualify, propose])
+        uow.session.flush()
+        for name, stage, amount, owner, chance in (
+            ("A", qualify, "1000", sam_id, None),
+            ("B", propose, "2000", sam_id, 0.8),
+            ("C", propose, "500", kim_id, None),
+        ):
+            uow.session.add(
+                Opportunity(
+                    name=name,
+                    pipeline_id=pipeline.id,
+                    stage_id=stage.id,
+                    amount=Decimal(amount),
+                    owner_id=owner,
+                    probability=chance,
+                )
+            )
+        uow.commit()
+    mine = send_command(client, stub, "/pipeline", "", user="USALES").get_json()["text"]
+    assert "*Qualify*: 1 · 1,000.00 EUR · weighted 200.00" in mine
+    assert "*Proposal*: 1 · 2,000.00 EUR · weighted 1,600.00" in mine
+    assert "*Weighted forecast*: 1,800.00 EUR" in mine
+    team = send_command(client, stub, "/pipeline", "team", user="USALES").get_json()["text"]
+    assert "*Proposal*: 2 · 2,500.00 EUR · weighted 1,850.00" in team
     assert (
         "Usage"
         in send_command(client, stub, "/pipeline", "everyone", user="USALES").get_json()["text"]

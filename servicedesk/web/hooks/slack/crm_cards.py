@@ -1,7 +1,7 @@
 """`/customer <email|name|organisation>`: a 360 card from the CRM.
 
-The card is built from sections; `CARD_SECTIONS` is the plug for other concepts (the
-sales work adds recent orders and open opportunities with amounts): each is a function
+The card is built from sections; `CARD_SECTIONS` is the plug for other concepts (recent
+orders and open opportunities with amounts are the first): each is a function
 `(session, customer) -> blocks`, empty when it has nothing to say.
 """
 
@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from crm_core.access import Viewer
 from crm_core.customers import Customer, Organization, find_identity
 from servicedesk.desk.models import OPEN_STATUSES, Agent, ServiceRequest
-from servicedesk.web.hooks.slack import cards
+from servicedesk.web.hooks.slack import cards, sales_data
 from servicedesk.web.hooks.slack.callers import Caller
 from servicedesk.web.hooks.slack.context import Hook
 
 USAGE = "Usage: `/customer <email|name|organisation>` shows a customer's card."
 CardSection = Callable[[Session, Customer], list[cards.Block]]
-CARD_SECTIONS: list[CardSection] = []
+CARD_SECTIONS: list[CardSection] = [sales_data.recent_orders, sales_data.open_opportunities]
 
 
 def customer(hook: Hook, caller: Caller, query: str) -> dict[str, Any]:
