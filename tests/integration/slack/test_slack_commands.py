@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -27,6 +28,9 @@ from tests.integration.slack.conftest import (
 )
 
 TOP = "1700002000.000100"
+# Commands read and write through the same operations the console uses (tested on both
+# databases there and in this package's event tests): SQLite keeps this module quick.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def open_request(client: FlaskClient, container: Container) -> tuple[int, str]:

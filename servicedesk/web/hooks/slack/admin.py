@@ -26,32 +26,29 @@ class MappingForm(FlaskForm):  # type: ignore[misc]
     agent = SelectField("Desk account", choices=[])
 
 
-@slack_admin.route("/users", methods=["GET", "POST"])
+@slack_admin.get("/users")
 def users() -> ResponseReturnValue:
     """Every Slack user the desk has met, the account they map to, and a form to change it."""
     container = container_of()
     with container.uow() as uow:
         agents = all_agents(uow.session)
-        rows = list(uow.session.scalars(select(SlackUser).order_by(SlackUser.name).limit(500)))
-    choices = [(NOBODY, "— not a desk user —")] + [
-        (str(a.id), f"{a.name} <{a.email}>") for a in agents
-    ]
-    form = MappingForm()
-    form.agent.choices = choices
-    return render_template(
-        "slack/users.html",
-        rows=rows,
-        form=form,
-        agent_names={a.id: a.name for a in agents},
-        enabled=container.config.slack_enabled,
-    )
+        form = MappingForm()
+        form.agent.choices = [(NOBODY, "— not a desk user —")]
+        form.agent.choices += [(str(a.id), f"{a.name} <{a.email}>") for a in agents]
+        return render_template(
+            "slack/users.html",
+            rows=uow.session.scalars(select(SlackUser).order_by(SlackUser.name).limit(500)),
+            form=form,
+            agent_names={a.id: a.name for a in agents},
+            enabled=container.config.slack_enabled,
+        )
 
 
 @slack_admin.post("/users/<user_id>")
 def set_user(user_id: str) -> ResponseReturnValue:
     container = container_of()
     with container.uow() as uow:
-        valid = {str(a.id) for a in all_agents(uow.session)}
+        valid = {str(agent.id) for agent in all_agents(uow.session)}
     form = MappingForm()
     form.agent.choices = [(NOBODY, NOBODY)] + [(v, v) for v in sorted(valid)]
     if not form.validate_on_submit():
