@@ -17,6 +17,7 @@ from servicedesk.desk.models import (
     Status,
     parse_reference,
 )
+from servicedesk.desk.revisions import revisions_of
 from servicedesk.web.console.blueprint import console
 from servicedesk.web.console.forms import (
     AssignForm,
@@ -86,6 +87,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
             request_id=request_id,
+            revisions=revisions_of(uow, [m.id for m in item.messages]),
         )
 
 
