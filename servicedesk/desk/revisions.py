@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db import Base, UnitOfWork, utcnow
@@ -38,6 +38,16 @@ class MessageRevision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+_CUSTOMER_MESSAGE = select(Message).where(
+    Message.channel == bindparam("c"),
+    Message.external_id == bindparam("e"),
+    Message.direction == Direction.INBOUND,
+)
+_REVISION = select(MessageRevision).where(
+    MessageRevision.message_id == bindparam("m"), MessageRevision.change_key == bindparam("k")
+)
+
+
 def revise_message(
     uow: UnitOfWork,
     channel: str,
@@ -52,20 +62,10 @@ def revise_message(
 
     None when the message is unknown (sent before the desk listened, or not a request's).
     """
-    message = uow.session.scalars(
-        select(Message).where(
-            Message.channel == channel,
-            Message.external_id == external_id,
-            Message.direction == Direction.INBOUND,
-        )
-    ).one_or_none()
+    message = uow.session.scalars(_CUSTOMER_MESSAGE, {"c": channel, "e": external_id}).first()
     if message is None:
         return None
-    seen = uow.session.scalars(
-        select(MessageRevision).where(
-            MessageRevision.message_id == message.id, MessageRevision.change_key == change_key
-        )
-    ).one_or_none()
+    seen = uow.session.scalars(_REVISION, {"m": message.id, "k": change_key}).first()
     if seen is not None:
         return seen
     revision = MessageRevision(
