@@ -108,8 +108,8 @@ class SlackAdapter:
         if profile.is_bot:
             return Ignored("slack: a bot's message")
         if profile.agent_id is not None:
-            # An agent writing in a support thread is not a customer; the desk's replies
-            # come from the console. (Recorded nowhere: see the channel's README notes.)
+            # An agent writing in a support thread is not a customer: the desk's replies
+            # come from the console, so this message is not taken into the request.
             return Ignored("slack: a message from an agent")
         self.directory.link_customer(profile)
         return self._inbound(found, profile)
