@@ -13,6 +13,7 @@ from crm_core.orders.models import Order
 from crm_core.sales.models import Lead, Opportunity, Pipeline, PipelineStage
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.importing import import_articles
+from knowledge.models import SearchLog
 from servicedesk.container import Container
 from servicedesk.desk.models import Agent, Direction, ServiceRequest, Status
 from servicedesk.desk.operations import add_note
@@ -169,6 +170,9 @@ def test_kb_answers_after_the_ack_and_shares_an_article(
     shared = stub.wait_for("respond", 2)[1]
     assert shared["response_type"] == "in_channel" and "Get a refund" in shared["text"]
     assert "Usage" in send_command(client, stub, "/kb", "").get_json()["text"]
+    with container.uow() as uow:
+        logged = uow.session.scalars(select(SearchLog)).one()
+        assert (logged.source, logged.query) == ("slack", "how do I get my money back")
 
 
 def test_customer_shows_a_360_card(

@@ -17,9 +17,16 @@ def article_url(hook: Hook, article_id: int) -> str:
 
 def results(hook: Hook, question: str) -> dict[str, Any]:
     """The answer's text and blocks; only public articles, since one may be shared."""
-    found = hook.container.knowledge.search(
-        question, audience="portal", limit=SHOWN, source="slack"
-    )
+    container = hook.container
+    knowledge = container.knowledge
+    found = knowledge.search(question, audience="portal", limit=SHOWN, log=False)
+
+    def log() -> None:  # the search log is a write: as the process's one SQLite writer
+        with container.sessions() as session:
+            knowledge.log_search(session, found, "portal", "slack")
+            session.commit()
+
+    container.write_guard.run(log)
     if not found.hits:
         return {"text": f"No article matches “{question[:200]}”."}
     blocks: list[cards.Block] = [cards.context(f"Articles for “{cards.escape(question[:200])}”")]
