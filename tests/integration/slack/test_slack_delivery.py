@@ -12,6 +12,8 @@ from servicedesk.container import Container
 from servicedesk.desk.feedback import RequestRating
 from servicedesk.desk.models import Agent, DeliveryState, Message, ServiceRequest, Status
 from servicedesk.desk.operations import add_note, change_status, post_reply
+from servicedesk.jobs import notify_rep
+from tests.factories import make_agent
 from tests.fixtures.slack_stub import SlackStub
 from tests.integration.slack.conftest import (
     SUPPORT,
@@ -136,3 +138,16 @@ def test_the_owning_rep_gets_a_dm_when_their_customer_opens_a_request(
     assert opened["users"] == "UAGENT"
     dm = [p for p in stub.called("chat.postMessage") if p["channel"] == "DUAGENT"]
     assert len(dm) == 1 and "Maria (Acme)" in dm[0]["text"]
+
+
+def test_notify_rep_dms_once_per_key_for_the_sla_helper(
+    container: Container, stub: SlackStub
+) -> None:
+    with container.uow() as uow:
+        agent_id = make_agent(uow, "Alex", email="agent@desk.example").id
+        uow.commit()
+    for _ in range(2):
+        assert notify_rep(container, agent_id, "SR-1001 breached its SLA", f"sla:1001:{agent_id}")
+    [dm] = stub.called("chat.postMessage")
+    assert (dm["channel"], dm["text"]) == ("DUAGENT", "SR-1001 breached its SLA")
+    assert not notify_rep(container, 99999, "nobody", "sla:x")
