@@ -183,7 +183,7 @@ class SlackAdapter:
             ts = self.posts.post(
                 f"reply:{message.message_id}",
                 channel,
-                message.text,
+                escape(message.text),  # the notification text; the block shows it verbatim
                 thread_ts=thread_ts,
                 blocks=blocks,
             )
@@ -193,6 +193,13 @@ class SlackAdapter:
                 raise DeliveryRefused(f"slack: {code}") from error
             raise  # rate limits, Slack's own trouble: the job tries again
         return message_id(channel, ts)
+
+
+def escape(text: str) -> str:
+    """Slack reads &, < and > in message text as markup
+    (https://api.slack.com/reference/surfaces/formatting#escaping): an agent's "a < b" must
+    not turn into a link or a mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def reply_blocks(text: str, author: str | None, reference: str) -> list[dict[str, Any]]:

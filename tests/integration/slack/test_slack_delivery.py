@@ -61,9 +61,13 @@ def test_a_reply_goes_to_the_thread_and_a_note_never_leaves(
     with container.uow() as uow:
         add_note(uow, request_id, agent_id, "internal: customer is on the old plan")
         uow.commit()
-    sent = reply(container, request_id, agent_id, "Please try again now.")
+    sent = reply(container, request_id, agent_id, "Please try again now <@U1> & then?")
     posts = stub.called("chat.postMessage")
-    assert [p["text"] for p in posts][1:] == ["Please try again now."]
+    assert [p["text"] for p in posts][1:] == ["Please try again now &lt;@U1&gt; &amp; then?"]
+    assert posts[1]["blocks"][0]["text"] == {
+        "type": "plain_text",
+        "text": "Please try again now <@U1> & then?",
+    }
     assert posts[1]["channel"] == SUPPORT and posts[1]["thread_ts"] == TOP
     assert sent.delivery_state == DeliveryState.SENT
     assert sent.external_id == f"{SUPPORT}:{posts[1]['_ts']}"
