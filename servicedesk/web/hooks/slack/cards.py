@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from channels.slack.adapter import escape as escape  # re-exported for the card builders
+
 Block = dict[str, Any]
 MAX_SECTION = 3000  # Slack's limit on a section's text
 
@@ -34,11 +36,6 @@ def actions(*buttons: Block, block_id: str | None = None) -> Block:
     if block_id:
         found["block_id"] = block_id
     return found
-
-
-def escape(value: str) -> str:
-    """Slack's three control characters in text (https://api.slack.com/reference/surfaces/formatting)."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def link(url: str, label: str) -> str:
