@@ -64,8 +64,10 @@ def notify_owner(
     uow: UnitOfWork, adapters: AdapterRegistry, request_id: int, base_url: str
 ) -> bool:
     """Tell the rep who owns the customer (or their organisation) about a new request."""
+    if _slack(adapters) is None:
+        return False  # no query at all on a desk without Slack
     request = uow.session.get(ServiceRequest, request_id)
-    if request is None or _slack(adapters) is None:
+    if request is None:
         return False
     customer = request.customer
     owner_id = getattr(customer, "owner_id", None)  # the CRM work adds Customer.owner_id
