@@ -78,9 +78,10 @@ def _announce(hook: Hook, result: IntakeResult) -> None:
     if not thread_key or hook.adapter.posts is None:
         return
     channel, thread_ts = conversation_of(thread_key)
+    where = "in this thread; your replies in it" if thread_ts else "here; your messages here"
     text = (
         f"Thanks, we have your request *{result.reference}*. "
-        "We will answer here; replies in this thread reach the same request."
+        f"We will answer {where} reach the same request."
     )
     try:
         hook.adapter.posts.post(
