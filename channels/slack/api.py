@@ -45,6 +45,19 @@ class SlackApi:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._workspace: str | None = None
+
+    def workspace(self) -> str | None:
+        """Our own workspace's team id (`auth.test` of the bot token, asked once).
+
+        Payloads name a team too, but in a shared channel that can be the other side's.
+        """
+        if self._workspace is None:
+            try:
+                self._workspace = str(self.client.auth_test()["team_id"])
+            except (SlackApiError, KeyError):
+                return None
+        return self._workspace
 
     def user_info(self, user_id: str) -> SlackUserInfo | None:
         """The user, or None when Slack does not know them (or we may not see them)."""

@@ -58,7 +58,8 @@ class Directory:
         self._agent_by_email = agent_by_email
 
     def profile(self, user_id: str, workspace: str | None, fallback_name: str = "") -> SlackProfile:
-        """The user's profile; `workspace` is the team id the request was delivered to."""
+        """The user's profile; `workspace` is the team id the payload names (used only when
+        there is no bot token to ask Slack for ours)."""
         with self._sessions() as session:
             cached = session.get(SlackUser, user_id)
             if cached is not None and _fresh(cached):
@@ -77,8 +78,10 @@ class Directory:
         with self._sessions() as session:
             row = session.get(SlackUser, user_id) or SlackUser(user_id=user_id)
             session.add(row)
+            # Our workspace as the bot token knows it; the payload's team only without a token.
+            home = self._api.workspace() if self._api is not None else workspace
             trusted = bool(
-                info and info.email and info.email_confirmed and info.team_id == workspace
+                info and info.email and info.email_confirmed and home and info.team_id == home
             )
             row.team_id = info.team_id if info else None
             row.name = (info.name if info else fallback or row.name or user_id)[:200]

@@ -123,12 +123,17 @@ def send_event(client: FlaskClient, envelope: dict[str, Any], **headers: str) ->
 
 
 def send_command(
-    client: FlaskClient, stub: SlackStub, command: str, text: str, user: str = "UAGENT"
+    client: FlaskClient,
+    stub: SlackStub,
+    command: str,
+    text: str,
+    user: str = "UAGENT",
+    team: str = TEAM,
 ) -> TestResponse:
     """A slash command, form-encoded as Slack posts it."""
     form = {
         "token": "legacy",
-        "team_id": TEAM,
+        "team_id": team,
         "team_domain": "desk",
         "channel_id": SUPPORT,
         "channel_name": "support",

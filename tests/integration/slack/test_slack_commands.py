@@ -59,6 +59,16 @@ def test_a_slack_user_who_is_not_a_desk_user_is_refused(
         assert answer["response_type"] == "ephemeral"
 
 
+def test_a_guest_from_another_workspace_with_an_agents_email_is_refused(
+    client: FlaskClient, stub: SlackStub
+) -> None:
+    # In a shared channel the payload may name the guest's own workspace: not trusted.
+    answer = send_command(client, stub, "/ticket", "SR-1001", user="UGUEST", team="T0OTHER")
+    assert "not linked to a desk account" in answer.get_json()["text"]
+    with_ours = send_command(client, stub, "/ticket", "SR-1001", user="UGUEST").get_json()
+    assert "not linked to a desk account" in with_ours["text"]
+
+
 def test_ticket_shows_the_request_without_internal_notes(
     client: FlaskClient, container: Container, stub: SlackStub
 ) -> None:
