@@ -122,6 +122,10 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.lead_forms import lead_forms
 
     app.register_blueprint(lead_forms)
+    from servicedesk.web.hooks.slack import slack, slack_admin
+
+    app.register_blueprint(slack)
+    app.register_blueprint(slack_admin)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -135,6 +139,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("sales.leads", "Sales", "sales"),
     ("crm.audit_log", "Audit log", "admin"),
     ("crm.roles", "Roles", "admin"),
+    ("slack_admin.users", "Slack", "admin"),
 )
 
 

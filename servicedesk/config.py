@@ -82,7 +82,19 @@ class Config:
     # Retention: redact the solved and closed requests of churned customers this many
     # years after they were last touched (0: keep them).
     retention_closed_request_years: int = 0
+    # Slack: both the signing secret and the bot token, or the channel is off. The API URL
+    # is Slack's unless a test points it at a stub; channels are the ids whose top-level
+    # messages are customer requests (DMs to the app always are).
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_channels: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack needs both: the secret to check what arrives, the token to answer."""
+        return bool(self.slack_signing_secret and self.slack_bot_token)
 
     @property
     def whoosh_dir(self) -> Path:
@@ -147,9 +159,15 @@ class Config:
             "retention_closed_request_years": reader.integer(
                 "RETENTION_CLOSED_REQUEST_YEARS", 0, minimum=0
             ),
+            "slack_signing_secret": reader.text("SLACK_SIGNING_SECRET"),
+            "slack_bot_token": reader.text("SLACK_BOT_TOKEN"),
+            "slack_api_url": reader.url("SLACK_API_URL", ("http", "https"))
+            or "https://slack.com/api/",
+            "slack_channels": reader.words("SLACK_CHANNELS"),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)
+        _check_pair(values, "slack_signing_secret", "slack_bot_token")
         secret = reader.text("SECRET_KEY") or overrides.get("secret_key")
         values["secret_key"] = secret or _stored_secret(Path(str(values["instance_dir"])))
         return cls(**values)  # type: ignore[arg-type]
@@ -215,6 +233,14 @@ class _Reader:
     def words(self, name: str) -> tuple[str, ...]:
         value = self.text(name)
         return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+def _check_pair(values: Mapping[str, object], first: str, second: str) -> None:
+    """Settings that only work together: one without the other is a mistake, named."""
+    if bool(values.get(first)) != bool(values.get(second)):
+        missing = second if values.get(first) else first
+        given = first if missing == second else second
+        raise ConfigError(f"{PREFIX}{missing.upper()}: required with {PREFIX}{given.upper()}")
 
 
 def _default_hsts(values: Mapping[str, object]) -> int:

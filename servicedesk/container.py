@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.base import ChannelAdapter
 from channels.registry import AdapterRegistry
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from servicedesk.config import Config
@@ -110,6 +111,29 @@ class Container:
                 self.mail_limits(),
                 request_url=f"{config.base_url}{HELP_CENTRE_REQUESTS}",
             )
+        )
+
+        if config.slack_enabled:
+            self.adapters.register(self._slack_adapter())
+
+    def _slack_adapter(self) -> ChannelAdapter:
+        from channels.slack import SlackSettings, build_adapter
+        from servicedesk.desk.accounts import active_agent_id
+
+        config = self.config
+        settings = SlackSettings(
+            signing_secret=config.slack_signing_secret or "",
+            channels=config.slack_channels,
+            attachment_max_bytes=config.attachment_max_bytes,
+            attachment_max_count=config.attachment_max_count,
+        )
+        return build_adapter(
+            settings,
+            self.sessions,
+            self.write_guard.run,
+            active_agent_id,
+            token=config.slack_bot_token,
+            api_url=config.slack_api_url,
         )
 
     def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:

@@ -1,4 +1,5 @@
-"""Demo data for `servicedesk demo`: agents, teams and requests from every channel.
+"""Demo data for `servicedesk demo`: agents, teams and requests from every channel (Slack's
+is a recorded conversation received through the intake door: servicedesk.demo_slack).
 
 Loading twice changes nothing: agents and teams are looked up first, and messages carry
 fixed provider ids, so the desk's own dedupe makes a second intake a no-op.
@@ -52,13 +53,6 @@ DEMO_MESSAGES = [
         Sender("webchat", "visitor-7f3a", "Jonas"),
         None,
         "Hello! How do I reset my password? The link in the email has expired.",
-    ),
-    (
-        "slack",
-        "demo-slack-1",
-        Sender("slack", "U024BE7LH", "Priya (Acme)"),
-        None,
-        "Our whole team gets a 502 on the dashboard since 9:00. Outage?",
     ),
     (
         "portal",
@@ -154,7 +148,7 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
                 sender=sender,
                 subject=subject,
                 text=text,
-                thread_key=external_id if channel in {"webchat", "slack"} else None,
+                thread_key=external_id if channel == "webchat" else None,
                 received_at=utcnow() - timedelta(hours=len(DEMO_MESSAGES) - index),
             )
             result = receive_inbound(uow, message, router=router)
@@ -203,5 +197,15 @@ def _work_on(uow: UnitOfWork, request_id: int, index: int, agent_id: int, team_i
         add_note(
             uow, request_id, agent_id, "Payment provider shows two captures; refund the second."
         )
-    elif index == 2:
-        update_request(uow, request_id, agent_id, priority=Priority.URGENT, category="Outage")
+
+
+def mark_outage(make_uow: Callable[[], UnitOfWork], request_ids: list[int]) -> None:
+    """The Slack conversation (servicedesk.demo_slack) reports an outage: urgent."""
+    with make_uow() as uow:
+        agent = find_agent(uow.session, AGENT[0])
+        for request_id in request_ids:
+            if agent is not None:
+                update_request(
+                    uow, request_id, agent.id, priority=Priority.URGENT, category="Outage"
+                )
+        uow.commit()

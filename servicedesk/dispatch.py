@@ -66,6 +66,8 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
         case events.ConfirmationRequested(confirmation_id=cid):
             tasks.enqueue("mail", "send_confirmation", cid)
+        case events.RequestOpened(request_id=rid):
+            tasks.enqueue("default", "notify_owner", rid)
         case events.MessageReceived(request_id=rid):
             tasks.enqueue("knowledge", "suggest_for_request", rid)
         case events.RequestUpdated(request_id=rid, fields=fields) if "status" in fields:
@@ -76,5 +78,6 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("default", "assign_waiting")
         case events.RequestSolved(request_id=rid):
             tasks.enqueue("mail", "invite_rating", rid)
+            tasks.enqueue("default", "ask_rating", rid)  # Slack asks in the thread
         case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.confirmations import LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
+from servicedesk import notices
 from servicedesk.desk import events, identity, satisfaction, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
@@ -193,6 +194,28 @@ def apply_retention(context: JobContext) -> None:
     log.info("apply_retention: %d requests redacted", len(report.request_ids))
 
 
+def ask_rating(context: JobContext, request_id: int) -> None:
+    """A solved Slack request: ask for a rating in its thread (once per solve)."""
+    if "slack" not in context.adapters:
+        return  # the Slack channel is off: no thread to ask in
+    with context.uow() as uow:
+        notices.ask_rating(uow, context.adapters, request_id)
+
+
+def notify_owner(context: JobContext, request_id: int) -> None:
+    """A customer with an owning rep opened a request: DM the rep on Slack."""
+    if "slack" not in context.adapters:
+        return  # the Slack channel is off: no one to DM
+    with context.uow() as uow:
+        notices.notify_owner(uow, context.adapters, request_id, context.config.base_url)
+
+
+def notify_rep(context: JobContext, agent_id: int, text: str, key: str) -> bool:
+    """DM a rep on Slack once per `key`; for other jobs (the SLA's breach events)."""
+    with context.uow() as uow:
+        return notices.notify_rep(uow, context.adapters, agent_id, text, key)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -205,6 +228,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "recompute_lifecycle": recompute_lifecycle,
     "train_lead_model": train_lead_model,
     "apply_retention": apply_retention,
+    "ask_rating": ask_rating,
+    "notify_owner": notify_owner,
 }
 
 # Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).

@@ -6,6 +6,7 @@ Add one line here for each new module with tables.
 
 # ruff: noqa: F401  (each import registers its tables)
 import channels.email.models
+import channels.slack.models
 import channels.webchat.models
 import crm_core.audit
 import crm_core.confirmations
@@ -22,6 +23,7 @@ import knowledge.models
 import servicedesk.desk.deflections
 import servicedesk.desk.feedback
 import servicedesk.desk.models
+import servicedesk.desk.revisions
 import servicedesk.desk.routing.models
 import servicedesk.desk.satisfaction
 from crm_core.db import Base

@@ -22,8 +22,10 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
-    from servicedesk.demo import AGENT, load_articles, load_demo, train_router
+    from servicedesk.demo import AGENT, load_articles, load_demo, mark_outage, train_router
     from servicedesk.demo_portal import load_portal_demo
+    from servicedesk.demo_sales import load_sales_demo
+    from servicedesk.demo_slack import load_slack_conversation
 
     built = container()
     click.echo("Loading demo data (the first run also indexes the help articles)...")
@@ -35,9 +37,8 @@ def demo(port: int, no_serve: bool) -> None:
             seconds = time.monotonic() - started
             click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
     lines = load_demo(built.uow, built.router)
-    from servicedesk.demo_sales import load_sales_demo
-
     lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
+    mark_outage(built.uow, load_slack_conversation(built))
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:

@@ -119,3 +119,9 @@ def change_password(session: Session, agent_id: int, current: str, new: str) -> 
     agent.password_hash = hash_password(new)
     end_sessions(agent)
     return agent
+
+
+def active_agent_id(session: Session, email: str) -> int | None:
+    """The id of the active agent signing in with `email` (a Slack user's match), if any."""
+    agent = find_agent(session, email)
+    return agent.id if agent is not None and agent.is_active else None

@@ -18,6 +18,7 @@ from servicedesk.desk.models import (
     Status,
     parse_reference,
 )
+from servicedesk.desk.revisions import revisions_of
 from servicedesk.web.console.blueprint import console
 from servicedesk.web.console.forms import (
     AssignForm,
@@ -88,6 +89,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             suggestions=uow.session.get(RequestSuggestions, request_id),
             rating=request_rating(uow.session, request_id),
             request_id=request_id,
+            revisions=revisions_of(uow, [m.id for m in item.messages]),
         )
 
 

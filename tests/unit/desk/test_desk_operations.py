@@ -138,7 +138,12 @@ def test_solving_stamps_the_time_remembers_the_answer_and_asks_for_a_rating(
     change_status(uow, request.id, Status.SOLVED, agent_id=agent.id)
     assert request.solved_at is not None
     uow.commit()
-    assert desk.tasks.jobs() == ["remember_solved_request", "assign_waiting", "invite_rating"]
+    assert desk.tasks.jobs() == [
+        "remember_solved_request",
+        "assign_waiting",
+        "invite_rating",
+        "ask_rating",
+    ]
 
 
 def test_a_closed_request_stays_closed(uow: UnitOfWork) -> None:

@@ -1,0 +1,1 @@
+"""Web hooks of other services: Slack's Events API, commands and interactivity."""
