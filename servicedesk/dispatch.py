@@ -13,7 +13,10 @@ from servicedesk.realtime.notifier import INBOX_CHANGED
 def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:
     """Called once per commit with the events the transaction produced."""
     for event in published:
-        _notify(event, notifier)
+        if isinstance(event, events.SlaAlerted):
+            _sla_alert(notifier, event)
+        else:
+            _notify(event, notifier)
         _schedule(event, tasks)
 
 
@@ -49,6 +52,15 @@ def _notify(event: object, notifier: Notifier) -> None:
             notifier.emit("request.changed", {}, rooms.conversation(rid))  # widget: CSAT on solved
 
 
+def _sla_alert(notifier: Notifier, event: events.SlaAlerted) -> None:
+    rid = event.request_id
+    payload = {"request_id": rid, "clock": event.clock, "kind": event.kind}
+    for agent_id in event.agent_ids:
+        notifier.emit("sla.alert", payload, rooms.agent(agent_id))
+    notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
+    _inbox_changed(notifier, rid)
+
+
 def _inbox_changed(notifier: Notifier, request_id: int) -> None:
     # Inbox lists and counts: the Socket.IO notifier merges these per interval.
     notifier.emit(INBOX_CHANGED, {"request_ids": [request_id]}, rooms.console())
@@ -72,3 +84,5 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("default", "assign_waiting")
         case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")
+        case events.SlaAlerted(request_id=rid, clock=clock, kind=kind, notify_rep=True):
+            tasks.enqueue("default", "notify_rep_of_sla", rid, clock, kind)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
-from servicedesk.desk.ports import Notifier
+from servicedesk.desk.ports import Notifier, RepNotifier
+from servicedesk.desk.sla import sweep
 from servicedesk.lanes import off_loop
 from servicedesk.realtime import rooms
 
@@ -38,6 +39,7 @@ class JobContext(Protocol):
     adapters: AdapterRegistry
     notifier: Notifier
     router: Router | None
+    rep_notifier: RepNotifier
 
     def uow(self) -> UnitOfWork: ...
 
@@ -127,6 +129,20 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def sweep_sla(context: JobContext) -> None:
+    """Fire the SLA warnings and breaches now due (each at most once; see sla.escalation)."""
+    fired = sweep.sweep_due_events(context.uow, sweep.now())
+    if fired:
+        log.info("sweep_sla: %d due events fired", len(fired))
+
+
+def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: str) -> None:
+    """Tell the customer's rep about an SLA warning or breach (Slack, once it is there)."""
+    context.rep_notifier.notify_rep(
+        request_id, sweep.alert_text(context.uow, request_id, clock, kind)
+    )
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -135,6 +151,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "sweep_sla": sweep_sla,
+    "notify_rep_of_sla": notify_rep_of_sla,
 }
 
 

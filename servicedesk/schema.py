@@ -13,7 +13,8 @@ import crm_core.organisations.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
 import servicedesk.desk.models
-import servicedesk.desk.routing.models  # noqa: F401
+import servicedesk.desk.routing.models
+import servicedesk.desk.sla.models  # noqa: F401
 from crm_core.db import Base
 
 metadata = Base.metadata

@@ -86,6 +86,17 @@ class ConfirmationRequested:
     confirmation_id: int
 
 
+@dataclass(frozen=True)
+class SlaAlerted:
+    """An SLA clock is about to breach (`warning`) or breached (`breach`)."""
+
+    request_id: int
+    clock: str
+    kind: str
+    agent_ids: tuple[int, ...] = ()
+    notify_rep: bool = False
+
+
 DomainEvent = (
     RequestOpened
     | MessageReceived
@@ -98,4 +109,5 @@ DomainEvent = (
     | ConfirmationRequested
     | PresenceChanged
     | CapacityChanged
+    | SlaAlerted
 )

@@ -31,6 +31,7 @@ from servicedesk.desk.models import (
     Team,
 )
 from servicedesk.desk.routing.corrections import record_correction
+from servicedesk.desk.sla.service import refresh_request_sla
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
 
@@ -74,6 +75,7 @@ def post_reply(
     new_status = status_after or (Status.OPEN if request.status == Status.NEW else None)
     if new_status is not None and new_status != request.status:
         change_status(uow, request.id, new_status, agent_id=agent.id)
+    refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.ReplyPosted(request.id, reply.id, reply.channel))
     return reply
 
@@ -252,6 +254,7 @@ def change_status(
         old=old,
         new=status,
     )
+    refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.RequestUpdated(request.id, ("status",)))
     return request
 
@@ -280,6 +283,7 @@ def update_request(
             record_correction(uow.session, request.id, name, _text(old), _text(new))
     if changes:
         request.updated_at = utcnow()
+        refresh_request_sla(uow.session, request, request.updated_at)
         uow.events.append(events.RequestUpdated(request.id, tuple(changes)))
     return request
 
@@ -320,6 +324,8 @@ def merge_requests(
         across_customers=across,
     )
     uow.session.flush()
+    for changed in (source, target):  # the target keeps the earliest promise: its messages
+        refresh_request_sla(uow.session, changed, target.updated_at)
     uow.events.append(events.RequestsMerged(source.id, target.id))
     return target
 

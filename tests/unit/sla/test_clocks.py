@@ -35,7 +35,9 @@ def test_first_response_due_and_met() -> None:
     waiting = History(opened, "normal", [], [opened], [])
     first = clocks(waiting, utc(2026, 1, 5, 10, 30))["first_response"]
     assert first.due_at == utc(2026, 1, 5, 14) and first.state == "running"
-    answered = History(opened, "normal", [(utc(2026, 1, 5, 11), "open")], [opened], [utc(2026, 1, 5, 11)])
+    answered = History(
+        opened, "normal", [(utc(2026, 1, 5, 11), "open")], [opened], [utc(2026, 1, 5, 11)]
+    )
     states = clocks(answered, utc(2026, 1, 5, 12))
     assert states["first_response"].state == "met"
     assert "next_response" not in states
@@ -81,7 +83,9 @@ def test_opened_on_saturday_starts_monday() -> None:
 def test_reopen_starts_a_new_resolution_clock() -> None:
     opened = utc(2026, 1, 5, 9)
     statuses = [(utc(2026, 1, 5, 10), "solved"), (utc(2026, 1, 6, 9), "open")]
-    history = History(opened, "normal", statuses, [opened, utc(2026, 1, 6, 9)], [utc(2026, 1, 5, 10)])
+    history = History(
+        opened, "normal", statuses, [opened, utc(2026, 1, 6, 9)], [utc(2026, 1, 5, 10)]
+    )
     state = clocks(history, utc(2026, 1, 6, 9, 30))
     assert state["resolution"].cycle == 1
     assert state["resolution"].started_at == utc(2026, 1, 6, 9)
@@ -91,7 +95,9 @@ def test_reopen_starts_a_new_resolution_clock() -> None:
 
 def test_merged_request_keeps_the_earliest_promise() -> None:
     # The target opened Tuesday, but it holds a message moved over from Monday's request.
-    history = History(utc(2026, 1, 6, 9), "normal", [], [utc(2026, 1, 5, 9), utc(2026, 1, 6, 9)], [])
+    history = History(
+        utc(2026, 1, 6, 9), "normal", [], [utc(2026, 1, 5, 9), utc(2026, 1, 6, 9)], []
+    )
     assert clocks(history, utc(2026, 1, 6, 9))["first_response"].due_at == utc(2026, 1, 5, 13)
 
 
