@@ -153,7 +153,7 @@ def _apply_escalation(uow: UnitOfWork, request: ServiceRequest, policy: SlaPolic
         team = uow.session.scalars(select(Team).where(Team.name == team_name)).first()
         if team is not None and team.id != request.team_id:
             old_team, old_assignee = request.team_id, request.assignee_id
-            request.team_id, request.assignee_id = team.id, None
+            request.team, request.assignee = team, None
             record(
                 uow.session,
                 request,

@@ -86,7 +86,7 @@ def request_history(session: Session, request: ServiceRequest, now: datetime) ->
     """The request's status changes and message times as the clocks read them."""
     session.flush()
     statuses = [
-        (_aware(e.created_at), str(e.data.get("new")))
+        (min(_aware(e.created_at), now), str(e.data.get("new")))
         for e in session.scalars(
             select(RequestEvent)
             .where(RequestEvent.request_id == request.id, RequestEvent.kind == "status_changed")
@@ -98,9 +98,12 @@ def request_history(session: Session, request: ServiceRequest, now: datetime) ->
     messages = session.execute(
         select(Message.direction, Message.created_at).where(Message.request_id == request.id)
     ).all()
-    inbound = [_aware(t) for d, t in messages if d == Direction.INBOUND]
-    outbound = [_aware(t) for d, t in messages if d == Direction.OUTBOUND]
-    return History(_aware(request.created_at), request.priority.value, statuses, inbound, outbound)
+    # Rows written in this transaction may be stamped a moment after `now`: they count now.
+    inbound = [min(_aware(t), now) for d, t in messages if d == Direction.INBOUND]
+    outbound = [min(_aware(t), now) for d, t in messages if d == Direction.OUTBOUND]
+    return History(
+        min(_aware(request.created_at), now), request.priority.value, statuses, inbound, outbound
+    )
 
 
 def refresh_request_sla(
@@ -195,9 +198,9 @@ def _schedule(
         e.key: e
         for e in session.scalars(select(SlaDueEvent).where(SlaDueEvent.request_id == request.id))
     }
-    for key, row in rows.items():
-        if row.fired_at is None and key not in wanted:
-            session.delete(row)
+    for key, stale in rows.items():
+        if stale.fired_at is None and key not in wanted:
+            session.delete(stale)
     for key, (state, kind, when) in wanted.items():
         row = rows.get(key)
         if row is None:

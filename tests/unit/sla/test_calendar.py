@@ -16,7 +16,7 @@ BERLIN = calendar_from_dict(
     {
         "name": "Berlin office",
         "timezone": "Europe/Berlin",
-        "hours": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+        "hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-17:00"),
         "holidays": ["12-25", "2026-01-01"],
     }
 )

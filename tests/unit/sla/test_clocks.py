@@ -11,7 +11,7 @@ OFFICE = calendar_from_dict(
     {
         "name": "office",
         "timezone": "Europe/London",
-        "hours": {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+        "hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-17:00"),
     }
 )
 POLICY = SlaPolicy(
