@@ -119,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(crm)
     app.register_blueprint(sales)
+    from servicedesk.web.sla import sla
+
+    app.register_blueprint(sla)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -127,6 +130,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("sla.index", "SLA", None),
 )
 
 

@@ -136,6 +136,13 @@ def sweep_sla(context: JobContext) -> None:
         log.info("sweep_sla: %d due events fired", len(fired))
 
 
+def refresh_open_slas(context: JobContext) -> None:
+    """Recompute every open request's SLA clocks (after an admin edited the policies)."""
+    log.info(
+        "refresh_open_slas: %d requests", sweep.refresh_open_requests(context.uow, sweep.now())
+    )
+
+
 def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: str) -> None:
     """Tell the customer's rep about an SLA warning or breach (Slack, once it is there)."""
     context.rep_notifier.notify_rep(
@@ -153,6 +160,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "retrain_router": retrain_router,
     "sweep_sla": sweep_sla,
     "notify_rep_of_sla": notify_rep_of_sla,
+    "refresh_open_slas": refresh_open_slas,
 }
 
 

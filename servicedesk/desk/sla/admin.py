@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from servicedesk.desk.models import ServiceRequest
 from servicedesk.desk.sla.calendar import calendar_from_dict, calendar_to_dict
-from servicedesk.desk.sla.models import SlaCalendarRow, SlaPolicyRow
+from servicedesk.desk.sla.models import SlaBreach, SlaCalendarRow, SlaClock, SlaPolicyRow
 from servicedesk.desk.sla.policy import policy_from_dict
 from servicedesk.desk.sla.service import forget_setup, load_setup, refresh_request_sla
 
@@ -103,3 +104,31 @@ def explain_request(session: Session, request: ServiceRequest, now: datetime) ->
             for s in states
         ],
     }
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """What the request page shows: the policy, its calendar and the stored clocks."""
+
+    policy: str | None
+    calendar: dict[str, Any] | None
+    clocks: list[SlaClock]
+    breaches: list[SlaBreach]
+
+
+def describe_sla(session: Session, request: ServiceRequest) -> SlaView:
+    """The request's SLA as last computed (read only: the page never writes)."""
+    clocks = list(
+        session.scalars(
+            select(SlaClock).where(SlaClock.request_id == request.id).order_by(SlaClock.started_at)
+        )
+    )
+    breaches = list(
+        session.scalars(
+            select(SlaBreach).where(SlaBreach.request_id == request.id).order_by(SlaBreach.id)
+        )
+    )
+    setup = load_setup(session)
+    policy = next((p for p in setup.policies if p.name == request.sla_policy), None)
+    calendar = calendar_to_dict(setup.calendar(policy.calendar)) if policy else None
+    return SlaView(request.sla_policy, calendar, clocks, breaches)

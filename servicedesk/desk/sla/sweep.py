@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from crm_core.db import UnitOfWork
-from servicedesk.desk.models import ServiceRequest
+from servicedesk.desk.models import OPEN_STATUSES, ServiceRequest
 from servicedesk.desk.sla.clocks import ClockState, due_from
 from servicedesk.desk.sla.escalation import CLOCK_NAMES, Fired, due_event_ids, fire_due_event
 from servicedesk.desk.sla.models import SlaClock, SlaDueEvent
-from servicedesk.desk.sla.service import load_setup
+from servicedesk.desk.sla.service import load_setup, refresh_request_sla
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,34 @@ def sweep_due_events(
         if outcome is not None:
             fired.append(outcome)
     return fired
+
+
+def refresh_open_requests(
+    uow_factory: Callable[[], UnitOfWork], moment: datetime, *, batch: int = 500
+) -> int:
+    """Recompute every open request's clocks (after a policy edit), a batch per commit."""
+    done, last_id = 0, 0
+    while True:
+        with uow_factory() as uow:
+            requests = list(
+                uow.session.scalars(
+                    select(ServiceRequest)
+                    .where(
+                        ServiceRequest.id > last_id,
+                        ServiceRequest.status.in_(OPEN_STATUSES),
+                        ServiceRequest.merged_into_id.is_(None),
+                    )
+                    .order_by(ServiceRequest.id)
+                    .limit(batch)
+                )
+            )
+            for request in requests:
+                refresh_request_sla(uow.session, request, moment)
+            uow.commit()
+        if not requests:
+            return done
+        done += len(requests)
+        last_id = requests[-1].id
 
 
 def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 2000) -> int:
