@@ -94,7 +94,7 @@ def list_requests(
     order = [most_urgent_first, ServiceRequest.updated_at.desc()]
     if flt.sort == "due":
         order.insert(0, ServiceRequest.sla_due_at.is_(None))  # no SLA due time: last
-        order.insert(1, ServiceRequest.sla_due_at)
+        order.insert(1, ServiceRequest.sla_due_at.asc())
     query = (
         inbox_query(flt, agent_id, team_ids)
         .options(selectinload(ServiceRequest.customer), selectinload(ServiceRequest.assignee))
