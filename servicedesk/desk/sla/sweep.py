@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork
 from servicedesk.desk.models import OPEN_STATUSES, ServiceRequest
-from servicedesk.desk.sla.clocks import ClockState, due_from
 from servicedesk.desk.sla.escalation import CLOCK_NAMES, Fired, due_event_ids, fire_due_event
 from servicedesk.desk.sla.models import SlaClock, SlaDueEvent
 from servicedesk.desk.sla.service import load_setup, refresh_request_sla
@@ -75,80 +76,78 @@ def refresh_open_requests(
         last_id = requests[-1].id
 
 
-def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 2000) -> int:
+def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 5000) -> int:
     """After `calendar_name` changed: move every running clock's due time and events.
 
     Open time already used stays as it was measured; only what is left is laid over the
-    new hours. Returns how many clocks moved.
+    new hours. Plain SQL in batches (executemany): 100k clocks must not build 100k ORM
+    objects. Returns how many clocks moved.
     """
     session = uow.session
-    calendar = load_setup(session).calendar(calendar_name)
-    moved = 0
-    query = (
-        select(SlaClock)
-        .where(SlaClock.calendar == calendar_name, SlaClock.running_since.is_not(None))
-        .execution_options(yield_per=batch)
-    )
-    touched: dict[int, list[SlaClock]] = {}
-    for row in session.scalars(query):
-        state = _state_of(row)
-        new_due = due_from(state, calendar)
-        if new_due != row.due_at:
-            row.due_at = new_due
-            moved += 1
-            touched.setdefault(row.request_id, []).append(row)
-    _move_events(uow, touched)
-    return moved
-
-
-def _move_events(uow: UnitOfWork, touched: dict[int, list[SlaClock]]) -> None:
-    session = uow.session
     setup = load_setup(session)
-    warn = {p.name: p.warn_before_minutes for p in setup.policies}
-    ids = list(touched)
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        requests = {
-            r.id: r
-            for r in session.scalars(select(ServiceRequest).where(ServiceRequest.id.in_(chunk)))
-        }
-        events = session.scalars(
-            select(SlaDueEvent).where(
-                SlaDueEvent.request_id.in_(chunk), SlaDueEvent.fired_at.is_(None)
-            )
+    calendar = setup.calendar(calendar_name)
+    warn = {p.name: timedelta(minutes=p.warn_before_minutes) for p in setup.policies}
+    query = (
+        select(
+            SlaClock.request_id,
+            SlaClock.clock,
+            SlaClock.cycle,
+            SlaClock.target_seconds,
+            SlaClock.consumed_before,
+            SlaClock.running_since,
+            SlaClock.due_at,
+            ServiceRequest.sla_policy,
         )
-        clocks = {(c.request_id, c.clock): c for rid in chunk for c in touched[rid]}
-        for event in events:
-            clock = clocks.get((event.request_id, event.clock))
-            if clock is None or clock.due_at is None:
-                continue
-            minutes = warn.get(requests[event.request_id].sla_policy or "", 30)
-            event.due_at = (
-                clock.due_at - timedelta(minutes=minutes)
-                if event.kind == "warning"
-                else clock.due_at
-            )
-        for rid in chunk:
-            dues = [c.due_at for c in touched[rid] if c.due_at is not None]
-            request = requests[rid]
-            if dues and (request.sla_due_at is None or min(dues) != request.sla_due_at):
-                request.sla_due_at = min(dues)
-
-
-def _state_of(row: SlaClock) -> ClockState:
-    return ClockState(
-        row.clock,
-        row.cycle,
-        row.started_at,
-        row.target_seconds,
-        row.consumed_seconds,
-        row.paused_seconds,
-        row.stopped_at,
-        _aware(row.running_since),
-        row.consumed_before,
-        row.due_at,
-        row.breached_at,
+        .join(ServiceRequest, ServiceRequest.id == SlaClock.request_id)
+        .where(SlaClock.calendar == calendar_name, SlaClock.running_since.is_not(None))
     )
+    moved: list[dict[str, Any]] = []
+    nearest: dict[int, datetime] = {}
+    for row in session.execute(query).all():
+        since = _aware(row.running_since)
+        assert since is not None
+        due = calendar.add(since, row.target_seconds - row.consumed_before)
+        if due is None or due == _aware(row.due_at):
+            continue
+        moved.append(
+            {
+                "rid": row.request_id,
+                "name": row.clock,
+                "due": due,
+                "key": f"{row.request_id}:{row.clock}:{row.cycle}:",
+                "warn": due - warn.get(row.sla_policy or "", timedelta(minutes=30)),
+            }
+        )
+        nearest[row.request_id] = min(due, nearest.get(row.request_id, due))
+    for start in range(0, len(moved), batch):
+        _write_moves(session, moved[start : start + batch])
+    requests = [{"rid": rid, "due": due} for rid, due in nearest.items()]
+    for start in range(0, len(requests), batch):
+        session.execute(
+            update(ServiceRequest.__table__)  # type: ignore[arg-type]
+            .where(ServiceRequest.__table__.c.id == bindparam("rid"))
+            .values(sla_due_at=bindparam("due")),
+            requests[start : start + batch],
+        )
+    return len(moved)
+
+
+def _write_moves(session: Session, moves: list[dict[str, Any]]) -> None:
+    clocks = SlaClock.__table__
+    events = SlaDueEvent.__table__
+    session.execute(
+        update(clocks)
+        .where(clocks.c.request_id == bindparam("rid"), clocks.c.clock == bindparam("name"))
+        .values(due_at=bindparam("due")),
+        moves,
+    )
+    for kind, column in (("breach", "due"), ("warning", "warn")):
+        session.execute(
+            update(events)
+            .where(events.c.key == bindparam("event_key"), events.c.fired_at.is_(None))
+            .values(due_at=bindparam("when")),
+            [{"event_key": m["key"] + kind, "when": m[column]} for m in moves],
+        )
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from channels.messages import InboundMessage, Sender
@@ -15,13 +15,19 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.models import Priority, ServiceRequest, Status
 from servicedesk.desk.operations import change_status, merge_requests, post_reply, receive_inbound
-from servicedesk.desk.sla.admin import SlaSetupError, explain_request, load_setup_file
-from servicedesk.desk.sla.models import SlaBreach, SlaDueEvent
-from servicedesk.desk.sla.sweep import sweep_due_events
+from servicedesk.desk.sla.admin import (
+    SlaSetupError,
+    explain_request,
+    load_setup_file,
+    save_calendar,
+)
+from servicedesk.desk.sla.models import SlaBreach, SlaDueEvent, SlaPolicyRow
+from servicedesk.desk.sla.sweep import recompute_due_times, sweep_due_events
 from servicedesk.realtime.notifier import RecordingNotifier
 from tests.factories import make_agent, make_team
 from tests.integration.desk.conftest import ask
 
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TARGETS = {"first_response": 60, "next_response": 30, "resolution": 480}
 SETUP = {
     "calendars": [
@@ -155,3 +161,44 @@ def test_merged_request_keeps_the_earliest_promise(desk: Container) -> None:
 def test_bad_setup_names_the_field(desk: Container) -> None:
     with desk.uow() as uow, pytest.raises(SlaSetupError, match="calendar 'nowhere'"):
         load_setup_file(uow.session, {"policies": [{"name": "x", "calendar": "nowhere"}]})
+
+
+def test_calendar_edit_moves_running_due_times(desk: Container) -> None:
+    with desk.uow() as uow:
+        load_setup_file(
+            uow.session,
+            {
+                "calendars": [{"name": "around", "timezone": "UTC", "always_open": True}],
+                "policies": [
+                    {"name": "first", "calendar": "around", "targets": {"normal": TARGETS}},
+                ],
+            },
+        )
+        uow.session.execute(
+            update(SlaPolicyRow).where(SlaPolicyRow.name == "first").values(position=0)
+        )
+        uow.commit()
+    rid = ask(desk, "sla-6", "Calendar test")
+    before = _request(desk, rid)
+    assert before.sla_policy == "first" and before.sla_due_at is not None
+    with desk.uow() as uow:
+        save_calendar(uow.session, {"name": "around", "timezone": "UTC", "hours": {}})
+        assert recompute_due_times(uow, "around") == 0, "never open: no due time to move to"
+        save_calendar(
+            uow.session,
+            {"name": "around", "timezone": "UTC", "hours": dict.fromkeys(WEEK, "00:00-12:00")},
+        )
+        moved = recompute_due_times(uow, "around")
+        uow.commit()
+    after = _request(desk, rid)
+    assert moved == 2  # first response and resolution
+    assert after.sla_due_at is not None and after.sla_due_at != before.sla_due_at
+    with desk.uow() as uow:
+        breach = uow.session.scalars(
+            select(SlaDueEvent).where(
+                SlaDueEvent.request_id == rid,
+                SlaDueEvent.clock == after.sla_clock,
+                SlaDueEvent.kind == "breach",
+            )
+        ).one()
+        assert breach.due_at == after.sla_due_at
