@@ -52,6 +52,8 @@ class Config:
     # numbers and dates are rejected rather than guessed.
     crm_phone_region: str | None = None
     crm_date_order: str | None = None
+    # How often web processes and workers enqueue the SLA sweep (0: never; cron runs it).
+    sla_sweep_seconds: int = 30
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -92,6 +94,7 @@ class Config:
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+            "sla_sweep_seconds": reader.integer("SLA_SWEEP_SECONDS", 30, minimum=0),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

@@ -45,6 +45,7 @@ def demo(port: int, no_serve: bool) -> None:
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
     from servicedesk.container import Container
+    from servicedesk.queues import Ticker
     from servicedesk.serving import serve as serve_app
 
     # Validates the settings and migrates the database; the base URL follows the port.
@@ -53,6 +54,7 @@ def _run_web(host: str, port: int) -> None:
     # CLI's container runs them inline.
     web = Container.build(config)
     web.warm_up()
+    Ticker(web.tasks, "sweep_sla", config.sla_sweep_seconds).start()
     app = create_app(container=web)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
@@ -63,12 +65,15 @@ def _run_web(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     """Run an rq worker on the mail, knowledge and default queues (needs SERVICEDESK_REDIS_URL)."""
     from servicedesk import runtime
+    from servicedesk.queues import Ticker
     from servicedesk.worker import run_worker
 
     built = container()
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
     runtime.install(built)  # the container rq's entry point hands to every job
+    if not burst:
+        Ticker(built.tasks, "sweep_sla", built.config.sla_sweep_seconds).start()
     run_worker(built.config.redis_url, burst=burst)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork
@@ -133,8 +133,8 @@ def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 500
 
 
 def _write_moves(session: Session, moves: list[dict[str, Any]]) -> None:
-    clocks = SlaClock.__table__
-    events = SlaDueEvent.__table__
+    clocks: Table = SlaClock.__table__  # type: ignore[assignment]
+    events: Table = SlaDueEvent.__table__  # type: ignore[assignment]
     session.execute(
         update(clocks)
         .where(clocks.c.request_id == bindparam("rid"), clocks.c.clock == bindparam("name"))
