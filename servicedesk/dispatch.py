@@ -12,12 +12,27 @@ from servicedesk.realtime.notifier import INBOX_CHANGED
 
 def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:
     """Called once per commit with the events the transaction produced."""
+    published = list(published)
     for event in published:
-        if isinstance(event, events.SlaAlerted):
-            _sla_alert(notifier, event)
+        if isinstance(event, events.SlaAlerted | events.AgentsNotified):
+            _alert(notifier, event)
         else:
             _notify(event, notifier)
         _schedule(event, tasks)
+    for request_id, on in _automation_runs(published).items():
+        tasks.enqueue("default", "run_automations", request_id, on)
+
+
+def _automation_runs(published: list[object]) -> dict[int, str]:
+    """One trigger run per request and commit: `created` wins over `updated`."""
+    runs: dict[int, str] = {}
+    for event in published:
+        match event:
+            case events.RequestOpened(request_id=rid):
+                runs[rid] = "created"
+            case events.RequestUpdated(request_id=rid) | events.RequestAssigned(request_id=rid):
+                runs.setdefault(rid, "updated")
+    return runs
 
 
 def _notify(event: object, notifier: Notifier) -> None:
@@ -52,8 +67,12 @@ def _notify(event: object, notifier: Notifier) -> None:
             notifier.emit("request.changed", {}, rooms.conversation(rid))  # widget: CSAT on solved
 
 
-def _sla_alert(notifier: Notifier, event: events.SlaAlerted) -> None:
+def _alert(notifier: Notifier, event: events.SlaAlerted | events.AgentsNotified) -> None:
     rid = event.request_id
+    if isinstance(event, events.AgentsNotified):
+        for agent_id in event.agent_ids:
+            notifier.emit("notify", {"request_id": rid, "text": event.text}, rooms.agent(agent_id))
+        return
     payload = {"request_id": rid, "clock": event.clock, "kind": event.kind}
     for agent_id in event.agent_ids:
         notifier.emit("sla.alert", payload, rooms.agent(agent_id))
@@ -86,3 +105,5 @@ def _schedule(event: object, tasks: TaskQueue) -> None:
             tasks.enqueue("default", "assign_waiting")
         case events.SlaAlerted(request_id=rid, clock=clock, kind=kind, notify_rep=True):
             tasks.enqueue("default", "notify_rep_of_sla", rid, clock, kind)
+        case events.WebhookRequested(call_id=call_id):
+            tasks.enqueue("default", "call_webhook", call_id)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.db import UnitOfWork
 from servicedesk.desk import events, identity, suggestions
+from servicedesk.desk.automation import engine, timed, webhooks
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier, RepNotifier
 from servicedesk.desk.sla import sweep
@@ -136,6 +137,39 @@ def sweep_sla(context: JobContext) -> None:
         log.info("sweep_sla: %d due events fired", len(fired))
 
 
+def run_automations(context: JobContext, request_id: int, on: str) -> None:
+    """Run the triggers for a request that was created or updated (see automation.engine)."""
+    with context.uow() as uow:
+        ran = engine.run_triggers(uow, request_id, on, sweep.now())
+        uow.commit()
+    if ran:
+        log.info("run_automations: %s ran on request %s", ", ".join(ran), request_id)
+
+
+def sweep_automations(context: JobContext) -> None:
+    """Run the time-based rules on requests that waited long enough (each once per wait)."""
+    acted = timed.sweep_timed_rules(context.uow, sweep.now())
+    if acted:
+        log.info("sweep_automations: %d rule runs", len(acted))
+
+
+def call_webhook(context: JobContext, call_id: int) -> None:
+    """Send a signed webhook an automation asked for; raises on failure so it is retried."""
+    webhooks.send_webhook(context.uow, call_id, sweep.now(), _http_post)
+
+
+def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http/https checked)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
 def refresh_open_slas(context: JobContext) -> None:
     """Recompute every open request's SLA clocks (after an admin edited the policies)."""
     log.info(
@@ -161,6 +195,9 @@ JOBS: dict[str, Callable[..., Any]] = {
     "sweep_sla": sweep_sla,
     "notify_rep_of_sla": notify_rep_of_sla,
     "refresh_open_slas": refresh_open_slas,
+    "run_automations": run_automations,
+    "sweep_automations": sweep_automations,
+    "call_webhook": call_webhook,
 }
 
 

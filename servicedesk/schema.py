@@ -11,6 +11,7 @@ import crm_core.customers
 import crm_core.importing.log
 import crm_core.organisations.models  # noqa: F401
 import knowledge.models  # noqa: F401
+import servicedesk.desk.automation.models
 import servicedesk.desk.feedback
 import servicedesk.desk.models
 import servicedesk.desk.routing.models

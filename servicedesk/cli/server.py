@@ -54,7 +54,8 @@ def _run_web(host: str, port: int) -> None:
     # CLI's container runs them inline.
     web = Container.build(config)
     web.warm_up()
-    Ticker(web.tasks, "sweep_sla", config.sla_sweep_seconds).start()
+    for job in ("sweep_sla", "sweep_automations"):
+        Ticker(web.tasks, job, config.sla_sweep_seconds).start()
     app = create_app(container=web)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
@@ -72,8 +73,8 @@ def worker(burst: bool) -> None:
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
     runtime.install(built)  # the container rq's entry point hands to every job
-    if not burst:
-        Ticker(built.tasks, "sweep_sla", built.config.sla_sweep_seconds).start()
+    for job in ("sweep_sla", "sweep_automations") if not burst else ():
+        Ticker(built.tasks, job, built.config.sla_sweep_seconds).start()
     run_worker(built.config.redis_url, burst=burst)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from servicedesk.cli.context import container
+from servicedesk.cli.context import container, load_yaml_into
 
 
 @click.group("sla")
@@ -61,20 +61,9 @@ def _print_report(report: dict[str, object]) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(file: Path) -> None:
     """Create or replace calendars and policies from a YAML file (policies in file order)."""
-    import yaml
-
     from servicedesk.desk.sla.admin import SlaSetupError, load_setup_file
 
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise click.ClickException(f"{file}: not valid YAML: {error}") from error
-    with container().uow() as uow:
-        try:
-            calendars, policies = load_setup_file(uow.session, document or {})
-        except SlaSetupError as error:
-            raise click.ClickException(f"{file}: {error}") from error
-        uow.commit()
+    calendars, policies = load_yaml_into(file, load_setup_file, SlaSetupError)
     click.echo(f"loaded {calendars} calendars and {policies} policies")
 
 

@@ -97,6 +97,22 @@ class SlaAlerted:
     notify_rep: bool = False
 
 
+@dataclass(frozen=True)
+class AgentsNotified:
+    """An automation asked to tell these agents about a request."""
+
+    request_id: int
+    agent_ids: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class WebhookRequested:
+    """An automation stored a webhook call; a job sends it after commit."""
+
+    call_id: int
+
+
 DomainEvent = (
     RequestOpened
     | MessageReceived
@@ -110,4 +126,6 @@ DomainEvent = (
     | PresenceChanged
     | CapacityChanged
     | SlaAlerted
+    | AgentsNotified
+    | WebhookRequested
 )

@@ -262,15 +262,18 @@ def change_status(
 def update_request(
     uow: UnitOfWork,
     request_id: int,
-    agent_id: int,
+    agent_id: int | None,
     *,
     priority: Priority | None = None,
     category: str | None = None,
     tags: list[str] | None = None,
 ) -> ServiceRequest:
-    """Change priority, category or tags; each change is audited."""
+    """Change priority, category or tags; each change is audited.
+
+    Without `agent_id` the change is the system's (automation): it teaches the router nothing.
+    """
     request = get_request(uow, request_id)
-    agent = get_agent(uow, agent_id)
+    agent = get_agent(uow, agent_id) if agent_id is not None else None
     changes = {
         name: (getattr(request, name), value)
         for name, value in (("priority", priority), ("category", category), ("tags", tags))
@@ -278,8 +281,9 @@ def update_request(
     }
     for name, (old, new) in changes.items():
         setattr(request, name, new)
-        record(uow.session, request, f"{name}_changed", "agent", agent, old=old, new=new)
-        if name in {"category", "priority"}:
+        actor = "agent" if agent else "system"
+        record(uow.session, request, f"{name}_changed", actor, agent, old=old, new=new)
+        if agent is not None and name in {"category", "priority"}:
             record_correction(uow.session, request.id, name, _text(old), _text(new))
     if changes:
         request.updated_at = utcnow()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db import Base, utcnow
+from servicedesk.desk.ordered import OrderedDefinition
 
 
 class SlaCalendarRow(Base):
@@ -22,17 +23,10 @@ class SlaCalendarRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SlaPolicyRow(Base):
+class SlaPolicyRow(OrderedDefinition, Base):
     """A policy in the ordered list (first match wins; see `policy.policy_from_dict`)."""
 
     __tablename__ = "sla_policies"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SlaClock(Base):

@@ -84,6 +84,24 @@ def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 500
     objects. Returns how many clocks moved.
     """
     session = uow.session
+    moved, nearest = _moves(session, calendar_name)
+    for start in range(0, len(moved), batch):
+        _write_moves(session, moved[start : start + batch])
+    requests = [{"rid": rid, "due": due} for rid, due in nearest.items()]
+    for start in range(0, len(requests), batch):
+        session.execute(
+            update(ServiceRequest.__table__)  # type: ignore[arg-type]
+            .where(ServiceRequest.__table__.c.id == bindparam("rid"))
+            .values(sla_due_at=bindparam("due")),
+            requests[start : start + batch],
+        )
+    return len(moved)
+
+
+def _moves(
+    session: Session, calendar_name: str
+) -> tuple[list[dict[str, Any]], dict[int, datetime]]:
+    """The running clocks whose due time moves, and each request's nearest new due time."""
     setup = load_setup(session)
     calendar = setup.calendar(calendar_name)
     warn = {p.name: timedelta(minutes=p.warn_before_minutes) for p in setup.policies}
@@ -119,17 +137,7 @@ def recompute_due_times(uow: UnitOfWork, calendar_name: str, *, batch: int = 500
             }
         )
         nearest[row.request_id] = min(due, nearest.get(row.request_id, due))
-    for start in range(0, len(moved), batch):
-        _write_moves(session, moved[start : start + batch])
-    requests = [{"rid": rid, "due": due} for rid, due in nearest.items()]
-    for start in range(0, len(requests), batch):
-        session.execute(
-            update(ServiceRequest.__table__)  # type: ignore[arg-type]
-            .where(ServiceRequest.__table__.c.id == bindparam("rid"))
-            .values(sla_due_at=bindparam("due")),
-            requests[start : start + batch],
-        )
-    return len(moved)
+    return moved, nearest
 
 
 def _write_moves(session: Session, moves: list[dict[str, Any]]) -> None:

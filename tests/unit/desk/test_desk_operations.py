@@ -136,7 +136,7 @@ def test_solving_stamps_the_time_and_remembers_the_answer(desk: Desk, uow: UnitO
     change_status(uow, request.id, Status.SOLVED, agent_id=agent.id)
     assert request.solved_at is not None
     uow.commit()
-    assert desk.tasks.jobs() == ["remember_solved_request", "assign_waiting"]
+    assert desk.tasks.jobs() == ["remember_solved_request", "assign_waiting", "run_automations"]
 
 
 def test_a_closed_request_stays_closed(uow: UnitOfWork) -> None:
