@@ -130,7 +130,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
-    ("sla.index", "SLA", None),
+    ("sla.index", "SLA & automation", None),
 )
 
 

@@ -12,8 +12,10 @@ from crm_core.confirmations import unconfirmed_addresses
 from crm_core.db import utcnow
 from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
+from servicedesk.desk.automation.admin import macros_for
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
 from servicedesk.desk.models import (
+    Agent,
     Priority,
     RequestSuggestions,
     ServiceRequest,
@@ -100,6 +102,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
             sla=describe_sla(uow.session, item),
+            macros=macros_for(uow.session, item, uow.session.get(Agent, current_user.id)),
             request_id=request_id,
         )
 

@@ -14,12 +14,19 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from servicedesk.current import container_of
+from servicedesk.desk.automation.admin import AutomationSetupError, save_macro, save_rule
+from servicedesk.desk.automation.models import AutomationRule, Macro
 from servicedesk.desk.sla.admin import SlaSetupError, save_calendar, save_policy
 from servicedesk.desk.sla.models import SlaCalendarRow, SlaPolicyRow
 from servicedesk.desk.sla.sweep import recompute_due_times
 from servicedesk.web.sla.blueprint import sla
 
-KINDS = {"policy": SlaPolicyRow, "calendar": SlaCalendarRow}
+KINDS: dict[str, Any] = {
+    "policy": SlaPolicyRow,
+    "calendar": SlaCalendarRow,
+    "rule": AutomationRule,
+    "macro": Macro,
+}
 EXAMPLES = {
     "policy": (
         "name: Standard\ncalendar: Office\n"
@@ -33,6 +40,25 @@ EXAMPLES = {
         "  tue: 09:00-17:00\nholidays: ['12-25', '2026-04-03']\n"
         "exceptions: {'2026-12-24': 09:00-12:00}\n"
     ),
+    "rule": (
+        "name: Refunds to billing\non: created  # created | updated | timed\n"
+        "conditions:\n  - {fact: subject, op: contains, value: [refund]}\n"
+        "actions:\n  - set_priority: high\n  - add_tag: refund\n  - assign: {team: Billing}\n"
+        "  - reply: thanks\n  - note: Routed by automation\n"
+        "# timed rules: wait: solved | pending | unassigned, minutes: N, business_calendar: X\n"
+    ),
+    "macro": (
+        "name: Thanks\nshortcut: thanks\nbody: |\n  Hello {{ customer.name }},\n"
+        "  we received {{ request.reference }} and are on it.\n"
+    ),
+}
+
+
+SAVERS: dict[str, Any] = {
+    "policy": save_policy,
+    "calendar": save_calendar,
+    "rule": save_rule,
+    "macro": save_macro,
 }
 
 
@@ -55,7 +81,15 @@ def index() -> ResponseReturnValue:
             )
         )
         calendars = list(uow.session.scalars(select(SlaCalendarRow).order_by(SlaCalendarRow.name)))
-        return render_template("sla/index.html", policies=policies, calendars=calendars)
+        rules = list(
+            uow.session.scalars(
+                select(AutomationRule).order_by(AutomationRule.position, AutomationRule.id)
+            )
+        )
+        macros = list(uow.session.scalars(select(Macro).order_by(Macro.name)))
+        return render_template(
+            "sla/index.html", policies=policies, calendars=calendars, rules=rules, macros=macros
+        )
 
 
 @sla.route("/<kind>/edit", methods=["GET", "POST"])
@@ -85,8 +119,11 @@ def _current_yaml(kind: str, name: str) -> str:
         row: Any = uow.session.scalars(select(model).where(model.name == name)).first()
         if row is None:
             abort(404)
-        data = {"name": row.name, **row.definition}
-        if kind == "policy":
+        if kind == "macro":
+            data = {"name": row.name, "shortcut": row.shortcut, "body": row.body}
+        else:
+            data = {"name": row.name, **row.definition}
+        if kind in ("policy", "rule"):
             data["enabled"] = row.enabled
         return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
@@ -104,12 +141,10 @@ def _save(kind: str, text: str) -> str | None:
     container = container_of()
     with container.uow() as uow:
         try:
+            row: Any = SAVERS[kind](uow.session, data)
             if kind == "calendar":
-                row: Any = save_calendar(uow.session, data)
                 recompute_due_times(uow, row.name)
-            else:
-                row = save_policy(uow.session, data)
-        except SlaSetupError as error:
+        except (SlaSetupError, AutomationSetupError) as error:
             flash(f"definition: {error}", "error")
             return None
         uow.commit()

@@ -94,3 +94,23 @@ def test_admin_edits_a_calendar_and_errors_name_the_field(app: Flask, container:
 def test_agents_may_read_but_not_edit(agent_client: FlaskClient) -> None:
     assert agent_client.get("/console/sla").status_code == 200
     assert agent_client.get("/console/sla/policy/edit").status_code == 403
+
+
+def test_admin_adds_a_canned_reply_and_agents_see_it_on_requests(
+    app: Flask, container: Container, agent_client: FlaskClient
+) -> None:
+    admin = app.test_client()
+    assert sign_in(admin, "admin@desk.example", "admin-password").status_code == 302
+    form = admin.get("/console/sla/macro/edit").get_data(as_text=True)
+    saved = admin.post(
+        "/console/sla/macro/edit",
+        data={
+            "csrf_token": csrf_token(form),
+            "definition": "name: Hi\nshortcut: hi\nbody: 'Hello {{ customer.name }}'\n",
+        },
+    )
+    assert saved.status_code == 302
+    assert "/hi" in admin.get("/console/sla").get_data(as_text=True)
+    rid = _ask(container, "macro")
+    page = agent_client.get(f"/console/requests/{rid}").get_data(as_text=True)
+    assert "macros-data" in page and "macros.js" in page
