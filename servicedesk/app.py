@@ -119,9 +119,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(crm)
     app.register_blueprint(sales)
+    from servicedesk.web.reports import reports
     from servicedesk.web.sla import sla
 
     app.register_blueprint(sla)
+    app.register_blueprint(reports)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -131,6 +133,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
     ("sla.index", "SLA & automation", None),
+    ("reports.service", "Reports", None),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from servicedesk.cli import agents, automation, crm, database, kb, mail, router, server, sla
+from servicedesk.cli import agents, automation, crm, database, kb, mail, report, router, server, sla
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,6 +12,6 @@ def main() -> None:
     """Omnichannel service desk with a built-in CRM."""
 
 
-for _module in (server, database, agents, kb, mail, router, crm, sla, automation):
+for _module in (server, database, agents, kb, mail, router, crm, sla, automation, report):
     for _command in _module.commands:
         main.add_command(_command)

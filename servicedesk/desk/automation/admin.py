@@ -18,8 +18,10 @@ class AutomationSetupError(ValueError):
     """A rule or canned reply cannot be saved as written; the message names the field."""
 
 
-def save_rule(session: Session, data: Mapping[str, Any]) -> AutomationRule:
+def save_rule(session: Session, data: Mapping[Any, Any]) -> AutomationRule:
     """Create or replace a rule by name (a new one goes last)."""
+    # YAML 1.1 reads a bare `on:` key as the boolean true: take it as the `on` it meant.
+    data = {("on" if key is True else key): value for key, value in data.items()}
     try:
         spec = spec_from_dict(data)
     except (ValueError, TypeError) as error:
