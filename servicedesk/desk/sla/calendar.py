@@ -130,14 +130,10 @@ def calendar_from_dict(data: Mapping[str, object]) -> BusinessCalendar:
     except (KeyError, ValueError) as error:  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(f"calendar {name!r}: timezone {zone!r} is not an IANA zone") from error
     weekly_raw = _mapping(name, "hours", data.get("hours"))
-    weekly = {
-        WEEKDAYS.index(str(k)[:3].lower()): parse_hours(str(v)) for k, v in weekly_raw.items()
-    }
+    weekly = {_weekday(name, k): _hours(name, k, v) for k, v in weekly_raw.items()}
     dated, yearly = _holidays(name, data.get("holidays") or [])
     exceptions_raw = _mapping(name, "exceptions", data.get("exceptions"))
-    exceptions = {
-        date.fromisoformat(str(k)): parse_hours(str(v)) for k, v in exceptions_raw.items()
-    }
+    exceptions = {_date(name, k): _hours(name, k, v) for k, v in exceptions_raw.items()}
     return BusinessCalendar(
         name,
         zone,
@@ -147,6 +143,27 @@ def calendar_from_dict(data: Mapping[str, object]) -> BusinessCalendar:
         exceptions,
         always_open=bool(data.get("always_open")),
     )
+
+
+def _date(name: str, key: object) -> date:
+    try:
+        return date.fromisoformat(str(key))
+    except ValueError as error:
+        raise ValueError(f"calendar {name!r}: exceptions: {key!r} is not a date") from error
+
+
+def _weekday(name: str, key: object) -> int:
+    day = str(key)[:3].lower()
+    if day not in WEEKDAYS:
+        raise ValueError(f"calendar {name!r}: hours: {key!r} is not a weekday (mon ... sun)")
+    return WEEKDAYS.index(day)
+
+
+def _hours(name: str, key: object, value: object) -> Hours:
+    try:
+        return parse_hours(str(value))
+    except ValueError as error:
+        raise ValueError(f"calendar {name!r}: hours {key}: {error}") from error
 
 
 def _mapping(name: str, key: str, value: object) -> Mapping[object, object]:

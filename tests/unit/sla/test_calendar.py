@@ -83,6 +83,12 @@ def test_bad_input_names_the_field() -> None:
         calendar_from_dict({"name": "x", "timezone": "Mars/Base"})
     with pytest.raises(ValueError, match="end must come after"):
         parse_hours("17:00-09:00")
+    with pytest.raises(ValueError, match="'funday' is not a weekday"):
+        calendar_from_dict({"name": "x", "hours": {"funday": "09:00-10:00"}})
+    with pytest.raises(ValueError, match=r"hours mon: .*end must come after"):
+        calendar_from_dict({"name": "x", "hours": {"mon": "10:00-09:00"}})
+    with pytest.raises(ValueError, match="exceptions: 'xmas' is not a date"):
+        calendar_from_dict({"name": "x", "exceptions": {"xmas": "closed"}})
     with pytest.raises(ValueError, match="holiday 'soon'"):
         calendar_from_dict({"name": "x", "holidays": ["soon"]})
 
