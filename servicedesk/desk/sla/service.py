@@ -49,7 +49,8 @@ def load_setup(session: Session) -> SlaSetup:
         policy_from_dict({"name": r.name, **r.definition}, policy_id=r.id) for r in rows
     )
     calendars: dict[str, BusinessCalendar] = {ALWAYS.name: ALWAYS}
-    for row in session.scalars(select(SlaCalendarRow)):
+    # No policy, no clock: the calendars are not even read (one query per transaction).
+    for row in session.scalars(select(SlaCalendarRow)) if policies else ():
         calendars[row.name] = calendar_from_dict({**row.definition, "name": row.name})
     setup = SlaSetup(policies, calendars)
     session.info[_KEY] = (transaction, setup)
