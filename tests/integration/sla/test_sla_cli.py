@@ -78,3 +78,18 @@ def test_bad_files_name_the_problem(cli: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code != 0 and "calendar 'Nowhere' does not exist" in result.output
     bad.write_text("calendars: [")
     assert "not valid YAML" in cli.invoke(main, ["sla", "load", str(bad)]).output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sla", "explain"],
+        ["sla", "load"],
+        ["sla", "sweep"],
+        ["automation", "load"],
+        ["report", "service"],
+    ],
+)
+def test_new_commands_have_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
