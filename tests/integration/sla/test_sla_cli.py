@@ -93,3 +93,31 @@ def test_bad_files_name_the_problem(cli: CliRunner, tmp_path: Path) -> None:
 def test_new_commands_have_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_explain_a_request(cli: CliRunner, tmp_path: Path) -> None:
+    from channels.messages import InboundMessage, Sender
+    from servicedesk.cli.context import container
+    from servicedesk.desk.operations import receive_inbound
+
+    setup = tmp_path / "sla.yaml"
+    setup.write_text(SETUP.replace("calendar: Office", "calendar: 24/7"))
+    assert cli.invoke(main, ["sla", "load", str(setup)]).exit_code == 0
+    with container().uow() as uow:
+        opened = receive_inbound(
+            uow,
+            InboundMessage(
+                channel="email",
+                external_id="cli-1",
+                sender=Sender("email", "cli@customer.example"),
+                subject="Explain me",
+                text="Hello",
+            ),
+        )
+        uow.commit()
+    text = cli.invoke(main, ["sla", "explain", opened.reference])
+    assert text.exit_code == 0, text.output
+    assert "policy Standard, calendar 24/7" in text.output and "first_response" in text.output
+    report = json.loads(cli.invoke(main, ["sla", "explain", opened.reference, "--json"]).output)
+    assert report["policy"] == "Standard"
+    assert report["clocks"][0]["target_minutes"] == 240 and not report["clocks"][0]["breached"]
