@@ -30,8 +30,10 @@ def save_rule(session: Session, data: Mapping[Any, Any]) -> AutomationRule:
     if row is None:
         last = session.scalar(select(func.max(AutomationRule.position))) or 0
         row = AutomationRule(name=spec.name, position=last + 1)
+    if data.get("position") is not None:
+        row.position = int(data["position"])
     row.enabled = bool(data.get("enabled", True))
-    row.definition = {k: v for k, v in data.items() if k not in ("name", "enabled")}
+    row.definition = {k: v for k, v in data.items() if k not in ("name", "enabled", "position")}
     session.add(row)
     session.flush()
     return row
@@ -70,7 +72,7 @@ def load_automation_file(session: Session, document: Mapping[str, Any]) -> tuple
     for data in macros:
         save_macro(session, data)
     for position, data in enumerate(rules, start=1):
-        save_rule(session, data).position = position
+        save_rule(session, {"position": position, **data})
     return len(macros), len(rules)
 
 

@@ -53,10 +53,11 @@ def save_policy(
     if row is None:
         last = session.scalar(select(func.max(SlaPolicyRow.position))) or 0
         row = SlaPolicyRow(name=policy.name, position=last + 1)
+    position = position if position is not None else data.get("position")
     if position is not None:
-        row.position = position
+        row.position = int(position)
     row.enabled = bool(data.get("enabled", True))
-    row.definition = {k: v for k, v in data.items() if k not in ("name", "enabled")}
+    row.definition = {k: v for k, v in data.items() if k not in ("name", "enabled", "position")}
     session.add(row)
     session.flush()
     forget_setup(session)
@@ -72,7 +73,7 @@ def load_setup_file(session: Session, document: Mapping[str, Any]) -> tuple[int,
     for data in calendars:
         save_calendar(session, data)
     for position, data in enumerate(policies, start=1):
-        save_policy(session, data, position=position)
+        save_policy(session, data, position=data.get("position", position))
     return len(calendars), len(policies)
 
 

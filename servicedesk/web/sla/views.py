@@ -123,8 +123,8 @@ def _current_yaml(kind: str, name: str) -> str:
             data = {"name": row.name, "shortcut": row.shortcut, "body": row.body}
         else:
             data = {"name": row.name, **row.definition}
-        if kind in ("policy", "rule"):
-            data["enabled"] = row.enabled
+        if kind in ("policy", "rule"):  # the list's order: lower positions are tried first
+            data["enabled"], data["position"] = row.enabled, row.position
         return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from channels.messages import InboundMessage, Sender
@@ -21,7 +21,7 @@ from servicedesk.desk.sla.admin import (
     load_setup_file,
     save_calendar,
 )
-from servicedesk.desk.sla.models import SlaBreach, SlaDueEvent, SlaPolicyRow
+from servicedesk.desk.sla.models import SlaBreach, SlaDueEvent
 from servicedesk.desk.sla.sweep import recompute_due_times, sweep_due_events
 from servicedesk.realtime.notifier import RecordingNotifier
 from tests.factories import make_agent, make_team
@@ -170,12 +170,14 @@ def test_calendar_edit_moves_running_due_times(desk: Container) -> None:
             {
                 "calendars": [{"name": "around", "timezone": "UTC", "always_open": True}],
                 "policies": [
-                    {"name": "first", "calendar": "around", "targets": {"normal": TARGETS}},
+                    {
+                        "name": "first",
+                        "calendar": "around",
+                        "position": 0,  # before the fixture's policies
+                        "targets": {"normal": TARGETS},
+                    },
                 ],
             },
-        )
-        uow.session.execute(
-            update(SlaPolicyRow).where(SlaPolicyRow.name == "first").values(position=0)
         )
         uow.commit()
     rid = ask(desk, "sla-6", "Calendar test")
