@@ -126,6 +126,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(slack)
     app.register_blueprint(slack_admin)
+    from servicedesk.web.reports import reports
+    from servicedesk.web.sla import sla
+
+    app.register_blueprint(sla)
+    app.register_blueprint(reports)
 
 
 NAVIGATION = (  # endpoint, label, role needed to see the link
@@ -140,6 +145,8 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("crm.audit_log", "Audit log", "admin"),
     ("crm.roles", "Roles", "admin"),
     ("slack_admin.users", "Slack", "admin"),
+    ("sla.index", "SLA & automation", None),
+    ("reports.service", "Reports", None),
 )
 
 

@@ -89,6 +89,8 @@ class Config:
     slack_bot_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_channels: tuple[str, ...] = ()
+    # How often web processes and workers enqueue the SLA sweep (0: never; cron runs it).
+    sla_sweep_seconds: int = 30
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +166,7 @@ class Config:
             "slack_api_url": reader.url("SLACK_API_URL", ("http", "https"))
             or "https://slack.com/api/",
             "slack_channels": reader.words("SLACK_CHANNELS"),
+            "sla_sweep_seconds": reader.integer("SLA_SWEEP_SECONDS", 30, minimum=0),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)

@@ -6,6 +6,7 @@ the ports, and the first database, Redis or model access happens only when asked
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.door import IntakeDoor
 from servicedesk.desk.operations import receive_inbound
-from servicedesk.desk.ports import Notifier, TaskQueue
+from servicedesk.desk.ports import Notifier, RepNotifier, TaskQueue
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.urgency import urgency_service
@@ -35,6 +36,8 @@ from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
 # Where a customer reads one of their requests in the help centre (web/portal/requests.py).
 HELP_CENTRE_REQUESTS = "/help/requests/"
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder
     from knowledge.service import KnowledgeBase
@@ -43,6 +46,13 @@ if TYPE_CHECKING:
     from channels.email.intake import EmailIntake
     from channels.email.parser import ParseLimits
     from crm_core.privacy import PrivacyRegistry
+
+
+class LoggedRepNotifier:
+    """The rep notifier until the Slack channel provides one: a log line per alert."""
+
+    def notify_rep(self, request_id: int, text: str) -> None:
+        log.info("SLA alert for the rep of request %s: %s", request_id, text)
 
 
 @dataclass
@@ -55,6 +65,8 @@ class Container:
     notifier: Notifier
     adapters: AdapterRegistry = field(default_factory=AdapterRegistry)
     router: Router | None = None
+    # Who tells a customer's rep about SLA alerts (the Slack branch swaps in its own).
+    rep_notifier: RepNotifier = field(default_factory=LoggedRepNotifier)
     # Set by `build`: the in-process queue runs jobs with this container.
     tasks: TaskQueue = field(init=False)
 

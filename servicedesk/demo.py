@@ -18,7 +18,7 @@ from channels.messages import InboundMessage, Sender
 from crm_core.db import UnitOfWork, utcnow
 from knowledge.importing import import_articles
 from servicedesk.desk.accounts import create_agent, find_agent
-from servicedesk.desk.models import Agent, Priority, Team
+from servicedesk.desk.models import Agent, Priority, ServiceRequest, Team
 from servicedesk.desk.operations import (
     add_note,
     assign_request,
@@ -30,6 +30,9 @@ from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.routing.dataset import read_labelled_csv
 from servicedesk.desk.routing.service import CategoryService
 from servicedesk.desk.routing.versions import VersionInfo
+from servicedesk.desk.sla.admin import load_setup_file
+from servicedesk.desk.sla.service import refresh_request_sla
+from servicedesk.desk.sla.sweep import sweep_due_events
 
 # Labelled examples written for the demo, one category per help-centre category; the
 # router learns them at the demo's first start (about a second once the model is loaded).
@@ -140,6 +143,9 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
         # Requests the router cannot place with confidence wait here for a human.
         _ensure_team(uow, "Triage", [admin_id, agent_id])
         uow.commit()
+    with make_uow() as uow:
+        load_setup_file(uow.session, DEMO_SLA)
+        uow.commit()
     for index, (channel, external_id, sender, subject, text) in enumerate(DEMO_MESSAGES):
         with make_uow() as uow:
             message = InboundMessage(
@@ -154,15 +160,76 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
             result = receive_inbound(uow, message, router=router)
             if result.outcome == "created":
                 _work_on(uow, result.request_id, index, agent_id, team)
+                _age_for_sla(uow, result.request_id, DEMO_SLA_AGES.get(external_id))
             uow.commit()
     from servicedesk.demo_leads import load_demo_leads
 
     rep_line = load_demo_leads(make_uow, _ensure_team)
+    sweep_due_events(make_uow, utcnow())  # the breached one escalates now, not in 30 s
     return [
         f"  admin  {ADMIN[0]} / {ADMIN[1]}",
         f"  agent  {AGENT[0]} / {AGENT[1]}",
         rep_line,
     ]
+
+
+# A business-hours policy for mail and the help centre; chat and Slack run 24/7. Two
+# requests are aged so that one is about to breach and one has breached.
+DEMO_SLA = {
+    "calendars": [
+        {
+            "name": "Support hours",
+            "timezone": "Europe/Berlin",
+            "hours": {
+                "mon": "09:00-12:30, 13:30-18:00",
+                "tue": "09:00-12:30, 13:30-18:00",
+                "wed": "09:00-12:30, 13:30-18:00",
+                "thu": "09:00-12:30, 13:30-18:00",
+                "fri": "09:00-16:00",
+            },
+            "holidays": ["01-01", "12-25", "12-26"],
+        }
+    ],
+    "policies": [
+        {
+            "name": "Live channels",
+            "conditions": [{"fact": "channel", "op": "in", "value": ["webchat", "slack"]}],
+            "calendar": "24/7",
+            "warn_before_minutes": 15,
+            "targets": {
+                "low": {"first_response": 120, "next_response": 60, "resolution": 1440},
+                "normal": {"first_response": 60, "next_response": 30, "resolution": 480},
+                "high": {"first_response": 30, "next_response": 15, "resolution": 240},
+                "urgent": {"first_response": 30, "next_response": 10, "resolution": 240},
+            },
+        },
+        {
+            "name": "Business hours",
+            "calendar": "Support hours",
+            "targets": {
+                "low": {"first_response": 960, "next_response": 960, "resolution": 4800},
+                "normal": {"first_response": 480, "next_response": 480, "resolution": 2400},
+                "high": {"first_response": 240, "next_response": 240, "resolution": 960},
+                "urgent": {"first_response": 60, "next_response": 60, "resolution": 480},
+            },
+        },
+    ],
+}
+# How long ago these demo requests opened: the chat nears its hour, the outage is late.
+DEMO_SLA_AGES = {"demo-chat-1": timedelta(minutes=50), "demo-slack-1": timedelta(hours=2)}
+
+
+def _age_for_sla(uow: UnitOfWork, request_id: int, age: timedelta | None) -> None:
+    if age is None:
+        return
+    session = uow.session
+    request = session.get(ServiceRequest, request_id)
+    assert request is not None
+    opened = utcnow() - age
+    request.created_at = opened
+    for message in request.messages:
+        message.created_at = opened
+    refresh_request_sla(session, request, utcnow())
 
 
 def _ensure_agent(uow: UnitOfWork, email: str, password: str, name: str, roles: list[str]) -> int:

@@ -12,9 +12,27 @@ from servicedesk.realtime.notifier import INBOX_CHANGED
 
 def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) -> None:
     """Called once per commit with the events the transaction produced."""
+    published = list(published)
     for event in published:
-        _notify(event, notifier)
+        if isinstance(event, events.SlaAlerted | events.AgentsNotified):
+            _alert(notifier, event)
+        else:
+            _notify(event, notifier)
         _schedule(event, tasks)
+    for request_id, on in _automation_runs(published).items():
+        tasks.enqueue("default", "run_automations", request_id, on)
+
+
+def _automation_runs(published: list[object]) -> dict[int, str]:
+    """One trigger run per request and commit: `created` wins over `updated`."""
+    runs: dict[int, str] = {}
+    for event in published:
+        match event:
+            case events.RequestOpened(request_id=rid):
+                runs[rid] = "created"
+            case events.RequestUpdated(request_id=rid) | events.RequestAssigned(request_id=rid):
+                runs.setdefault(rid, "updated")
+    return runs
 
 
 def _notify(event: object, notifier: Notifier) -> None:
@@ -53,19 +71,48 @@ def _message_posted(event: events.ReplyPosted | events.NoteAdded, notifier: Noti
         notifier.emit("message.created", {"message_id": mid}, rooms.conversation(rid))
 
 
+def _alert(notifier: Notifier, event: events.SlaAlerted | events.AgentsNotified) -> None:
+    rid = event.request_id
+    if isinstance(event, events.AgentsNotified):
+        for agent_id in event.agent_ids:
+            notifier.emit("notify", {"request_id": rid, "text": event.text}, rooms.agent(agent_id))
+        return
+    payload = {"request_id": rid, "clock": event.clock, "kind": event.kind}
+    for agent_id in event.agent_ids:
+        notifier.emit("sla.alert", payload, rooms.agent(agent_id))
+    notifier.emit("request.changed", {"request_id": rid}, rooms.request(rid))
+    _inbox_changed(notifier, rid)
+
+
 def _inbox_changed(notifier: Notifier, request_id: int) -> None:
     # Inbox lists and counts: the Socket.IO notifier merges these per interval.
     notifier.emit(INBOX_CHANGED, {"request_ids": [request_id]}, rooms.console())
 
 
 def _schedule(event: object, tasks: TaskQueue) -> None:
+    _schedule_sending(event, tasks)
+    _schedule_desk_work(event, tasks)
+
+
+def _schedule_sending(event: object, tasks: TaskQueue) -> None:
+    """What leaves the desk: replies, confirmation links, webhooks, SLA messages to reps."""
     match event:
-        case events.ReplyPosted(message_id=mid, channel=channel):
-            tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
-        case events.ReplyReleased(message_id=mid, channel=channel):
+        case (
+            events.ReplyPosted(message_id=mid, channel=channel)
+            | events.ReplyReleased(message_id=mid, channel=channel)
+        ):
             tasks.enqueue("mail" if channel == "email" else "default", "send_reply", mid)
         case events.ConfirmationRequested(confirmation_id=cid):
             tasks.enqueue("mail", "send_confirmation", cid)
+        case events.SlaAlerted(request_id=rid, clock=clock, kind=kind, notify_rep=True):
+            tasks.enqueue("default", "notify_rep_of_sla", rid, clock, kind)
+        case events.WebhookRequested(call_id=call_id):
+            tasks.enqueue("default", "call_webhook", call_id)
+
+
+def _schedule_desk_work(event: object, tasks: TaskQueue) -> None:
+    """What the desk does next: suggestions, assignment, ratings, the owner's notice."""
+    match event:
         case events.RequestOpened(request_id=rid):
             tasks.enqueue("default", "notify_owner", rid)
         case events.MessageReceived(request_id=rid):

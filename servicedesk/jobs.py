@@ -16,8 +16,10 @@ from crm_core.confirmations import LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
 from servicedesk import notices
 from servicedesk.desk import events, identity, satisfaction, suggestions
+from servicedesk.desk.automation import engine, timed, webhooks
 from servicedesk.desk.delivery import deliver_reply
-from servicedesk.desk.ports import Notifier
+from servicedesk.desk.ports import Notifier, RepNotifier
+from servicedesk.desk.sla import sweep
 from servicedesk.lanes import off_loop
 from servicedesk.realtime import rooms
 
@@ -43,6 +45,7 @@ class JobContext(Protocol):
     adapters: AdapterRegistry
     notifier: Notifier
     router: Router | None
+    rep_notifier: RepNotifier
 
     def uow(self) -> UnitOfWork: ...
 
@@ -216,6 +219,60 @@ def notify_rep(context: JobContext, agent_id: int, text: str, key: str) -> bool:
         return notices.notify_rep(uow, context.adapters, agent_id, text, key)
 
 
+def sweep_sla(context: JobContext) -> None:
+    """Fire the SLA warnings and breaches now due (each at most once; see sla.escalation)."""
+    fired = sweep.sweep_due_events(context.uow, sweep.now())
+    if fired:
+        log.info("sweep_sla: %d due events fired", len(fired))
+
+
+def run_automations(context: JobContext, request_id: int, on: str) -> None:
+    """Run the triggers for a request that was created or updated (see automation.engine)."""
+    with context.uow() as uow:
+        ran = engine.run_triggers(uow, request_id, on, sweep.now())
+        uow.commit()
+    if ran:
+        log.info("run_automations: %s ran on request %s", ", ".join(ran), request_id)
+
+
+def sweep_automations(context: JobContext) -> None:
+    """Run the time-based rules on requests that waited long enough (each once per wait)."""
+    acted = timed.sweep_timed_rules(context.uow, sweep.now())
+    if acted:
+        log.info("sweep_automations: %d rule runs", len(acted))
+
+
+def call_webhook(context: JobContext, call_id: int) -> None:
+    """Send a signed webhook an automation asked for; raises on failure so it is retried."""
+    webhooks.send_webhook(context.uow, call_id, sweep.now(), _http_post)
+
+
+def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http/https checked)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def refresh_open_slas(context: JobContext) -> None:
+    """Recompute every open request's SLA clocks (after an admin edited the policies)."""
+    log.info(
+        "refresh_open_slas: %d requests", sweep.refresh_open_requests(context.uow, sweep.now())
+    )
+
+
+def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: str) -> None:
+    """Tell the customer's rep about an SLA warning or breach (Slack, once it is there)."""
+    context.rep_notifier.notify_rep(
+        request_id, sweep.alert_text(context.uow, request_id, clock, kind)
+    )
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -230,6 +287,12 @@ JOBS: dict[str, Callable[..., Any]] = {
     "apply_retention": apply_retention,
     "ask_rating": ask_rating,
     "notify_owner": notify_owner,
+    "sweep_sla": sweep_sla,
+    "notify_rep_of_sla": notify_rep_of_sla,
+    "refresh_open_slas": refresh_open_slas,
+    "run_automations": run_automations,
+    "sweep_automations": sweep_automations,
+    "call_webhook": call_webhook,
 }
 
 # Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).

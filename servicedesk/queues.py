@@ -132,3 +132,32 @@ class RqQueue:
         self.queues[queue_name].enqueue(
             RQ_ENTRY_POINT, job, *args, retry=Retry(max=3, interval=RETRY_INTERVALS)
         )
+
+
+class Ticker:
+    """Enqueues a job every `seconds` on a daemon thread (the periodic SLA sweep).
+
+    The schedule itself lives in SQL (due events), so a tick lost to a restart loses
+    nothing: the next one finds the same events due. Several processes ticking is harmless,
+    the job fires each event at most once.
+    """
+
+    def __init__(self, tasks: Any, job: str, seconds: float) -> None:
+        job_named(job)
+        self._tasks, self._job, self._seconds = tasks, job, seconds
+        self._stopped = threading.Event()
+
+    def start(self) -> Ticker:
+        if self._seconds > 0:
+            threading.Thread(target=self._loop, name=f"tick-{self._job}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self._seconds):
+            try:
+                self._tasks.enqueue("default", self._job)
+            except Exception:  # Redis away for a moment: the next tick tries again
+                log.exception("could not enqueue %s", self._job)

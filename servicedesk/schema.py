@@ -20,12 +20,14 @@ import crm_core.privacy
 import crm_core.sales.assignment
 import crm_core.sales.models
 import knowledge.models
+import servicedesk.desk.automation.models
 import servicedesk.desk.deflections
 import servicedesk.desk.feedback
 import servicedesk.desk.models
 import servicedesk.desk.revisions
 import servicedesk.desk.routing.models
 import servicedesk.desk.satisfaction
+import servicedesk.desk.sla.models
 from crm_core.db import Base
 
 metadata = Base.metadata

@@ -6,6 +6,7 @@ import click
 
 from servicedesk.cli import (
     agents,
+    automation,
     crm,
     database,
     deals,
@@ -14,9 +15,11 @@ from servicedesk.cli import (
     mail,
     portal,
     privacy,
+    report,
     router,
     sales_group,
     server,
+    sla,
 )
 
 
@@ -25,7 +28,22 @@ def main() -> None:
     """Omnichannel service desk with a built-in CRM."""
 
 
-for _module in (server, database, agents, kb, mail, router, crm, deals, leads, portal, privacy):
+for _module in (
+    server,
+    database,
+    agents,
+    kb,
+    mail,
+    router,
+    crm,
+    deals,
+    leads,
+    portal,
+    privacy,
+    sla,
+    automation,
+    report,
+):
     for _command in _module.commands:
         main.add_command(_command)
 main.add_command(sales_group.sales)

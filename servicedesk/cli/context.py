@@ -7,13 +7,17 @@ up to date, so every command works on a fresh instance directory without a separ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from servicedesk.config import Config, ConfigError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from servicedesk.container import Container
 
 _containers: dict[tuple[object, ...], Container] = {}
@@ -40,3 +44,25 @@ def container() -> Container:
         migrate.ensure_current(built.engine)
         _containers[key] = built
     return _containers[key]
+
+
+def load_yaml_into(
+    file: Path, load: Callable[[Session, Any], tuple[int, int]], error: type[Exception]
+) -> tuple[int, int]:
+    """Parse a YAML file and hand it to `load` in one committed unit of work.
+
+    A YAML or setup error exits with the file's name and the problem (which names the field).
+    """
+    import yaml
+
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as problem:
+        raise click.ClickException(f"{file}: not valid YAML: {problem}") from problem
+    with container().uow() as uow:
+        try:
+            counts = load(uow.session, document or {})
+        except error as problem:
+            raise click.ClickException(f"{file}: {problem}") from problem
+        uow.commit()
+    return counts

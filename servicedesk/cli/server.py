@@ -53,7 +53,7 @@ def demo(port: int, no_serve: bool) -> None:
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
     from servicedesk.container import Container
-    from servicedesk.queues import start_daily
+    from servicedesk.queues import Ticker, start_daily
     from servicedesk.serving import serve as serve_app
 
     # Validates the settings and migrates the database; the base URL follows the port.
@@ -62,6 +62,8 @@ def _run_web(host: str, port: int) -> None:
     # CLI's container runs them inline.
     web = Container.build(config)
     web.warm_up()
+    for job in ("sweep_sla", "sweep_automations"):
+        Ticker(web.tasks, job, config.sla_sweep_seconds).start()
     app = create_app(container=web)
     start_daily(web.tasks)  # retention and the other daily jobs (jobs.DAILY)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
@@ -73,12 +75,15 @@ def _run_web(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     """Run an rq worker on the mail, knowledge and default queues (needs SERVICEDESK_REDIS_URL)."""
     from servicedesk import runtime
+    from servicedesk.queues import Ticker
     from servicedesk.worker import run_worker
 
     built = container()
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
     runtime.install(built)  # the container rq's entry point hands to every job
+    for job in ("sweep_sla", "sweep_automations") if not burst else ():
+        Ticker(built.tasks, job, built.config.sla_sweep_seconds).start()
     run_worker(built.config.redis_url, burst=burst)
 
 

@@ -93,6 +93,33 @@ class ConfirmationRequested:
     confirmation_id: int
 
 
+@dataclass(frozen=True)
+class SlaAlerted:
+    """An SLA clock is about to breach (`warning`) or breached (`breach`)."""
+
+    request_id: int
+    clock: str
+    kind: str
+    agent_ids: tuple[int, ...] = ()
+    notify_rep: bool = False
+
+
+@dataclass(frozen=True)
+class AgentsNotified:
+    """An automation asked to tell these agents about a request."""
+
+    request_id: int
+    agent_ids: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class WebhookRequested:
+    """An automation stored a webhook call; a job sends it after commit."""
+
+    call_id: int
+
+
 DomainEvent = (
     RequestOpened
     | MessageReceived
@@ -105,4 +132,7 @@ DomainEvent = (
     | ConfirmationRequested
     | PresenceChanged
     | CapacityChanged
+    | SlaAlerted
+    | AgentsNotified
+    | WebhookRequested
 )

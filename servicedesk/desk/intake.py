@@ -25,6 +25,7 @@ from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.identity import resolve_sender
 from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
 from servicedesk.desk.ports import RequestRouter
+from servicedesk.desk.sla.service import refresh_request_sla
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
@@ -74,6 +75,7 @@ def receive_inbound(
     _store_attachments(stored, message, attachments)
     _continue_by_email_when_unattended(uow, request, message, opened=outcome == "created")
     uow.session.flush()
+    refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
 

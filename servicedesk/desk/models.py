@@ -98,6 +98,8 @@ class Team(Base):
     assignment_policy: Mapped[str] = mapped_column(String(30), default="least_loaded")
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_assigned_agent_id: Mapped[int | None] = mapped_column(Integer)
+    # Told when a request of the team breaches its SLA.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
 
     members: Mapped[list[Agent]] = relationship(secondary=team_members, back_populates="teams")
 
@@ -154,6 +156,11 @@ class ServiceRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     solved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The SLA clock due next (desk/sla): the inbox sorts and filters on it.
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sla_clock: Mapped[str | None] = mapped_column(String(20))
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+    sla_policy: Mapped[str | None] = mapped_column(String(120))
 
     customer: Mapped[Customer] = relationship()
     team: Mapped[Team | None] = relationship()

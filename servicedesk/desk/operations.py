@@ -31,6 +31,7 @@ from servicedesk.desk.models import (
     Team,
 )
 from servicedesk.desk.routing.corrections import record_correction
+from servicedesk.desk.sla.service import refresh_request_sla
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
 
@@ -74,6 +75,7 @@ def post_reply(
     new_status = status_after or (Status.OPEN if request.status == Status.NEW else None)
     if new_status is not None and new_status != request.status:
         change_status(uow, request.id, new_status, agent_id=agent.id)
+    refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.ReplyPosted(request.id, reply.id, reply.channel))
     return reply
 
@@ -252,6 +254,7 @@ def change_status(
         old=old,
         new=status,
     )
+    refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.RequestUpdated(request.id, ("status",)))
     if status == Status.SOLVED:
         uow.events.append(events.RequestSolved(request.id))
@@ -261,15 +264,18 @@ def change_status(
 def update_request(
     uow: UnitOfWork,
     request_id: int,
-    agent_id: int,
+    agent_id: int | None,
     *,
     priority: Priority | None = None,
     category: str | None = None,
     tags: list[str] | None = None,
 ) -> ServiceRequest:
-    """Change priority, category or tags; each change is audited."""
+    """Change priority, category or tags; each change is audited.
+
+    Without `agent_id` the change is the system's (automation): it teaches the router nothing.
+    """
     request = get_request(uow, request_id)
-    agent = get_agent(uow, agent_id)
+    agent = get_agent(uow, agent_id) if agent_id is not None else None
     changes = {
         name: (getattr(request, name), value)
         for name, value in (("priority", priority), ("category", category), ("tags", tags))
@@ -277,11 +283,13 @@ def update_request(
     }
     for name, (old, new) in changes.items():
         setattr(request, name, new)
-        record(uow.session, request, f"{name}_changed", "agent", agent, old=old, new=new)
-        if name in {"category", "priority"}:
+        actor = "agent" if agent else "system"
+        record(uow.session, request, f"{name}_changed", actor, agent, old=old, new=new)
+        if agent is not None and name in {"category", "priority"}:
             record_correction(uow.session, request.id, name, _text(old), _text(new))
     if changes:
         request.updated_at = utcnow()
+        refresh_request_sla(uow.session, request, request.updated_at)
         uow.events.append(events.RequestUpdated(request.id, tuple(changes)))
     return request
 
@@ -322,6 +330,8 @@ def merge_requests(
         across_customers=across,
     )
     uow.session.flush()
+    for changed in (source, target):  # the target keeps the earliest promise: its messages
+        refresh_request_sla(uow.session, changed, target.updated_at)
     uow.events.append(events.RequestsMerged(source.id, target.id))
     return target
 

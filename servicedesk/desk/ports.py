@@ -52,3 +52,12 @@ class NoticeSender(Protocol):
     def send_notice(self, recipient: str, subject: str, text: str, notice_id: str) -> str:
         """Send it; returns the provider id. Raises DeliveryRefused when it never will."""
         ...
+
+
+class RepNotifier(Protocol):
+    """Tells the customer's rep (the CRM owner) about an SLA alert, e.g. in Slack.
+
+    The Slack channel provides the real one; until then the container logs.
+    """
+
+    def notify_rep(self, request_id: int, text: str) -> None: ...

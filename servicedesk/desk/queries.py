@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +35,9 @@ class InboxFilter:
     assignee_id: int | None = None
     text: str | None = None
     include_closed: bool = False
+    # SLA: only requests due (or overdue) before this moment; sort "due" puts the nearest first.
+    due_before: datetime | None = None
+    sort: str = "urgency"
 
 
 def inbox_query(flt: InboxFilter, agent_id: int, team_ids: list[int]) -> Select[ServiceRequest]:
@@ -59,6 +63,8 @@ def inbox_query(flt: InboxFilter, agent_id: int, team_ids: list[int]) -> Select[
             query = query.where(column == value)
     if flt.text:
         query = query.where(_text_match(flt.text))
+    if flt.due_before is not None:
+        query = query.where(ServiceRequest.sla_due_at <= flt.due_before)
     return query
 
 
@@ -85,10 +91,14 @@ def list_requests(
 ) -> list[ServiceRequest]:
     team_ids = _team_ids(session, agent_id)
     most_urgent_first = case({p: -p.rank for p in Priority}, value=ServiceRequest.priority)
+    order = [most_urgent_first, ServiceRequest.updated_at.desc()]
+    if flt.sort == "due":
+        order.insert(0, ServiceRequest.sla_due_at.is_(None))  # no SLA due time: last
+        order.insert(1, ServiceRequest.sla_due_at.asc())
     query = (
         inbox_query(flt, agent_id, team_ids)
         .options(selectinload(ServiceRequest.customer), selectinload(ServiceRequest.assignee))
-        .order_by(most_urgent_first, ServiceRequest.updated_at.desc())
+        .order_by(*order)
         .limit(limit)
     )
     return list(session.scalars(query))

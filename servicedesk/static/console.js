@@ -234,6 +234,13 @@
     refreshInbox();
   });
   socket.on("mention", function (d) { notify("You were mentioned in a note.", d.request_id); });
+  /* SLA warnings and breaches (desk/sla/escalation.py), and automations' notify action. */
+  var CLOCKS = { first_response: "first response", next_response: "next response", resolution: "resolution" };
+  socket.on("sla.alert", function (d) {
+    var what = CLOCKS[d.clock] || d.clock;
+    notify(d.kind === "breach" ? "SLA breached: " + what + "." : "SLA " + what + " due soon.", d.request_id);
+  });
+  socket.on("notify", function (d) { notify(String(d.text || "An automation notified you."), d.request_id); });
   var signout = document.querySelector(".signout");
   if (signout && window.Notification && Notification.permission === "default") {
     var ask = document.createElement("button");

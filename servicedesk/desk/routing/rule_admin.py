@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from servicedesk.desk.conditions import format_condition_lines, parse_condition_lines
 from servicedesk.desk.models import Priority
 from servicedesk.desk.routing.models import RoutingRuleRow
-from servicedesk.desk.routing.rules import OPERATORS, Rule, rule_from_dict
-
-LIST_OPERATORS = ("contains", "in")
+from servicedesk.desk.routing.rules import Rule, rule_from_dict
 
 
 class RuleError(ValueError):
@@ -37,35 +36,15 @@ class RuleDraft:
 
 def parse_conditions(text: str) -> list[dict[str, Any]]:
     """`fact op value` lines into the stored JSON form; errors name the line."""
-    conditions: list[dict[str, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split(None, 2)
-        if len(parts) < 2 or parts[1] not in OPERATORS:
-            raise RuleError(
-                f"condition line {number}: write 'fact operator value' "
-                f"with an operator among {', '.join(OPERATORS)}"
-            )
-        fact, op = parts[0], parts[1]
-        raw = parts[2].strip() if len(parts) > 2 else ""
-        if op != "is_true" and not raw:
-            raise RuleError(f"condition line {number}: {op} needs a value")
-        value: Any = raw
-        if op in LIST_OPERATORS:
-            value = [v.strip() for v in raw.split(",") if v.strip()]
-        conditions.append({"fact": fact, "op": op, "value": value or None})
-    return conditions
+    try:
+        return parse_condition_lines(text)
+    except ValueError as error:
+        raise RuleError(str(error)) from error
 
 
 def format_conditions(definition: dict[str, Any]) -> str:
     """The stored conditions back as editable lines."""
-    lines = []
-    for condition in definition.get("conditions", []):
-        value = condition.get("value")
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else (value or "")
-        lines.append(f"{condition['fact']} {condition['op']} {shown}".rstrip())
-    return "\n".join(lines)
+    return format_condition_lines(definition.get("conditions", []))
 
 
 def to_rule(draft: RuleDraft) -> tuple[dict[str, Any], Rule]:

@@ -6,38 +6,13 @@ fields as `customer.vip`, `customer.tier`, ... A rule matches when all its condi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-OPERATORS = ("equals", "contains", "in", "matches", "is_true")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """`fact` `op` `value`, e.g. ("subject", "contains", "outage")."""
-
-    fact: str
-    op: str
-    value: Any = None
-
-    def holds(self, facts: Mapping[str, Any]) -> bool:
-        actual = facts.get(self.fact)
-        if self.op == "is_true":
-            return bool(actual)
-        if actual is None:
-            return False
-        text = str(actual).lower()
-        if self.op == "equals":
-            return text == str(self.value).lower()
-        if self.op == "contains":
-            return any(str(v).lower() in text for v in _as_list(self.value))
-        if self.op == "in":
-            return text in {str(v).lower() for v in _as_list(self.value)}
-        if self.op == "matches":
-            return re.search(str(self.value), str(actual), re.IGNORECASE) is not None
-        raise ValueError(f"unknown rule operator {self.op!r}")
+from servicedesk.desk.conditions import OPERATORS as OPERATORS
+from servicedesk.desk.conditions import Condition as Condition
+from servicedesk.desk.conditions import all_hold, conditions_from_dicts
 
 
 @dataclass(frozen=True)
@@ -63,7 +38,7 @@ def evaluate_rules(rules: Sequence[Rule], facts: Mapping[str, Any]) -> RuleOutco
     """Walk the rules in order; the first matching rule to set a field decides it."""
     outcome = RuleOutcome()
     for rule in rules:
-        if not all(condition.holds(facts) for condition in rule.conditions):
+        if not all_hold(rule.conditions, facts):
             continue
         for name in ("category", "priority", "team"):
             value = getattr(rule, name)
@@ -75,12 +50,7 @@ def evaluate_rules(rules: Sequence[Rule], facts: Mapping[str, Any]) -> RuleOutco
 
 def rule_from_dict(data: Mapping[str, Any]) -> Rule:
     """A rule from its stored JSON form (as edited in the console)."""
-    conditions = tuple(
-        Condition(c["fact"], c["op"], c.get("value")) for c in data.get("conditions", [])
-    )
-    for condition in conditions:
-        if condition.op not in OPERATORS:
-            raise ValueError(f"rule {data.get('name')!r}: unknown operator {condition.op!r}")
+    conditions = conditions_from_dicts(data.get("conditions", []), f"rule {data.get('name')!r}")
     return Rule(
         name=str(data["name"]),
         conditions=conditions,
@@ -115,7 +85,3 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         priority="high",
     ),
 )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple | set) else [value]

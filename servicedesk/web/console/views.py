@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from crm_core.confirmations import unconfirmed_addresses
+from crm_core.db import utcnow
 from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
+from servicedesk.desk.automation.admin import macros_for
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
 from servicedesk.desk.feedback import request_rating
 from servicedesk.desk.models import (
+    Agent,
     Priority,
     RequestSuggestions,
     ServiceRequest,
@@ -19,6 +24,7 @@ from servicedesk.desk.models import (
     parse_reference,
 )
 from servicedesk.desk.revisions import revisions_of
+from servicedesk.desk.sla.admin import describe_sla
 from servicedesk.web.console.blueprint import console
 from servicedesk.web.console.forms import (
     AssignForm,
@@ -30,6 +36,8 @@ from servicedesk.web.console.forms import (
 from servicedesk.web.ids import guard_rows, parse_id
 
 FILTER_FIELDS = ("status", "priority", "channel", "category", "text")
+# The inbox's "breaching within" filter (overdue requests included).
+DUE_WINDOWS = {"overdue": timedelta(0), "1h": timedelta(hours=1), "4h": timedelta(hours=4)}
 
 
 guard_rows(console, "request_id", ServiceRequest)
@@ -43,7 +51,14 @@ def inbox() -> ResponseReturnValue:
     values = {name: (args.get(name) or "").strip() or None for name in FILTER_FIELDS}
     if values["status"] not in {None, *Status} or values["priority"] not in {None, *Priority}:
         abort(400, "status or priority: not a known value")
-    flt = queries.InboxFilter(view=view, assignee_id=parse_id(args.get("assignee")), **values)
+    due = args.get("due")
+    flt = queries.InboxFilter(
+        view=view,
+        assignee_id=parse_id(args.get("assignee")),
+        due_before=utcnow() + DUE_WINDOWS[due] if due in DUE_WINDOWS else None,
+        sort="due" if args.get("sort") == "due" or due in DUE_WINDOWS else "urgency",
+        **values,
+    )
     with container_of().uow() as uow:
         return render_template(
             "console/inbox.html",
@@ -51,6 +66,7 @@ def inbox() -> ResponseReturnValue:
             counts=queries.view_counts(uow.session, current_user.id),
             agents=queries.all_agents(uow.session),
             flt=flt,
+            due=due if due in DUE_WINDOWS else "",
             statuses=list(Status),
             priorities=list(Priority),
         )
@@ -88,6 +104,8 @@ def show_request(request_id: int) -> ResponseReturnValue:
             agent_names={a.id: a.name for a in agents},
             suggestions=uow.session.get(RequestSuggestions, request_id),
             rating=request_rating(uow.session, request_id),
+            sla=describe_sla(uow.session, item),
+            macros=macros_for(uow.session, item, uow.session.get(Agent, current_user.id)),
             request_id=request_id,
             revisions=revisions_of(uow, [m.id for m in item.messages]),
         )

@@ -1,0 +1,1 @@
+"""Automation: triggers on request changes, time-based rules, canned replies (no Flask)."""

@@ -1,0 +1,1 @@
+"""Read-side reports over requests (no Flask)."""

@@ -1,0 +1,1 @@
+"""Service level agreements: calendars, policies, clocks and their due events (no Flask)."""
