@@ -8,7 +8,10 @@ import channels.email.models
 import channels.webchat.models  # noqa: F401
 import crm_core.confirmations
 import crm_core.customers
+import crm_core.customers.merging
+import crm_core.customers.notes
 import crm_core.importing.log
+import crm_core.importing.uploads
 import crm_core.organisations.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import servicedesk.desk.feedback
