@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.db import UnitOfWork
+from crm_core.importing.kinds import RowSettings
+from crm_core.importing.uploads import run_upload
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
@@ -127,6 +130,26 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
+def crm_row_settings(config: Config) -> RowSettings:
+    """How imported rows are read: the configured phone region and date order."""
+    from crm_core.normalise import DateOrder
+
+    order = config.crm_date_order
+    region = (config.crm_phone_region or "").upper() or None
+    return RowSettings(region=region, date_order=DateOrder(order) if order else None)
+
+
+def imports_dir(config: Config) -> Path:
+    """Where the console keeps uploaded import files."""
+    return config.instance_dir / "imports"
+
+
+def import_upload(context: JobContext, upload_id: int) -> None:
+    """Import (or resume importing) a file uploaded in the console (default queue)."""
+    config = context.config
+    run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -135,6 +158,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
+    "import_upload": import_upload,
 }
 
 

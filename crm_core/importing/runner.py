@@ -69,6 +69,8 @@ class ImportOptions:
     dry_run: bool = False
     started_by: str = ""
     batch_size: int = 500
+    # Told the import log's run id once the run is started or resumed (progress bars).
+    run_started: Callable[[int], None] | None = None
 
 
 def run_import(
@@ -115,6 +117,8 @@ def _real_run(
     with uow_factory() as uow:
         run = _start_or_resume(uow.session, kind, path, options.started_by, report)
         uow.commit()
+    if options.run_started is not None:
+        options.run_started(run.id)
     rows = (row for row in table.rows if row[0] > run.checkpoint_row)
     for batch in _batches(rows, options.batch_size):
         with uow_factory() as uow:

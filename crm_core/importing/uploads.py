@@ -3,19 +3,28 @@
 The console stores the file under the instance directory, lets the user map the columns
 and try a dry run, then queues the import as a job that is handed this row's id. The
 job's progress is the run's checkpoint (`ImportRun.checkpoint_row`) against the file's
-last row; a job that was interrupted is queued again and resumes after the checkpoint.
+last row. A job that was interrupted is queued again and resumes after the checkpoint
+(the import log recognises the file by its content), so no row is imported twice.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crm_core.db import Base, utcnow
+from crm_core.db import Base, UnitOfWork, utcnow
+from crm_core.importing import IMPORT_KINDS as KINDS
+from crm_core.importing.headers import IGNORE, ColumnMapping, MappingError, header_key, map_headers
+from crm_core.importing.kinds import ImportKind, RowSettings
 from crm_core.importing.log import ImportRun, RunStatus
+from crm_core.importing.readers import open_table
+from crm_core.importing.runner import ImportOptions, ImportReport, run_import
 
 
 class UploadStatus(enum.StrEnum):
@@ -47,17 +56,136 @@ class ImportUpload(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+@dataclass(frozen=True)
+class ColumnChoice:
+    """One column of the file: its header and the field it is read as ("-": skipped)."""
+
+    header: str
+    field: str
+
+
+def register_upload(
+    session: Session, kind: str, file_name: str, path: Path, started_by: str
+) -> ImportUpload:
+    """Record a stored file; raises `UnreadableFile` when it is not a table we can read."""
+    if kind not in KINDS:
+        raise MappingError(f"kind: one of {', '.join(KINDS)}")
+    with open_table(path) as table:
+        last_row = 1
+        for number, _cells in table.rows:
+            last_row = number
+    upload = ImportUpload(
+        kind=kind, file_name=file_name[:500], stored_name=path.name, last_row=last_row,
+        overrides={}, status=UploadStatus.UPLOADED, started_by=started_by[:200],
+    )  # fmt: skip
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def column_choices(upload: ImportUpload, directory: Path) -> list[ColumnChoice]:
+    """Every column with the field it maps to: the upload's choices, else recognised."""
+    kind = KINDS[upload.kind]
+    with open_table(directory / upload.stored_name) as table:
+        headers = table.headers
+    mapping = _mapping(headers, kind, upload.overrides)
+    fields = {index: field for field, index in mapping.columns.items()}
+    return [ColumnChoice(h, fields.get(i, IGNORE)) for i, h in enumerate(headers)]
+
+
+def _mapping(headers: list[str], kind: ImportKind, overrides: dict[str, str]) -> ColumnMapping:
+    try:
+        return map_headers(headers, kind.aliases, overrides)
+    except MappingError:
+        return map_headers(headers, kind.aliases, {})  # a file changed under its choices
+
+
+def choose_mapping(
+    session: Session, upload_id: int, directory: Path, fields: dict[str, str]
+) -> ImportUpload:
+    """Keep the column -> field choices (every column named); raises `MappingError`."""
+    upload = session.get_one(ImportUpload, upload_id)
+    kind = KINDS[upload.kind]
+    with open_table(directory / upload.stored_name) as table:
+        headers = table.headers
+    by_key = {header_key(h): h for h in headers}
+    overrides = {
+        by_key[k]: v for k, v in ((header_key(h), f) for h, f in fields.items()) if k in by_key
+    }
+    kind.check_columns(map_headers(headers, kind.aliases, overrides))
+    upload.overrides = overrides
+    return upload
+
+
+def dry_run_upload(
+    uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
+) -> ImportReport:
+    """What the import would do with the chosen mapping; nothing is written."""
+    with uow_factory() as uow:
+        upload = uow.session.get_one(ImportUpload, upload_id)
+        kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
+    options = ImportOptions(overrides=overrides, settings=settings, dry_run=True)
+    return run_import(uow_factory, KINDS[kind], path, options)
+
+
+def queue_upload(session: Session, upload_id: int) -> ImportUpload:
+    """Mark the upload queued (the caller enqueues the job after commit)."""
+    upload = session.get_one(ImportUpload, upload_id)
+    if upload.status == UploadStatus.FINISHED:
+        raise MappingError("this file was imported already")
+    upload.status, upload.error = UploadStatus.QUEUED, None
+    return upload
+
+
+def run_upload(
+    uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
+) -> None:
+    """The import job: run (or resume) the upload's import; safe to run twice."""
+    with uow_factory() as uow:
+        upload = uow.session.get(ImportUpload, upload_id)
+        if upload is None or upload.status == UploadStatus.FINISHED:
+            return
+        upload.status = UploadStatus.RUNNING
+        kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
+        started_by = upload.started_by
+        uow.commit()
+
+    def remember_run(run_id: int) -> None:
+        with uow_factory() as uow:
+            uow.session.get_one(ImportUpload, upload_id).run_id = run_id
+            uow.commit()
+
+    options = ImportOptions(
+        overrides=overrides, settings=settings, started_by=started_by, run_started=remember_run
+    )
+    try:
+        run_import(uow_factory, KINDS[kind], path, options)
+    except Exception as error:
+        _finish(uow_factory, upload_id, UploadStatus.FAILED, f"{type(error).__name__}: {error}")
+        raise
+    _finish(uow_factory, upload_id, UploadStatus.FINISHED, None)
+
+
+def _finish(
+    uow_factory: Callable[[], UnitOfWork], upload_id: int, status: UploadStatus, error: str | None
+) -> None:
+    with uow_factory() as uow:
+        upload = uow.session.get_one(ImportUpload, upload_id)
+        upload.status, upload.error = status, error
+        uow.commit()
+
+
 def upload_progress(session: Session, upload: ImportUpload) -> dict[str, object]:
     """How far the upload's import got, for the progress bar."""
     run = session.get(ImportRun, upload.run_id) if upload.run_id else None
-    done = run.checkpoint_row if run else 0
     finished = run is not None and run.status == RunStatus.FINISHED
-    total = max(upload.last_row, 1)
+    total = max(upload.last_row - 1, 0)
+    done = total if finished else max((run.checkpoint_row if run else 0) - 1, 0)
     return {
         "status": upload.status.value,
-        "rows_done": max(done - 1, 0) if not finished else max(upload.last_row - 1, 0),
-        "rows_total": max(upload.last_row - 1, 0),
-        "percent": 100 if finished else min(99, int(100 * done / total)),
+        "rows_done": done,
+        "rows_total": total,
+        "percent": 100 if finished else (min(99, 100 * done // total) if total else 0),
         "counts": dict(run.counts) if run else {},
         "run_id": upload.run_id,
         "error": upload.error,

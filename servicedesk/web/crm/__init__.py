@@ -3,7 +3,11 @@
 One module of views per concern; importing it registers its routes on the blueprint.
 """
 
-from servicedesk.web.crm import customer_page, merge_pages  # noqa: F401  (registers routes)
+from servicedesk.web.crm import (  # noqa: F401  (registers routes)
+    customer_page,
+    import_pages,
+    merge_pages,
+)
 from servicedesk.web.crm.blueprint import crm
 
 __all__ = ["crm"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -17,7 +18,5 @@ class UndoForm(FlaskForm):  # type: ignore[misc]
 
 
 class UploadForm(FlaskForm):  # type: ignore[misc]
-    kind = SelectField(
-        "Kind", choices=[("customers", "customers"), ("organisations", "organisations")]
-    )
+    kind = SelectField("Kind", choices=[SelectChoice("customers"), SelectChoice("organisations")])
     file = FileField("File (CSV or XLSX)", validators=[FileRequired()])
