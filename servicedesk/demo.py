@@ -16,6 +16,7 @@ from sqlalchemy import select
 from channels.messages import InboundMessage, Sender
 from crm_core.db import UnitOfWork, utcnow
 from knowledge.importing import import_articles
+from servicedesk.demo_crm import load_crm_demo
 from servicedesk.desk.accounts import create_agent, find_agent
 from servicedesk.desk.models import Agent, Priority, Team
 from servicedesk.desk.operations import (
@@ -161,9 +162,11 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
             if result.outcome == "created":
                 _work_on(uow, result.request_id, index, agent_id, team)
             uow.commit()
+    customer_id = load_crm_demo(make_uow, router)
     return [
         f"  admin  {ADMIN[0]} / {ADMIN[1]}",
         f"  agent  {AGENT[0]} / {AGENT[1]}",
+        f"  a customer's 360 page: /crm/customers/{customer_id}",
     ]
 
 
