@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text, or_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_core.db import Base, UnitOfWork, utcnow
@@ -35,6 +35,13 @@ class UploadStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+LEASE = timedelta(minutes=10)
+
+
+class UploadRefused(ValueError):
+    """The upload cannot be queued now; the message says why."""
+
+
 class ImportUpload(Base):
     """One uploaded file on its way through mapping, dry run and the import job."""
 
@@ -51,6 +58,10 @@ class ImportUpload(Base):
         Enum(UploadStatus, native_enum=False, length=20), default=UploadStatus.UPLOADED
     )
     run_id: Mapped[int | None] = mapped_column(Integer)
+    # While a job runs the import it holds this lease, renewed after every batch: a
+    # second job (a resume clicked twice, an rq retry) finds it held and leaves; a job
+    # that died stops renewing, and after the lease anyone may resume.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -128,35 +139,67 @@ def dry_run_upload(
     return run_import(uow_factory, KINDS[kind], path, options)
 
 
-def queue_upload(session: Session, upload_id: int) -> ImportUpload:
+def queue_upload(session: Session, upload_id: int, now: datetime | None = None) -> ImportUpload:
     """Mark the upload queued (the caller enqueues the job after commit)."""
     upload = session.get_one(ImportUpload, upload_id)
     if upload.status == UploadStatus.FINISHED:
-        raise MappingError("this file was imported already")
+        raise UploadRefused("this file was imported already")
+    if upload.status == UploadStatus.RUNNING and not _lease_over(upload, now or utcnow()):
+        raise UploadRefused(
+            f"the import is still running; if it makes no progress for {LEASE.seconds // 60}"
+            " minutes, it can be resumed"
+        )
     upload.status, upload.error = UploadStatus.QUEUED, None
     return upload
+
+
+def _lease_over(upload: ImportUpload, now: datetime) -> bool:
+    lease = upload.lease_until
+    if lease is not None and lease.tzinfo is None:
+        lease = lease.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return lease is None or lease < now
+
+
+def _claim(uow_factory: Callable[[], UnitOfWork], upload_id: int) -> bool:
+    """Take the upload's lease, unless it is finished or another job holds it."""
+    now = utcnow()
+    with uow_factory() as uow:
+        claimed = uow.session.execute(
+            update(ImportUpload)
+            .where(
+                ImportUpload.id == upload_id,
+                ImportUpload.status != UploadStatus.FINISHED,
+                or_(
+                    ImportUpload.status != UploadStatus.RUNNING,
+                    ImportUpload.lease_until.is_(None),
+                    ImportUpload.lease_until < now,
+                ),
+            )
+            .values(status=UploadStatus.RUNNING, lease_until=now + LEASE, error=None)
+        )
+        uow.commit()
+    return bool(getattr(claimed, "rowcount", 0))
 
 
 def run_upload(
     uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
 ) -> None:
     """The import job: run (or resume) the upload's import; safe to run twice."""
+    if not _claim(uow_factory, upload_id):
+        return  # finished, gone, or another job is running it
     with uow_factory() as uow:
-        upload = uow.session.get(ImportUpload, upload_id)
-        if upload is None or upload.status == UploadStatus.FINISHED:
-            return
-        upload.status = UploadStatus.RUNNING
+        upload = uow.session.get_one(ImportUpload, upload_id)
         kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
         started_by = upload.started_by
-        uow.commit()
 
-    def remember_run(run_id: int) -> None:
+    def renew(run_id: int) -> None:
         with uow_factory() as uow:
-            uow.session.get_one(ImportUpload, upload_id).run_id = run_id
+            held = uow.session.get_one(ImportUpload, upload_id)
+            held.run_id, held.lease_until = run_id, utcnow() + LEASE
             uow.commit()
 
     options = ImportOptions(
-        overrides=overrides, settings=settings, started_by=started_by, run_started=remember_run
+        overrides=overrides, settings=settings, started_by=started_by, on_progress=renew
     )
     try:
         run_import(uow_factory, KINDS[kind], path, options)
@@ -171,7 +214,7 @@ def _finish(
 ) -> None:
     with uow_factory() as uow:
         upload = uow.session.get_one(ImportUpload, upload_id)
-        upload.status, upload.error = status, error
+        upload.status, upload.error, upload.lease_until = status, error, None
         uow.commit()
 
 

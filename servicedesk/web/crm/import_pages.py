@@ -16,6 +16,7 @@ from crm_core.importing import IMPORT_KINDS, MappingError, UnreadableFile
 from crm_core.importing.headers import IGNORE
 from crm_core.importing.uploads import (
     ImportUpload,
+    UploadRefused,
     UploadStatus,
     choose_mapping,
     column_choices,
@@ -175,7 +176,7 @@ def import_run(upload_id: int) -> ResponseReturnValue:
     with container.uow() as uow:
         try:
             queue_upload(uow.session, upload_id)
-        except MappingError as refused:
+        except UploadRefused as refused:
             flash(str(refused), "error")
             return redirect(url_for("crm.import_progress", upload_id=upload_id))
         uow.after_commit(lambda: container.tasks.enqueue("default", "import_upload", upload_id))
