@@ -30,6 +30,7 @@ from servicedesk.desk.models import Agent, Direction, Message, ServiceRequest
 # crm_core's timeline sources; the sales, marketing and lifecycle work append theirs.
 CRM_SOURCES: list[TimelineSource] = [note_entries]
 MESSAGES_SHOWN = 500
+REQUESTS_SHOWN = 200
 PEOPLE_SHOWN = 200
 _EXCERPT = 300
 
@@ -58,9 +59,13 @@ def request_entries(include_internal: bool) -> TimelineSource:
 
     def source(session: Session, customer_ids: Sequence[int]) -> Iterable[TimelineEntry]:
         ids = list(customer_ids)
-        requests = session.scalars(
-            select(ServiceRequest).where(ServiceRequest.customer_id.in_(ids))
-        ).all()
+        newest = (
+            select(ServiceRequest)
+            .where(ServiceRequest.customer_id.in_(ids))
+            .order_by(ServiceRequest.created_at.desc())
+            .limit(REQUESTS_SHOWN)
+        )
+        requests = session.scalars(newest).all()
         for item in requests:
             subject = item.subject or "(no subject)"
             yield TimelineEntry(
