@@ -30,3 +30,9 @@ def test_merge_and_undo_from_the_command_line(cli_env, tmp_path: Path) -> None: 
     assert "1 candidate pairs" in run(cli_env, "crm", "dedupe")
     twice = CliRunner().invoke(main, ["crm", "undo-merge", "1"], env=cli_env)
     assert twice.exit_code == 1 and "undone already" in twice.output
+
+
+def test_merge_commands_have_help() -> None:
+    for command in (["crm", "merge"], ["crm", "undo-merge"]):
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
