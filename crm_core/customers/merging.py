@@ -219,7 +219,8 @@ def _set_aside_twins(session: Session, survivor_id: int, merged_id: int) -> list
                 for r in session.execute(select(table).where(table.c[column] == survivor_id))
             }
             for row in mine:
-                if tuple(row._mapping[o] for o in others) in theirs:
+                key = tuple(row._mapping[o] for o in others)
+                if None not in key and key in theirs:  # NULLs never clash in SQL
                     kept.append({"table": table.name, "row": row_to_json(table, row)})
                     session.execute(delete(table).where(*_pk_match(table, row)))
     return kept
