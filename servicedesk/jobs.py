@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.db import UnitOfWork
 from crm_core.importing.kinds import RowSettings
-from crm_core.importing.uploads import run_upload
+from crm_core.importing.uploads import dry_run_upload, run_upload
 from servicedesk.desk import events, identity, suggestions
 from servicedesk.desk.delivery import deliver_reply
 from servicedesk.desk.ports import Notifier
@@ -150,6 +150,12 @@ def import_upload(context: JobContext, upload_id: int) -> None:
     run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
 
 
+def dry_run_import(context: JobContext, upload_id: int) -> None:
+    """Dry-run a file uploaded in the console with its chosen mapping (default queue)."""
+    config = context.config
+    dry_run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -159,6 +165,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
     "import_upload": import_upload,
+    "dry_run_import": dry_run_import,
 }
 
 

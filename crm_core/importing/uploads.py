@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text, or_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -24,7 +25,7 @@ from crm_core.importing.headers import IGNORE, ColumnMapping, MappingError, head
 from crm_core.importing.kinds import ImportKind, RowSettings
 from crm_core.importing.log import ImportRun, RunStatus
 from crm_core.importing.readers import open_table
-from crm_core.importing.runner import ImportOptions, ImportReport, run_import
+from crm_core.importing.runner import ImportOptions, run_import
 
 
 class UploadStatus(enum.StrEnum):
@@ -36,6 +37,7 @@ class UploadStatus(enum.StrEnum):
 
 
 LEASE = timedelta(minutes=10)
+REJECTIONS_KEPT = 500
 
 
 class UploadRefused(ValueError):
@@ -62,6 +64,8 @@ class ImportUpload(Base):
     # second job (a resume clicked twice, an rq retry) finds it held and leaves; a job
     # that died stops renewing, and after the lease anyone may resume.
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last dry run, also a job: {"state": "running"}, then its counts and rejections.
+    dry_run: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -130,13 +134,37 @@ def choose_mapping(
 
 def dry_run_upload(
     uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
-) -> ImportReport:
-    """What the import would do with the chosen mapping; nothing is written."""
+) -> None:
+    """The dry-run job: what the import would do with the chosen mapping, kept on the
+    upload (the first `REJECTIONS_KEPT` rejections); nothing else is written."""
     with uow_factory() as uow:
-        upload = uow.session.get_one(ImportUpload, upload_id)
+        upload = uow.session.get(ImportUpload, upload_id)
+        if upload is None or (upload.dry_run or {}).get("state") != "running":
+            return  # gone, or this dry run's result is stored already
         kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
     options = ImportOptions(overrides=overrides, settings=settings, dry_run=True)
-    return run_import(uow_factory, KINDS[kind], path, options)
+    try:
+        report = run_import(uow_factory, KINDS[kind], path, options)
+        result = {
+            "state": "done",
+            "counts": dict(report.counts),
+            "rejected": [vars(r) for r in report.rejected[:REJECTIONS_KEPT]],
+            "rejected_total": len(report.rejected),
+        }
+    except Exception as error:
+        result = {"state": "failed", "error": f"{type(error).__name__}: {error}"}
+        raise
+    finally:
+        with uow_factory() as uow:
+            uow.session.get_one(ImportUpload, upload_id).dry_run = result
+            uow.commit()
+
+
+def start_dry_run(session: Session, upload_id: int) -> ImportUpload:
+    """Mark a dry run started (the caller enqueues the job after commit)."""
+    upload = session.get_one(ImportUpload, upload_id)
+    upload.dry_run = {"state": "running"}
+    return upload
 
 
 def queue_upload(session: Session, upload_id: int, now: datetime | None = None) -> ImportUpload:
@@ -232,4 +260,5 @@ def upload_progress(session: Session, upload: ImportUpload) -> dict[str, object]
         "counts": dict(run.counts) if run else {},
         "run_id": upload.run_id,
         "error": upload.error,
+        "dry_run": (upload.dry_run or {}).get("state"),
     }

@@ -1,8 +1,21 @@
 // The import's progress bar: polls the status endpoint until the job has finished or failed.
+// On the mapping page it waits for the dry run instead, then reloads to show the result.
 (function () {
   "use strict";
   var box = document.getElementById("import-progress");
   if (!box) { return; }
+  if (box.getAttribute("data-wait-for") === "dry_run") {
+    var waitForDryRun = function () {
+      fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          if (p.dry_run === "running") { window.setTimeout(waitForDryRun, 1000); } else { window.location.reload(); }
+        })
+        .catch(function () { window.setTimeout(waitForDryRun, 3000); });
+    };
+    window.setTimeout(waitForDryRun, 500);
+    return;
+  }
   var bar = document.getElementById("import-bar");
   var text = document.getElementById("import-text");
   var url = box.getAttribute("data-status-url");

@@ -1,5 +1,5 @@
-"""The console import in Chromium: upload, map, dry run, import; the progress bar polls
-the job (run on the in-process background thread) until it has finished."""
+"""The console import in Chromium: upload, map, dry run, import; the page polls the dry-run
+job and the progress bar the import job (both on the in-process background thread)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_import_with_a_progress_bar(
     expect(page.get_by_text("1200 rows of customers")).to_be_visible()
     expect(page.get_by_label("E-mail")).to_have_value("email")
     page.get_by_role("button", name="Dry run").click()
-    expect(page.get_by_text("No row would be rejected.")).to_be_visible()
+    expect(page.get_by_text("No row would be rejected.")).to_be_visible(timeout=60_000)
     page.get_by_role("button", name="Import").click()
     page.wait_for_url("**/progress")
     text = page.locator("#import-text")

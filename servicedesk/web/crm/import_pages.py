@@ -20,19 +20,18 @@ from crm_core.importing.uploads import (
     UploadStatus,
     choose_mapping,
     column_choices,
-    dry_run_upload,
     queue_upload,
     register_upload,
+    start_dry_run,
     upload_progress,
 )
 from servicedesk.current import container_of
-from servicedesk.jobs import crm_row_settings, imports_dir
+from servicedesk.jobs import imports_dir
 from servicedesk.web.crm.access import current_viewer
 from servicedesk.web.crm.blueprint import crm
 from servicedesk.web.crm.forms import UndoForm, UploadForm
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
-REJECTIONS_SHOWN = 500
 
 
 def _writer_only() -> None:
@@ -105,7 +104,7 @@ def _upload(session, upload_id: int) -> ImportUpload:  # type: ignore[no-untyped
     return upload
 
 
-def _mapping_page(upload_id: int, report=None, status: int = 200) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _mapping_page(upload_id: int, status: int = 200) -> ResponseReturnValue:
     with container_of().uow() as uow:
         upload = _upload(uow.session, upload_id)
         return render_template(
@@ -113,8 +112,7 @@ def _mapping_page(upload_id: int, report=None, status: int = 200) -> ResponseRet
             upload=upload,
             columns=column_choices(upload, _directory()),
             fields=[IGNORE, *IMPORT_KINDS[upload.kind].aliases],
-            report=report,
-            rejections_shown=REJECTIONS_SHOWN,
+            report=upload.dry_run,
             form=UndoForm(),
         ), status
 
@@ -150,6 +148,7 @@ def _save_mapping(upload_id: int) -> str | None:
 @crm.post("/import/<int:upload_id>/dry-run")
 @login_required  # type: ignore[misc]
 def import_dry_run(upload_id: int) -> ResponseReturnValue:
+    """Queue a dry run (a job: large files take minutes); the mapping page shows it."""
     _writer_only()
     error = _save_mapping(upload_id)
     if error:
@@ -157,10 +156,10 @@ def import_dry_run(upload_id: int) -> ResponseReturnValue:
         return _mapping_page(upload_id, status=400)
     container = container_of()
     with container.uow() as uow:
-        _upload(uow.session, upload_id)
-    settings = crm_row_settings(container.config)
-    report = dry_run_upload(container.uow, upload_id, _directory(), settings)
-    return _mapping_page(upload_id, report)
+        start_dry_run(uow.session, upload_id)
+        uow.after_commit(lambda: container.tasks.enqueue("default", "dry_run_import", upload_id))
+        uow.commit()
+    return redirect(url_for("crm.import_mapping", upload_id=upload_id))
 
 
 @crm.post("/import/<int:upload_id>/run")

@@ -74,7 +74,9 @@ def test_upload_map_dry_run_run_interrupt_and_resume(agent_client, container, mo
     assert "600 rows of customers" in page
 
     form = _mapping_form(page)
-    dry = agent_client.post(f"{mapping_url}/dry-run", data=form).get_data(as_text=True)
+    queued = agent_client.post(f"{mapping_url}/dry-run", data=form)  # a job, like the import
+    assert queued.status_code == 302 and queued.headers["Location"].endswith(mapping_url)
+    dry = agent_client.get(mapping_url).get_data(as_text=True)
     assert "Dry run: nothing was written" in dry
     assert "Rejected rows (6)" in dry and "broken100@" in dry
     counts = re.search(r'class="counts">(.*?)</p>', dry, re.S)
