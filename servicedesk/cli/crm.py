@@ -109,7 +109,7 @@ def _print_report(report: ImportReport) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show the best N pairs.")
 def dedupe(as_json: bool, limit: int | None) -> None:
-    """List candidate duplicate customers with a score and the reason (merging comes later)."""
+    """List candidate duplicate customers with a score and the reason (merge with `crm merge`)."""
     from crm_core.dedupe import find_duplicates
 
     with container().uow() as uow:
