@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from crm_core.customers.notes import CustomerNote
 from crm_core.importing.log import ImportRejection
 from crm_core.jsonable import row_as_json
 from crm_core.lifecycle.models import StageChange
@@ -40,6 +41,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
         ("opportunities", Opportunity, "sales_opportunities"),
         ("orders", Order, "orders"),
         ("stage_changes", StageChange, "customer_stage_changes"),
+        ("customer_notes", CustomerNote, "customer_notes"),
     ]
     for name, model, table in parts:
         registry.add_exporter(name, _rows_of(model), [table])
@@ -48,6 +50,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     registry.add_eraser("deals", erase_deal_texts, ["sales_opportunities"])
     registry.add_eraser("kept_records", _keep, ["orders", "customer_stage_changes"])
     registry.add_eraser("help_centre_account", erase_account, ["portal_accounts"])
+    registry.add_eraser("customer_notes", erase_notes, ["customer_notes"])
     return registry
 
 
@@ -102,6 +105,11 @@ def erase_deal_texts(session: Session, erasure: Erasure) -> None:
 
 def erase_account(session: Session, erasure: Erasure) -> None:
     session.execute(delete(PortalAccount).where(PortalAccount.customer_id == erasure.customer_id))
+
+
+def erase_notes(session: Session, erasure: Erasure) -> None:
+    """Notes about the person say who they are: they go."""
+    session.execute(delete(CustomerNote).where(CustomerNote.customer_id == erasure.customer_id))
 
 
 def _keep(_session: Session, _erasure: Erasure) -> None:

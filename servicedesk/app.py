@@ -147,6 +147,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("slack_admin.users", "Slack", "admin"),
     ("sla.index", "SLA & automation", None),
     ("reports.service", "Reports", None),
+    ("crm.duplicates", "Duplicates", None),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from channels.messages import InboundMessage, Sender
 from crm_core.db import UnitOfWork, utcnow
 from knowledge.importing import import_articles
+from servicedesk.demo_crm import load_crm_demo
 from servicedesk.desk.accounts import create_agent, find_agent
 from servicedesk.desk.models import Agent, Priority, ServiceRequest, Team
 from servicedesk.desk.operations import (
@@ -165,11 +166,13 @@ def load_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | None =
     from servicedesk.demo_leads import load_demo_leads
 
     rep_line = load_demo_leads(make_uow, _ensure_team)
+    customer_id = load_crm_demo(make_uow, router)
     sweep_due_events(make_uow, utcnow())  # the breached one escalates now, not in 30 s
     return [
         f"  admin  {ADMIN[0]} / {ADMIN[1]}",
         f"  agent  {AGENT[0]} / {AGENT[1]}",
         rep_line,
+        f"  a customer's 360 page: /crm/customers/{customer_id}",
     ]
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_core.confirmations import LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
+from crm_core.importing.kinds import RowSettings
+from crm_core.importing.uploads import dry_run_upload, run_upload
 from servicedesk import notices
 from servicedesk.desk import events, identity, satisfaction, suggestions
 from servicedesk.desk.automation import engine, timed, webhooks
@@ -273,6 +276,32 @@ def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: st
     )
 
 
+def crm_row_settings(config: Config) -> RowSettings:
+    """How imported rows are read: the configured phone region and date order."""
+    from crm_core.normalise import DateOrder
+
+    order = config.crm_date_order
+    region = (config.crm_phone_region or "").upper() or None
+    return RowSettings(region=region, date_order=DateOrder(order) if order else None)
+
+
+def imports_dir(config: Config) -> Path:
+    """Where the console keeps uploaded import files."""
+    return config.instance_dir / "imports"
+
+
+def import_upload(context: JobContext, upload_id: int) -> None:
+    """Import (or resume importing) a file uploaded in the console (default queue)."""
+    config = context.config
+    run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+
+
+def dry_run_import(context: JobContext, upload_id: int) -> None:
+    """Dry-run a file uploaded in the console with its chosen mapping (default queue)."""
+    config = context.config
+    dry_run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -293,6 +322,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "run_automations": run_automations,
     "sweep_automations": sweep_automations,
     "call_webhook": call_webhook,
+    "import_upload": import_upload,
+    "dry_run_import": dry_run_import,
 }
 
 # Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).

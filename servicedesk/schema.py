@@ -11,7 +11,10 @@ import channels.webchat.models
 import crm_core.audit
 import crm_core.confirmations
 import crm_core.customers
+import crm_core.customers.merging
+import crm_core.customers.notes
 import crm_core.importing.log
+import crm_core.importing.uploads
 import crm_core.lifecycle.models
 import crm_core.orders.models
 import crm_core.organisations.models

@@ -1,9 +1,8 @@
 """Candidate duplicate customers: the same email or phone, or similar names backed by
 the same organisation or a similar address; each pair with a score and its reasons.
 
-The merge screen (both records side by side, every identity, request, order and note
-kept, who merged what, undo for 30 days) and the console pages build on
-`find_duplicates`; they are not written yet.
+The console's duplicates page (/crm/duplicates) lists `find_duplicates`' pairs with a link
+to the merge screen; merging and its undo are `crm_core.customers.merging`.
 """
 
 from crm_core.dedupe.exact import exact_pairs

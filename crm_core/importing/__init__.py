@@ -1,5 +1,11 @@
 """Import customers and organisations from CSV and XLSX files.
 
+Imported email addresses become the imported customer's email identities (the
+organisation's own records are trusted, like an address that wrote to us), but they
+confirm nothing for a chat visitor or portal contact who types the same address: that
+person stays a separate, unverified contact until the link is followed
+(`crm_core.confirmations`).
+
 `run_import(uow_factory, IMPORT_KINDS["customers"], path, ImportOptions(...))`. Leads
 are one more kind; `lead_kind(context)` builds one that assigns among given reps.
 """

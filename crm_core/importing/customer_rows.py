@@ -24,6 +24,7 @@ from crm_core.importing.kinds import (
     parse_flag,
     text_of,
 )
+from crm_core.importing.org_lookup import prepare_organisations
 from crm_core.importing.org_rows import organisation_for_customer
 from crm_core.normalise import clean_address, normalise_email, normalise_phone, parse_date
 
@@ -147,6 +148,12 @@ def prepare_customers(session: Session, records: list[CustomerRecord], context: 
         )
         seen.update({(kind, i.address): i for i in session.scalars(query)})
     context.cache[_SEEN] = seen
+    prepare_organisations(
+        session,
+        {r.organisation for r in records if r.organisation},
+        {r.email for r in records if r.email},
+        context,
+    )
 
 
 def _identity(

@@ -19,6 +19,7 @@ from crm_core.importing.kinds import (
     RunContext,
     text_of,
 )
+from crm_core.importing.org_lookup import organisation_for_row
 from crm_core.normalise import clean_address
 from crm_core.normalise.domain import normalise_domain
 from crm_core.organisations import (
@@ -27,8 +28,6 @@ from crm_core.organisations import (
     create_organisation,
     find_organisation_by_domain,
     find_organisation_by_name,
-    infer_organisation,
-    learn_domain,
     parse_tier,
 )
 
@@ -101,21 +100,9 @@ def organisation_for_customer(
     session: Session, name: str, email: str | None, context: RunContext
 ) -> Organization | None:
     """The organisation a customer row names (created when new), else the one its
-    company email domain implies; a named organisation learns that domain."""
-    if not name:
-        return infer_organisation(session, email) if email else None
-    cache: dict[str, int] = context.cache.setdefault("organisation_ids", {})
-    key = name.casefold()
-    organisation = session.get(Organization, cache[key]) if key in cache else None
-    if organisation is None:
-        organisation = find_organisation_by_name(session, name)
-    if organisation is None:
-        organisation = create_organisation(session, name)
-        context.counts["organisations_created"] += 1
-    cache[key] = organisation.id
-    if email:
-        learn_domain(session, organisation, email)
-    return organisation
+    company email domain implies; a named organisation learns that domain. Batches
+    look every name and domain up at once first (`org_lookup.prepare_organisations`)."""
+    return organisation_for_row(session, name, email, context)
 
 
 ORGANISATIONS = ImportKind(

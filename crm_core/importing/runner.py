@@ -69,6 +69,9 @@ class ImportOptions:
     dry_run: bool = False
     started_by: str = ""
     batch_size: int = 500
+    # Called with the import log's run id once the run is started or resumed and after
+    # each committed batch (progress bars, a job's lease).
+    on_progress: Callable[[int], None] | None = None
 
 
 def run_import(
@@ -115,12 +118,15 @@ def _real_run(
     with uow_factory() as uow:
         run = _start_or_resume(uow.session, kind, path, options.started_by, report)
         uow.commit()
+    progress = options.on_progress or (lambda _run_id: None)
+    progress(run.id)
     rows = (row for row in table.rows if row[0] > run.checkpoint_row)
     for batch in _batches(rows, options.batch_size):
         with uow_factory() as uow:
             rejected = _process(uow.session, kind, batch, mapping, context)
             _save_progress(uow.session, run.id, batch[-1][0], report.counts, rejected)
             uow.commit()
+        progress(run.id)
     with uow_factory() as uow:
         finished = uow.session.get_one(ImportRun, run.id)
         finished.status, finished.finished_at = RunStatus.FINISHED, utcnow()

@@ -25,7 +25,7 @@ IMPORT_KINDS = ("customers", "organisations", "leads")
 
 @click.group("crm")
 def crm() -> None:
-    """Customers, organisations and leads: import, duplicates."""
+    """Customers, organisations and leads: import, duplicates, merges."""
 
 
 @crm.command("import")
@@ -128,7 +128,7 @@ def _print_report(report: ImportReport) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show the best N pairs.")
 def dedupe(as_json: bool, limit: int | None) -> None:
-    """List candidate duplicate customers with a score and the reason (merging comes later)."""
+    """List candidate duplicate customers with a score and the reason (merge with `crm merge`)."""
     from crm_core.dedupe import find_duplicates
 
     with container().uow() as uow:
@@ -145,6 +145,48 @@ def dedupe(as_json: bool, limit: int | None) -> None:
             f"{names[p.right_id]}  ({'; '.join(p.reasons)})"
         )
     click.echo(f"{len(pairs)} candidate pairs")
+
+
+@crm.command("merge")
+@click.argument("survivor_id", type=click.IntRange(min=1))
+@click.argument("merged_id", type=click.IntRange(min=1))
+@click.option(
+    "--take",
+    multiple=True,
+    metavar="FIELD",
+    help="Take FIELD's value from the merged customer; repeatable (blanks are filled anyway).",
+)
+def merge(survivor_id: int, merged_id: int, take: tuple[str, ...]) -> None:
+    """Merge customer MERGED_ID into SURVIVOR_ID (undo with `crm undo-merge` for 30 days)."""
+    from crm_core.customers.merging import MERGED, MergeError, merge_customers
+
+    with container().uow() as uow:
+        try:
+            record = merge_customers(
+                uow.session, survivor_id, merged_id, None, dict.fromkeys(take, MERGED)
+            )
+        except MergeError as error:
+            raise click.ClickException(str(error)) from error
+        uow.commit()
+    click.echo(
+        f"merge #{record.id}: customer {merged_id} merged into {survivor_id}, "
+        f"{record.moved_rows} rows moved; undo with: servicedesk crm undo-merge {record.id}"
+    )
+
+
+@crm.command("undo-merge")
+@click.argument("merge_id", type=click.IntRange(min=1))
+def undo_merge_command(merge_id: int) -> None:
+    """Undo a merge of the last 30 days: the merged customer and its rows come back."""
+    from crm_core.customers.merging import MergeError, undo_merge
+
+    with container().uow() as uow:
+        try:
+            record = undo_merge(uow.session, merge_id, None)
+        except MergeError as error:
+            raise click.ClickException(str(error)) from error
+        uow.commit()
+    click.echo(f"merge #{merge_id} undone: customer {record.merged_id} is back")
 
 
 def _names(session: Any, pairs: list[CandidatePair]) -> dict[int, str]:

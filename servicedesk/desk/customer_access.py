@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
-from crm_core import access
+from crm_core import access, scoping
 from crm_core.access import Viewer
 from crm_core.customers import Customer
 from servicedesk.desk.models import ServiceRequest
@@ -39,28 +39,28 @@ def served_customers(viewer: Viewer) -> Select[Any] | None:
 
 def scoped_customers(viewer: Viewer) -> Select[Any]:
     """`select(Customer)` narrowed to what the viewer may see, every role counted."""
-    return access.scope_customers(select(Customer), viewer, served_customers(viewer))
+    return scoping.scope_customers(select(Customer), viewer, served_customers(viewer))
 
 
 def visible_customer_ids(
     session: Session, viewer: Viewer, among: list[int] | None = None
 ) -> set[int]:
     """The ids the viewer may see (among `among` when given)."""
-    query = access.scope_customers(select(Customer.id), viewer, served_customers(viewer))
+    query = scoping.scope_customers(select(Customer.id), viewer, served_customers(viewer))
     if among is not None:
         query = query.where(Customer.id.in_(among))
     return set(session.scalars(query))
 
 
 def may_see_customer(session: Session, viewer: Viewer, customer_id: int) -> bool:
-    return access.may_see_customer(session, viewer, customer_id, served_customers(viewer))
+    return scoping.may_see_customer(session, viewer, customer_id, served_customers(viewer))
 
 
 def ensure_may_see_customer(session: Session, viewer: Viewer, customer_id: int) -> None:
     """`PermissionDenied` unless the viewer may see the customer."""
-    access.ensure_may_see(session, viewer, customer_id, served_customers(viewer))
+    scoping.ensure_may_see(session, viewer, customer_id, served_customers(viewer))
 
 
 def ensure_may_change_customer(session: Session, viewer: Viewer, customer_id: int) -> None:
     """`PermissionDenied` unless the viewer may see and change the customer."""
-    access.ensure_may_change(session, viewer, customer_id, served_customers(viewer))
+    scoping.ensure_may_change(session, viewer, customer_id, served_customers(viewer))

@@ -3,7 +3,14 @@
 One module of views per concern; importing it registers its routes on the blueprint.
 """
 
-from servicedesk.web.crm import audit, privacy, roles  # noqa: F401  (register their routes)
+from servicedesk.web.crm import (  # noqa: F401  (register their routes)
+    audit,
+    customer_page,
+    import_pages,
+    merge_pages,
+    privacy,
+    roles,
+)
 from servicedesk.web.crm.blueprint import crm
 
 __all__ = ["crm"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from crm_core.access import PermissionDenied, Viewer, scope_organisations
+from crm_core.access import PermissionDenied, Viewer
 from crm_core.customers import Customer, Organization
 from crm_core.privacy import grant_consent, withdraw_consent
+from crm_core.scoping import scope_organisations
 from servicedesk.desk import customer_access
 from servicedesk.desk.viewers import viewer_of
 from tests.factories import make_agent, make_customer, make_request, make_team
