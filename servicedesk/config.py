@@ -6,6 +6,7 @@ variable's name, so a typo never turns into a mysterious runtime error.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -52,6 +53,11 @@ class Config:
     # numbers and dates are rejected rather than guessed.
     crm_phone_region: str | None = None
     crm_date_order: str | None = None
+    # Field encryption of sensitive CRM data: Fernet keys, newest first (the first
+    # encrypts, all decrypt; `servicedesk crm rotate-keys` moves data to the first), and
+    # the key of the searchable digests. Unset, both are derived from `secret_key`.
+    crm_encryption_keys: tuple[str, ...] = ()
+    crm_search_key: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -92,6 +98,8 @@ class Config:
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+            "crm_encryption_keys": reader.fernet_keys("CRM_ENCRYPTION_KEYS"),
+            "crm_search_key": reader.long_secret("CRM_SEARCH_KEY"),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)
@@ -156,6 +164,24 @@ class _Reader:
     def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
         value = self._checked(name, lambda v: v.lower() in choices, " or ".join(choices))
         return value.lower() if value else None
+
+    def fernet_keys(self, name: str) -> tuple[str, ...]:
+        """Comma-separated Fernet keys (32 bytes, urlsafe base64), newest first."""
+        keys = tuple(k.strip() for k in (self.text(name) or "").split(",") if k.strip())
+        for key in keys:
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (ValueError, UnicodeError):
+                ok = False
+            if not ok:
+                raise ConfigError(
+                    f"{PREFIX}{name}: expected comma-separated Fernet keys "
+                    "(cryptography.fernet.Fernet.generate_key()), one is not"
+                )
+        return keys
+
+    def long_secret(self, name: str) -> str | None:
+        return self._checked(name, lambda v: len(v) >= 32, "a secret of 32 characters or more")
 
     def words(self, name: str) -> tuple[str, ...]:
         value = self.text(name)
