@@ -127,6 +127,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("crm.customers", "Customers", None),
 )
 
 

@@ -1,0 +1,230 @@
+"""The customer list: search, filters and keyset pagination, scoped to the viewer.
+
+Pages are cut by id (newest first) with `id < after` or `id > before`, never OFFSET,
+so a deep page costs what the first does; (filter column, id) indexes serve each filter
+without a sort. The total is counted only up to `COUNT_CAP` rows (the page says "1000+"):
+counting 100k rows on every page view is what makes lists slow.
+
+Search by one box: an email address matches exactly (customer or identity), a phone
+number matches through its keyed digest (phones are encrypted), any other text matches
+the name (case and accents ignored), the organisation's name, or the start of the email.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload, load_only
+
+from crm_core.access import Viewer
+from crm_core.customers.models import (
+    ChannelIdentity,
+    Customer,
+    IdentityKind,
+    LifecycleStage,
+    Organization,
+)
+from crm_core.customers.records import Tag, customer_tags
+from crm_core.customers.scoping import customer_scope
+from crm_core.customers.standard import phone_digest
+from crm_core.normalise import InvalidValue, clean_text, fold, normalise_email
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]{6,}")
+NO_OWNER = "none"
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """What the list is narrowed to; empty values filter nothing."""
+
+    search: str = ""
+    stage: str = ""
+    owner: str = ""  # an agent id, or "none" for unowned customers
+    tier: str = ""
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    organisation: str | None
+    stage: str
+    tier: str
+    owner_id: int | None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    rows: list[CustomerRow]
+    # Ids to pass as `after` / `before` for the next and previous pages, None at an end.
+    next_after: int | None
+    previous_before: int | None
+    count: int
+    count_capped: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def list_customers(
+    session: Session,
+    viewer: Viewer,
+    filters: CustomerFilter,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> CustomerPage:
+    """One page of the customers `viewer` may see that match `filters`."""
+    errors: dict[str, str] = {}
+    conditions = [customer_scope(viewer), *_conditions(session, filters, errors)]
+    query = select(Customer).where(*conditions)
+    if before is not None:
+        window = query.where(Customer.id > before).order_by(Customer.id.asc())
+    else:
+        window = query.order_by(Customer.id.desc())
+        if after is not None:
+            window = window.where(Customer.id < after)
+    found = list(session.scalars(_loaded(window.limit(limit + 1))).unique())
+    more = len(found) > limit
+    found = found[:limit]
+    if before is not None:
+        found.reverse()
+    rows = _rows(session, found)
+    has_next = more if before is None else True
+    has_previous = (more if before is not None else after is not None) and bool(rows)
+    count = (
+        session.scalar(
+            select(func.count()).select_from(
+                query.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
+            )
+        )
+        or 0
+    )
+    return CustomerPage(
+        rows=rows,
+        next_after=rows[-1].id if has_next and rows else None,
+        previous_before=rows[0].id if has_previous else None,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        errors=errors,
+    )
+
+
+def _loaded(query: Select[Customer]) -> Select[Customer]:
+    return query.options(
+        load_only(
+            Customer.id,
+            Customer.name,
+            Customer.email,
+            Customer.phone,
+            Customer.lifecycle_stage,
+            Customer.tier,
+            Customer.owner_id,
+            Customer.organization_id,
+        ),
+        joinedload(Customer.organization).load_only(Organization.id, Organization.name),
+    )
+
+
+def _rows(session: Session, customers: list[Customer]) -> list[CustomerRow]:
+    ids = [c.id for c in customers]
+    tags: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        query = (
+            select(customer_tags.c.customer_id, Tag.name)
+            .join(Tag, Tag.id == customer_tags.c.tag_id)
+            .where(customer_tags.c.customer_id.in_(ids))
+            .order_by(Tag.name_key)
+        )
+        for customer_id, name in session.execute(query):
+            tags[customer_id].append(name)
+    return [
+        CustomerRow(
+            id=c.id,
+            name=c.display_name,
+            email=c.email,
+            phone=c.phone,
+            organisation=c.organization.name if c.organization else None,
+            stage=c.lifecycle_stage.value,
+            tier=c.tier,
+            owner_id=c.owner_id,
+            tags=tuple(tags[c.id]),
+        )
+        for c in customers
+    ]
+
+
+def _conditions(
+    session: Session, filters: CustomerFilter, errors: dict[str, str]
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if clean_text(filters.search):
+        conditions.append(_search(session, clean_text(filters.search)))
+    if filters.stage:
+        try:
+            conditions.append(Customer.lifecycle_stage == LifecycleStage(filters.stage))
+        except ValueError:
+            errors["stage"] = f"unknown stage {filters.stage!r}"
+    if filters.owner == NO_OWNER:
+        conditions.append(Customer.owner_id.is_(None))
+    elif filters.owner:
+        if filters.owner.isdigit() and int(filters.owner) < 2**31:
+            conditions.append(Customer.owner_id == int(filters.owner))
+        else:
+            errors["owner"] = f"unknown owner {filters.owner!r}"
+    if filters.tier:
+        conditions.append(Customer.tier == clean_text(filters.tier).lower())
+    if clean_text(filters.tag):
+        tagged = (
+            select(customer_tags.c.customer_id)
+            .join(Tag, Tag.id == customer_tags.c.tag_id)
+            .where(Tag.name_key == fold(filters.tag))
+        )
+        conditions.append(Customer.id.in_(tagged))
+    return conditions
+
+
+def _search(session: Session, text: str) -> ColumnElement[bool]:
+    if "@" in text:
+        return _email_search(text)
+    if _PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 6:
+        return _phone_search(session, text)
+    key = fold(text)
+    organisations = select(Organization.id).where(
+        Organization.name_key.contains(key, autoescape=True)
+    )
+    return or_(
+        Customer.name_key.contains(key, autoescape=True),
+        Customer.organization_id.in_(organisations),
+        Customer.email.startswith(text.lower(), autoescape=True),
+    )
+
+
+def _email_search(text: str) -> ColumnElement[bool]:
+    try:
+        email = normalise_email(text)
+    except InvalidValue:
+        # Part of an address ("jane@acme"): its start, through the email index.
+        return Customer.email.startswith(text.lower(), autoescape=True)
+    identities = select(ChannelIdentity.customer_id).where(
+        ChannelIdentity.kind == IdentityKind.EMAIL, ChannelIdentity.address == email
+    )
+    return or_(Customer.email == email, Customer.id.in_(identities))
+
+
+def _phone_search(session: Session, text: str) -> ColumnElement[bool]:
+    try:
+        digest = phone_digest(session, text)
+    except InvalidValue:
+        return false()
+    identities = select(ChannelIdentity.customer_id).where(
+        ChannelIdentity.kind == IdentityKind.PHONE, ChannelIdentity.address == digest
+    )
+    return or_(Customer.phone_hash == digest, Customer.id.in_(identities))
