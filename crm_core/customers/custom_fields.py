@@ -182,7 +182,7 @@ def _value_rows(session: Session, record: Customer | Organization) -> dict[str, 
         .join(CustomFieldDefinition, CustomFieldValue.definition_id == CustomFieldDefinition.id)
         .where(column == record.id)
     )
-    return {key: row for row, key in session.execute(query).tuples()}
+    return {key: row for row, key in session.execute(query)}
 
 
 def custom_values(session: Session, record: Customer | Organization) -> dict[str, str | None]:

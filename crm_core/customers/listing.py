@@ -83,8 +83,7 @@ def list_customers(
 ) -> CustomerPage:
     """One page of the customers `viewer` may see that match `filters`."""
     errors: dict[str, str] = {}
-    conditions = [customer_scope(viewer), *_conditions(session, filters, errors)]
-    query = select(Customer).where(*conditions)
+    query = select(Customer).where(customer_scope(viewer), *_conditions(session, filters, errors))
     if before is not None:
         window = query.where(Customer.id > before).order_by(Customer.id.asc())
     else:
@@ -99,14 +98,7 @@ def list_customers(
     rows = _rows(session, found)
     has_next = more if before is None else True
     has_previous = (more if before is not None else after is not None) and bool(rows)
-    count = (
-        session.scalar(
-            select(func.count()).select_from(
-                query.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
-            )
-        )
-        or 0
-    )
+    count = _bounded_count(session, query)
     return CustomerPage(
         rows=rows,
         next_after=rows[-1].id if has_next and rows else None,
@@ -115,6 +107,12 @@ def list_customers(
         count_capped=count > COUNT_CAP,
         errors=errors,
     )
+
+
+def _bounded_count(session: Session, query: Select[Customer]) -> int:
+    """How many rows match, counted no further than one past `COUNT_CAP`."""
+    capped = query.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
 def _loaded(query: Select[Customer]) -> Select[Customer]:

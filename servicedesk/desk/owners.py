@@ -16,7 +16,7 @@ def agent_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     query = select(Agent.id, Agent.name).where(Agent.id.in_(wanted))
-    return dict(session.execute(query).tuples())
+    return {row.id: row.name for row in session.execute(query)}
 
 
 def owner_choices(session: Session) -> list[tuple[int, str]]:
