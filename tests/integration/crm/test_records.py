@@ -223,3 +223,17 @@ def test_any_spelling_of_a_number_finds_the_same_customer(
         found = find_identity(uow.session, IdentityKind.PHONE, written)
         assert found is not None and found.customer_id == customer.id
         assert customer.phone == number
+
+
+def test_intake_standardises_the_sender_and_infers_the_organisation(uow_factory) -> None:
+    from channels.messages import Sender
+    from servicedesk.desk.identity import resolve_sender
+
+    with uow_factory() as uow:
+        acme = create_organisation(uow.session, "Acme", domains=["acme.com"])
+        jane = resolve_sender(uow, Sender(IdentityKind.EMAIL, " Jane.Roe@ACME.com ", " Jane  Roe"))
+        sam = resolve_sender(uow, Sender(IdentityKind.EMAIL, "sam@gmail.com", "Sam"))
+        uow.session.flush()
+        assert (jane.email, jane.name, jane.organization) == ("jane.roe@acme.com", "Jane Roe", acme)
+        assert sam.organization is None
+        assert resolve_sender(uow, Sender(IdentityKind.EMAIL, "JANE.ROE@acme.com")) is jane
