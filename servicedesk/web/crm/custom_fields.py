@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm_core.customers import FieldEntity, FieldKind
@@ -23,10 +24,11 @@ class FieldForm(FlaskForm):  # type: ignore[misc]
     label = StringField("Label", validators=[DataRequired(), Length(max=120)])
     key = StringField("Key (optional; from the label)", validators=[Optional(), Length(max=60)])
     entity = SelectField(
-        "For", choices=[(FieldEntity.CUSTOMER.value, "customers"),
-                        (FieldEntity.ORGANISATION.value, "organisations")]
+        "For",
+        choices=[SelectChoice(FieldEntity.CUSTOMER.value, "customers"),
+                 SelectChoice(FieldEntity.ORGANISATION.value, "organisations")],
     )  # fmt: skip
-    kind = SelectField("Kind", choices=[(k.value, k.value) for k in FieldKind])
+    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.value) for k in FieldKind])
     choices = TextAreaField(
         "Choices, one a line (choice fields)", validators=[Optional(), Length(max=5000)]
     )
