@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from crm_core.access import Viewer
@@ -27,7 +27,7 @@ from crm_core.customers.models import (
     Organization,
 )
 from crm_core.customers.records import Tag, customer_tags
-from crm_core.customers.scoping import customer_scope
+from crm_core.customers.scoping import scope_branches
 from crm_core.customers.standard import phone_digest
 from crm_core.normalise import InvalidValue, clean_text, fold, normalise_email
 
@@ -83,22 +83,18 @@ def list_customers(
 ) -> CustomerPage:
     """One page of the customers `viewer` may see that match `filters`."""
     errors: dict[str, str] = {}
-    query = select(Customer).where(customer_scope(viewer), *_conditions(session, filters, errors))
-    if before is not None:
-        window = query.where(Customer.id > before).order_by(Customer.id.asc())
-    else:
-        window = query.order_by(Customer.id.desc())
-        if after is not None:
-            window = window.where(Customer.id < after)
-    found = list(session.scalars(_loaded(window.limit(limit + 1))).unique())
-    more = len(found) > limit
-    found = found[:limit]
-    if before is not None:
-        found.reverse()
-    rows = _rows(session, found)
+    conditions = _conditions(session, filters, errors)
+    branches = scope_branches(viewer)
+    ids = _page_ids(session, branches, conditions, after, before, limit + 1)
+    more = len(ids) > limit
+    ids = sorted(ids[:limit], reverse=True)
+    rows = _rows(session, _customers(session, ids))
     has_next = more if before is None else True
     has_previous = (more if before is not None else after is not None) and bool(rows)
-    count = _bounded_count(session, query)
+    if after is None and before is None and not more:
+        count = len(rows)  # the whole result is on this page: no second scan
+    else:
+        count = _bounded_count(session, branches, conditions)
     return CustomerPage(
         rows=rows,
         next_after=rows[-1].id if has_next and rows else None,
@@ -109,10 +105,48 @@ def list_customers(
     )
 
 
-def _bounded_count(session: Session, query: Select[Customer]) -> int:
-    """How many rows match, counted no further than one past `COUNT_CAP`."""
-    capped = query.with_only_columns(Customer.id).limit(COUNT_CAP + 1).subquery()
-    return session.scalar(select(func.count()).select_from(capped)) or 0
+def _page_ids(
+    session: Session,
+    branches: list[ColumnElement[bool]],
+    conditions: list[ColumnElement[bool]],
+    after: int | None,
+    before: int | None,
+    wanted: int,
+) -> list[int]:
+    """Up to `wanted` ids in walking order (newest first, or oldest first going back),
+    one query per scope branch, merged."""
+    found: set[int] = set()
+    for branch in branches:
+        query = select(Customer.id).where(branch, *conditions)
+        if before is not None:
+            query = query.where(Customer.id > before).order_by(Customer.id.asc())
+        else:
+            query = query.order_by(Customer.id.desc())
+            if after is not None:
+                query = query.where(Customer.id < after)
+        found.update(session.scalars(query.limit(wanted)))
+    return sorted(found, reverse=before is None)[:wanted]
+
+
+def _customers(session: Session, ids: list[int]) -> list[Customer]:
+    if not ids:
+        return []
+    query = _loaded(select(Customer).where(Customer.id.in_(ids)))
+    loaded = {c.id: c for c in session.scalars(query).unique()}
+    return [loaded[i] for i in ids if i in loaded]
+
+
+def _bounded_count(
+    session: Session, branches: list[ColumnElement[bool]], conditions: list[ColumnElement[bool]]
+) -> int:
+    """How many customers match, counted no further than one past `COUNT_CAP`."""
+    found: set[int] = set()
+    for branch in branches:
+        query = select(Customer.id).where(branch, *conditions).limit(COUNT_CAP + 1)
+        found.update(session.scalars(query))
+        if len(found) > COUNT_CAP:
+            break
+    return len(found)
 
 
 def _loaded(query: Select[Customer]) -> Select[Customer]:
