@@ -225,12 +225,15 @@ def _conditions(
 
 def _search(session: Session, text: str) -> ColumnElement[bool]:
     if "@" in text:
-        return _email_search(text)
+        return _email_search(session, text)
     if _PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 6:
         return _phone_search(session, text)
     key = fold(text)
-    organisations = select(Organization.id).where(
-        Organization.name_key.contains(key, autoescape=True)
+    # The organisations first (a small table): their ids then use the customers' index.
+    organisations = list(
+        session.scalars(
+            select(Organization.id).where(Organization.name_key.contains(key, autoescape=True))
+        )
     )
     return or_(
         Customer.name_key.contains(key, autoescape=True),
@@ -239,16 +242,29 @@ def _search(session: Session, text: str) -> ColumnElement[bool]:
     )
 
 
-def _email_search(text: str) -> ColumnElement[bool]:
+def _matching_ids(
+    session: Session, found: ColumnElement[bool], kind: IdentityKind, key: str
+) -> ColumnElement[bool]:
+    """Customers matching `found` or holding the identity (kind, key), as a list of ids
+    looked up first: an OR with a subquery made PostgreSQL scan every customer."""
+    ids = set(session.scalars(select(Customer.id).where(found)))
+    ids.update(
+        session.scalars(
+            select(ChannelIdentity.customer_id).where(
+                ChannelIdentity.kind == kind, ChannelIdentity.address == key
+            )
+        )
+    )
+    return Customer.id.in_(sorted(ids)) if ids else false()
+
+
+def _email_search(session: Session, text: str) -> ColumnElement[bool]:
     try:
         email = normalise_email(text)
     except InvalidValue:
         # Part of an address ("jane@acme"): its start, through the email index.
         return Customer.email.startswith(text.lower(), autoescape=True)
-    identities = select(ChannelIdentity.customer_id).where(
-        ChannelIdentity.kind == IdentityKind.EMAIL, ChannelIdentity.address == email
-    )
-    return or_(Customer.email == email, Customer.id.in_(identities))
+    return _matching_ids(session, Customer.email == email, IdentityKind.EMAIL, email)
 
 
 def _phone_search(session: Session, text: str) -> ColumnElement[bool]:
@@ -256,7 +272,4 @@ def _phone_search(session: Session, text: str) -> ColumnElement[bool]:
         digest = phone_digest(session, text)
     except InvalidValue:
         return false()
-    identities = select(ChannelIdentity.customer_id).where(
-        ChannelIdentity.kind == IdentityKind.PHONE, ChannelIdentity.address == digest
-    )
-    return or_(Customer.phone_hash == digest, Customer.id.in_(identities))
+    return _matching_ids(session, Customer.phone_hash == digest, IdentityKind.PHONE, digest)
