@@ -174,6 +174,10 @@ def _tags_are_added_once_and_removed(uow_factory) -> None:  # type: ignore[no-un
         add_tag(uow.session, acme, "béta")
         assert [t.name for t in tags_of(uow.session, customer)] == ["Beta", "Reseller"]
         assert [t.name for t in tags_of(uow.session, acme)] == ["Beta"]
+        # Organisations have structured addresses too, and only their own.
+        add_address(uow.session, acme, AddressInput(kind="billing", line1="9 Dock Rd"))
+        assert [a.line1 for a in addresses_of(uow.session, acme)] == ["9 Dock Rd"]
+        assert addresses_of(uow.session, customer) == []
         assert remove_tag(uow.session, customer, "BETA")
         assert not remove_tag(uow.session, customer, "beta")
         assert [t.name for t in tags_of(uow.session, customer)] == ["Reseller"]
