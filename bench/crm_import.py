@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import tempfile
@@ -21,7 +22,10 @@ import time
 import unicodedata
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 import servicedesk.schema  # noqa: F401  (every table)
+from crm_core.crypto import FieldCrypto, session_info
 from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
 from crm_core.dedupe import find_duplicates
 from crm_core.importing import IMPORT_KINDS, ImportOptions, RowSettings, run_import
@@ -159,7 +163,9 @@ def main() -> None:
     engine = make_engine(args.database_url or f"sqlite:///{workdir / 'bench.db'}")
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    sessions = make_session_factory(engine)
+    # Fresh random field keys, as the container would derive or read them.
+    crypto = FieldCrypto((Fernet.generate_key().decode(),), os.urandom(32))
+    sessions = make_session_factory(engine, session_info(crypto))
     before = peak_mb()
     start, cpu_start = time.perf_counter(), time.process_time()
     options = ImportOptions(settings=RowSettings("DE", DateOrder.DAY_FIRST), started_by="bench")

@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from crm_core.customers.field_models import CustomFieldValue
 from crm_core.customers.notes import CustomerNote
+from crm_core.customers.records import Address, Tag, customer_tags
 from crm_core.importing.log import ImportRejection
 from crm_core.jsonable import row_as_json
 from crm_core.lifecycle.models import StageChange
@@ -42,6 +44,8 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
         ("orders", Order, "orders"),
         ("stage_changes", StageChange, "customer_stage_changes"),
         ("customer_notes", CustomerNote, "customer_notes"),
+        ("addresses", Address, "addresses"),
+        ("custom_fields", CustomFieldValue, "custom_field_values"),
     ]
     for name, model, table in parts:
         registry.add_exporter(name, _rows_of(model), [table])
@@ -51,6 +55,9 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     registry.add_eraser("kept_records", _keep, ["orders", "customer_stage_changes"])
     registry.add_eraser("help_centre_account", erase_account, ["portal_accounts"])
     registry.add_eraser("customer_notes", erase_notes, ["customer_notes"])
+    registry.add_exporter("tags", _tags, ["customer_tags"])
+    record_tables = ["addresses", "custom_field_values", "customer_tags"]
+    registry.add_eraser("customer_records", erase_records, record_tables)
     return registry
 
 
@@ -110,6 +117,23 @@ def erase_account(session: Session, erasure: Erasure) -> None:
 def erase_notes(session: Session, erasure: Erasure) -> None:
     """Notes about the person say who they are: they go."""
     session.execute(delete(CustomerNote).where(CustomerNote.customer_id == erasure.customer_id))
+
+
+def _tags(session: Session, customer_id: int) -> list[str]:
+    query = (
+        select(Tag.name)
+        .join(customer_tags, customer_tags.c.tag_id == Tag.id)
+        .where(customer_tags.c.customer_id == customer_id)
+    )
+    return sorted(session.scalars(query))
+
+
+def erase_records(session: Session, erasure: Erasure) -> None:
+    """Addresses, custom field values and tags describe the person: they go."""
+    customer_id = erasure.customer_id
+    session.execute(delete(Address).where(Address.customer_id == customer_id))
+    session.execute(delete(CustomFieldValue).where(CustomFieldValue.customer_id == customer_id))
+    session.execute(delete(customer_tags).where(customer_tags.c.customer_id == customer_id))
 
 
 def _keep(_session: Session, _erasure: Erasure) -> None:

@@ -141,6 +141,7 @@ NAVIGATION = (  # endpoint, label, role needed to see the link
     ("console.satisfaction", "Satisfaction", None),
     ("sales.board", "Deals", None),
     ("mail.mailboxes", "Email", "admin"),
+    ("crm.customers", "Customers", None),
     ("sales.leads", "Sales", "sales"),
     ("crm.audit_log", "Audit log", "admin"),
     ("crm.roles", "Roles", "admin"),

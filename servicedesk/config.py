@@ -6,6 +6,7 @@ variable's name, so a typo never turns into a mysterious runtime error.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -91,6 +92,11 @@ class Config:
     slack_channels: tuple[str, ...] = ()
     # How often web processes and workers enqueue the SLA sweep (0: never; cron runs it).
     sla_sweep_seconds: int = 30
+    # Field encryption of sensitive CRM data: Fernet keys, newest first (the first
+    # encrypts, all decrypt; `servicedesk crm rotate-keys` moves data to the first), and
+    # the key of the searchable digests. Unset, both are derived from `secret_key`.
+    crm_encryption_keys: tuple[str, ...] = ()
+    crm_search_key: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,30 +149,7 @@ class Config:
             "attachment_max_count": reader.integer("ATTACHMENT_MAX_COUNT", 50),
             "session_minutes": reader.integer("SESSION_MINUTES", 12 * 60),
             "session_absolute_minutes": reader.integer("SESSION_ABSOLUTE_MINUTES", 12 * 60),
-            "portal_reopen_days": reader.integer("PORTAL_REOPEN_DAYS", 7),
-            "rating_scale": reader.choice("RATING_SCALE", ("good_bad", "one_to_five"))
-            or "good_bad",
-            "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
-            "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
-            "mail_from": reader.email("MAIL_FROM"),
-            "widget_origins": reader.words("WIDGET_ORIGINS"),
-            "base_url": reader.url("BASE_URL", ("http", "https")) or DEFAULT_BASE_URL,
-            "base_url_given": reader.text("BASE_URL") is not None,
-            "secure_cookies": reader.flag("SECURE_COOKIES"),
-            "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
-            "crm_phone_region": reader.region("CRM_PHONE_REGION"),
-            "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
-            **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
-            "sales_first_contact_hours": reader.integer("SALES_FIRST_CONTACT_HOURS", 24),
-            "retention_closed_request_years": reader.integer(
-                "RETENTION_CLOSED_REQUEST_YEARS", 0, minimum=0
-            ),
-            "slack_signing_secret": reader.text("SLACK_SIGNING_SECRET"),
-            "slack_bot_token": reader.text("SLACK_BOT_TOKEN"),
-            "slack_api_url": reader.url("SLACK_API_URL", ("http", "https"))
-            or "https://slack.com/api/",
-            "slack_channels": reader.words("SLACK_CHANNELS"),
-            "sla_sweep_seconds": reader.integer("SLA_SWEEP_SECONDS", 30, minimum=0),
+            **_feature_settings(reader),
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)
         values.update(overrides)
@@ -233,6 +216,24 @@ class _Reader:
         value = self._checked(name, lambda v: v.lower() in choices, " or ".join(choices))
         return value.lower() if value else None
 
+    def fernet_keys(self, name: str) -> tuple[str, ...]:
+        """Comma-separated Fernet keys (32 bytes, urlsafe base64), newest first."""
+        keys = tuple(k.strip() for k in (self.text(name) or "").split(",") if k.strip())
+        for key in keys:
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (ValueError, UnicodeError):
+                ok = False
+            if not ok:
+                raise ConfigError(
+                    f"{PREFIX}{name}: expected comma-separated Fernet keys "
+                    "(cryptography.fernet.Fernet.generate_key()), one is not"
+                )
+        return keys
+
+    def long_secret(self, name: str) -> str | None:
+        return self._checked(name, lambda v: len(v) >= 32, "a secret of 32 characters or more")
+
     def words(self, name: str) -> tuple[str, ...]:
         value = self.text(name)
         return tuple(part for part in (value or "").replace(",", " ").split() if part)
@@ -244,6 +245,36 @@ def _check_pair(values: Mapping[str, object], first: str, second: str) -> None:
         missing = second if values.get(first) else first
         given = first if missing == second else second
         raise ConfigError(f"{PREFIX}{missing.upper()}: required with {PREFIX}{given.upper()}")
+
+
+def _feature_settings(reader: _Reader) -> dict[str, object]:
+    """The settings of the help centre, mail, CRM, sales, privacy, Slack and SLA work."""
+    return {
+        "portal_reopen_days": reader.integer("PORTAL_REOPEN_DAYS", 7),
+        "rating_scale": reader.choice("RATING_SCALE", ("good_bad", "one_to_five")) or "good_bad",
+        "mail_imap_url": reader.url("MAIL_IMAP_URL", ("imap", "imaps")),
+        "mail_smtp_url": reader.url("MAIL_SMTP_URL", ("smtp", "smtps")),
+        "mail_from": reader.email("MAIL_FROM"),
+        "widget_origins": reader.words("WIDGET_ORIGINS"),
+        "base_url": reader.url("BASE_URL", ("http", "https")) or DEFAULT_BASE_URL,
+        "base_url_given": reader.text("BASE_URL") is not None,
+        "secure_cookies": reader.flag("SECURE_COOKIES"),
+        "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
+        "crm_phone_region": reader.region("CRM_PHONE_REGION"),
+        "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+        **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
+        "sales_first_contact_hours": reader.integer("SALES_FIRST_CONTACT_HOURS", 24),
+        "retention_closed_request_years": reader.integer(
+            "RETENTION_CLOSED_REQUEST_YEARS", 0, minimum=0
+        ),
+        "slack_signing_secret": reader.text("SLACK_SIGNING_SECRET"),
+        "slack_bot_token": reader.text("SLACK_BOT_TOKEN"),
+        "slack_api_url": reader.url("SLACK_API_URL", ("http", "https")) or "https://slack.com/api/",
+        "slack_channels": reader.words("SLACK_CHANNELS"),
+        "sla_sweep_seconds": reader.integer("SLA_SWEEP_SECONDS", 30, minimum=0),
+        "crm_encryption_keys": reader.fernet_keys("CRM_ENCRYPTION_KEYS"),
+        "crm_search_key": reader.long_secret("CRM_SEARCH_KEY"),
+    }
 
 
 def _default_hsts(values: Mapping[str, object]) -> int:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelAdapter
 from channels.registry import AdapterRegistry
+from crm_core.crypto import FieldCrypto, derive_keys, session_info
+from crm_core.customers.standard import PHONE_REGION_KEY
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
 from servicedesk.config import Config
 from servicedesk.desk.attachments import AttachmentStore
@@ -37,6 +39,21 @@ from servicedesk.realtime.notifier import RecordingNotifier, RedisNotifier
 HELP_CENTRE_REQUESTS = "/help/requests/"
 
 log = logging.getLogger(__name__)
+
+
+def crm_session_info(config: Config) -> dict[str, object]:
+    """What every session carries for the CRM: the field keys and the phone region.
+
+    Keys from the settings when given; otherwise derived from the instance's secret key
+    (the embedded default, so `make demo` needs no settings).
+    """
+    derived_key, derived_search = derive_keys(config.secret_key)
+    crypto = FieldCrypto(
+        encryption_keys=config.crm_encryption_keys or (derived_key,),
+        search_key=config.crm_search_key.encode() if config.crm_search_key else derived_search,
+    )
+    return session_info(crypto, **{PHONE_REGION_KEY: config.crm_phone_region})
+
 
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder
@@ -80,7 +97,7 @@ class Container:
         built = cls(
             config=config,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=make_session_factory(engine, crm_session_info(config)),
             # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
             notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
         )

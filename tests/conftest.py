@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 import servicedesk.schema  # noqa: F401  (registers every table on Base.metadata)
+from crm_core.crypto import FieldCrypto, session_info
 from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
 
 # Fixtures shared across folders: the SMTP sink (aiosmtpd).
@@ -21,6 +22,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "SERVICEDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_TEST_URL = os.environ.get("SERVICEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def new_crypto() -> FieldCrypto:
+    """Fresh random CRM field keys (never a key written in the code)."""
+    from cryptography.fernet import Fernet
+
+    return FieldCrypto((Fernet.generate_key().decode(),), os.urandom(32))
+
+
+# The keys of this test session's units of work (crm_core.crypto).
+TEST_CRYPTO = new_crypto()
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +79,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
     """Call it to get a new unit of work on the test database."""
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, session_info(TEST_CRYPTO))
     return lambda: UnitOfWork(sessions)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from crm_core.customers.models import ChannelIdentity, Customer, IdentityKind
+from crm_core.customers.standard import phone_digest, standard_email_or_raw, standard_phone
 
 # Built once: every inbound message looks its sender up, and building a statement costs
 # more than running it. Every caller wants the customer too.
@@ -20,15 +21,46 @@ _IDENTITY_BY_ADDRESS = (
 
 
 def normalise_address(kind: str, address: str) -> str:
-    """Email addresses compare case-insensitively; other providers' ids are kept as given."""
+    """Email addresses compare case-insensitively; other providers' ids are kept as given.
+
+    Phones need the session's keys: use `identity_key`.
+    """
     address = address.strip()
-    return address.lower() if kind == IdentityKind.EMAIL else address
+    return standard_email_or_raw(address) if kind == IdentityKind.EMAIL else address
+
+
+def identity_key(session: Session, kind: str, address: str) -> str:
+    """What `ChannelIdentity.address` holds for (kind, address): for a phone, the keyed
+    digest of its E.164 form (the number itself is stored encrypted)."""
+    if kind == IdentityKind.PHONE:
+        return phone_digest(session, address)
+    return normalise_address(kind, address)
 
 
 def find_identity(session: Session, kind: str, address: str) -> ChannelIdentity | None:
     """The identity for (kind, address), if we know it."""
-    params = {"kind": IdentityKind(kind), "address": normalise_address(kind, address)}
+    params = {"kind": IdentityKind(kind), "address": identity_key(session, kind, address)}
     return session.scalars(_IDENTITY_BY_ADDRESS, params).one_or_none()
+
+
+def new_identity(
+    session: Session,
+    customer: Customer,
+    kind: str,
+    address: str,
+    display_name: str | None = None,
+) -> ChannelIdentity:
+    """An identity row for (kind, address), standardised; added, not flushed."""
+    identity = ChannelIdentity(
+        customer=customer,
+        kind=IdentityKind(kind),
+        address=identity_key(session, kind, address),
+        display_name=display_name,
+    )
+    if kind == IdentityKind.PHONE:
+        identity.secret = standard_phone(session, address)
+    session.add(identity)
+    return identity
 
 
 def resolve_identity(
@@ -42,25 +74,17 @@ def resolve_identity(
     existing = find_identity(session, kind, address)
     if existing is not None:
         if display_name and not existing.customer.name:
-            existing.customer.name = display_name
+            existing.customer.name = display_name.strip()
         return existing.customer
-    key = normalise_address(kind, address)
     try:
         with session.begin_nested():
-            customer = Customer(
-                name=display_name or "",
-                email=key if kind == IdentityKind.EMAIL else None,
-                phone=key if kind == IdentityKind.PHONE else None,
-            )
+            customer = Customer(name=(display_name or "").strip())
+            if kind == IdentityKind.EMAIL:
+                customer.email = normalise_address(kind, address)
+            elif kind == IdentityKind.PHONE:
+                customer.phone = standard_phone(session, address)
             session.add(customer)
-            session.add(
-                ChannelIdentity(
-                    customer=customer,
-                    kind=IdentityKind(kind),
-                    address=key,
-                    display_name=display_name,
-                )
-            )
+            new_identity(session, customer, kind, address, display_name)
             session.flush()
     except IntegrityError:
         identity = find_identity(session, kind, address)
@@ -76,12 +100,6 @@ def link_identity(
     """Attach another address to a known customer (a chat visitor who gives their email)."""
     identity = find_identity(session, kind, address)
     if identity is None:
-        identity = ChannelIdentity(
-            customer=customer,
-            kind=IdentityKind(kind),
-            address=normalise_address(kind, address),
-            display_name=display_name,
-        )
-        session.add(identity)
+        identity = new_identity(session, customer, kind, address, display_name)
         session.flush()
     return identity

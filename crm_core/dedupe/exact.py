@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import combinations
@@ -12,12 +13,18 @@ from crm_core.normalise import InvalidValue, normalise_phone
 Contact = tuple[int, str, str]  # (customer id, "email" or "phone", value)
 
 
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
 def contact_key(kind: str, value: str) -> str:
     """The form two values are compared in: emails ignore case, phones are E.164 when
-    they parse (records from before normalisation may not be) and digits otherwise."""
+    they parse (records from before normalisation may not be) and digits otherwise; a
+    stored phone digest (crm_core.crypto) is compared as it is."""
     value = value.strip()
     if kind == "email":
         return value.lower()
+    if _DIGEST.fullmatch(value):
+        return value
     try:
         return normalise_phone(value)
     except InvalidValue:

@@ -1,4 +1,9 @@
-"""Find candidate duplicate customers in the database (exact and fuzzy together)."""
+"""Find candidate duplicate customers in the database (exact and fuzzy together).
+
+Phones are compared by their keyed digests (crm_core.crypto), never decrypted in bulk;
+the number is decrypted only for the reason text of a pair. Addresses are decrypted for
+fuzzy matching.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.crypto import FieldCrypto, crypto_of
 from crm_core.customers import ChannelIdentity, Customer, IdentityKind
 from crm_core.dedupe.exact import Contact, exact_pairs
 from crm_core.dedupe.fuzzy import ADDRESS_THRESHOLD, NAME_THRESHOLD, Person, fuzzy_pairs
@@ -21,20 +27,51 @@ def find_duplicates(
     address_threshold: float = ADDRESS_THRESHOLD,
 ) -> list[CandidatePair]:
     """Every candidate pair, best first. Reads only the columns matching needs."""
-    exact = exact_pairs(_contacts(session))
-    fuzzy = fuzzy_pairs(_people(session), name_threshold, address_threshold)
+    crypto = crypto_of(session)
+    exact = [_shown(session, crypto, pair) for pair in exact_pairs(_contacts(session))]
+    fuzzy = fuzzy_pairs(_people(session, crypto), name_threshold, address_threshold)
     return combine([*exact, *fuzzy])
 
 
-def _people(session: Session) -> Iterator[Person]:
+def _people(session: Session, crypto: FieldCrypto) -> Iterator[Person]:
     query = select(Customer.id, Customer.name, Customer.organization_id, Customer.address)
-    for row in session.execute(query.execution_options(yield_per=_BATCH)):
-        yield Person(*row)
+    for customer_id, name, organisation_id, address in session.execute(
+        query.execution_options(yield_per=_BATCH)
+    ):
+        yield Person(
+            customer_id, name, organisation_id, crypto.decrypt(address) if address else None
+        )
+
+
+_SAME_PHONE = "same phone "
+
+
+def _shown(session: Session, crypto: FieldCrypto, pair: CandidatePair) -> CandidatePair:
+    """The pair with the phone number itself in its reason instead of its digest."""
+    reason = pair.reasons[0]
+    if not reason.startswith(_SAME_PHONE):
+        return pair
+    digest = reason.removeprefix(_SAME_PHONE)
+    token = (
+        session.scalars(
+            select(Customer.phone).where(Customer.phone_hash == digest).limit(1)
+        ).first()
+        or session.scalars(
+            select(ChannelIdentity.secret).where(
+                ChannelIdentity.kind == IdentityKind.PHONE, ChannelIdentity.address == digest
+            )
+        ).first()
+    )
+    if not token:
+        return pair
+    return CandidatePair(
+        pair.left_id, pair.right_id, pair.score, (_SAME_PHONE + crypto.decrypt(token),)
+    )
 
 
 def _contacts(session: Session) -> Iterator[Contact]:
     """Emails and phones from the customer records and from their identities."""
-    columns = select(Customer.id, Customer.email, Customer.phone)
+    columns = select(Customer.id, Customer.email, Customer.phone_hash)
     for customer_id, email, phone in session.execute(columns.execution_options(yield_per=_BATCH)):
         if email:
             yield customer_id, "email", email

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from crm_core.customers import ChannelIdentity, Customer, IdentityKind, find_identity
+from crm_core.customers.identities import identity_key, new_identity
 from crm_core.importing.kinds import (
     ImportKind,
     Outcome,
@@ -119,8 +120,7 @@ def apply_customer(session: Session, record: CustomerRecord, context: RunContext
     for kind, address in wanted.items():
         if address and kind not in known:
             # Built directly: the lookups above already showed the address is free.
-            identity = ChannelIdentity(customer=customer, kind=kind, address=address)
-            session.add(identity)
+            identity = new_identity(session, customer, kind, address)
             context.cache.setdefault(_SEEN, {})[(kind, address)] = identity
             changed = True
     if match is None:
@@ -141,12 +141,14 @@ def prepare_customers(session: Session, records: list[CustomerRecord], context: 
         if not addresses:
             continue
         seen.update(dict.fromkeys(((kind, a) for a in addresses), None))
+        # Phones are stored as keyed digests: look those up and map them back.
+        keys = {identity_key(session, kind, a): a for a in addresses}
         query = (
             select(ChannelIdentity)
-            .where(ChannelIdentity.kind == kind, ChannelIdentity.address.in_(addresses))
+            .where(ChannelIdentity.kind == kind, ChannelIdentity.address.in_(keys))
             .options(joinedload(ChannelIdentity.customer))
         )
-        seen.update({(kind, i.address): i for i in session.scalars(query)})
+        seen.update({(kind, keys[i.address]): i for i in session.scalars(query)})
     context.cache[_SEEN] = seen
     prepare_organisations(
         session,

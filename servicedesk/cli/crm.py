@@ -25,7 +25,7 @@ IMPORT_KINDS = ("customers", "organisations", "leads")
 
 @click.group("crm")
 def crm() -> None:
-    """Customers, organisations and leads: import, duplicates, merges."""
+    """Customers, organisations and leads: import, duplicates, merges, key rotation."""
 
 
 @crm.command("import")
@@ -200,6 +200,29 @@ def _names(session: Any, pairs: list[CandidatePair]) -> dict[int, str]:
         for customer in session.scalars(select(Customer).where(Customer.id.in_(chunk))):
             found[customer.id] = customer.display_name
     return found
+
+
+@crm.command("rotate-keys")
+@click.option("--json", "as_json", is_flag=True)
+def rotate_keys(as_json: bool) -> None:
+    """Re-encrypt every encrypted CRM value with the newest key.
+
+    Put the new key first in SERVICEDESK_CRM_ENCRYPTION_KEYS (keep the old ones after
+    it), run this, then drop the old keys. Values stored before encryption existed are
+    encrypted too. Safe to run twice.
+    """
+    from crm_core.crypto import crypto_of
+    from crm_core.crypto import rotate_keys as rotate
+
+    app = container()
+    with app.sessions() as session:
+        crypto = crypto_of(session)
+    counts = rotate(app.sessions, crypto)
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    for table, count in counts.items():
+        click.echo(f"{table}: {count} rows re-encrypted")
 
 
 commands: list[click.Command] = [crm]

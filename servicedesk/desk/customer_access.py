@@ -37,6 +37,11 @@ def served_customers(viewer: Viewer) -> Select[Any] | None:
     return select(ServiceRequest.customer_id).where(condition)
 
 
+def customer_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on `Customer` rows the viewer may see, every role counted."""
+    return scoping.customer_visibility(viewer, served_customers(viewer))
+
+
 def scoped_customers(viewer: Viewer) -> Select[Any]:
     """`select(Customer)` narrowed to what the viewer may see, every role counted."""
     return scoping.scope_customers(select(Customer), viewer, served_customers(viewer))

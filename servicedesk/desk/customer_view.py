@@ -34,6 +34,7 @@ CRM_SOURCES: list[TimelineSource] = [
     opportunity_timeline,
     activity_timeline,
 ]
+DEFAULT_TIER = "standard"
 MESSAGES_SHOWN = 500
 REQUESTS_SHOWN = 200
 PEOPLE_SHOWN = 200
@@ -142,7 +143,12 @@ def customer_view(session: Session, viewer: Viewer, customer_id: int) -> Custome
     owner_id: int | None = getattr(customer, "owner_id", None) or (
         organisation.owner_id if organisation else None
     )
-    tier = getattr(customer, "tier", None) or (organisation.tier if organisation else None)
+    # A person on the default tier takes their organisation's (an account's tier is its people's).
+    tier = (
+        customer.tier
+        if customer.tier != DEFAULT_TIER or organisation is None
+        else organisation.tier
+    )
     return CustomerView(
         customer=customer,
         timeline=merge_timeline(session, [customer_id], timeline_sources(viewer)),

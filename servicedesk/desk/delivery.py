@@ -115,4 +115,4 @@ def _recipient(uow: UnitOfWork, customer_id: int, channel: str) -> Sender:
     )
     if match is None:
         raise LookupError(f"customer {customer_id} has no address to reply to")
-    return Sender(match.kind.value, match.address, match.display_name)
+    return Sender(match.kind.value, match.shown_address, match.display_name)

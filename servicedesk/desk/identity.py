@@ -29,6 +29,7 @@ from crm_core.confirmations import (
 )
 from crm_core.customers import Customer, IdentityKind, normalise_address, resolve_identity
 from crm_core.db import UnitOfWork
+from crm_core.organisations import infer_customer_organisation
 from servicedesk.desk import events
 from servicedesk.desk.audit import record
 from servicedesk.desk.errors import InvalidChange
@@ -50,7 +51,9 @@ def resolve_sender(uow: UnitOfWork, sender: Sender) -> Customer:
     new contact of their own, and a link to confirm the address is mailed.
     """
     if sender.verified:
-        return resolve_identity(uow.session, sender.kind, sender.address, sender.display_name)
+        customer = resolve_identity(uow.session, sender.kind, sender.address, sender.display_name)
+        infer_customer_organisation(uow.session, customer)  # completion: company domain
+        return customer
     contact = open_unverified_contact(uow.session, sender.display_name)
     claim_email(uow, contact, sender.address)
     return contact

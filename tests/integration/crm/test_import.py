@@ -72,7 +72,7 @@ def test_german_headers_are_recognised_and_values_standardised(uow_factory, tmp_
         assert customer.organization is not None
         assert customer.organization.name == "Acme GmbH"
         assert domains_of(uow.session, customer.organization) == ["acme.de"]
-        kinds = {(i.kind.value, i.address) for i in customer.identities}
+        kinds = {(i.kind.value, i.shown_address) for i in customer.identities}
         assert kinds == {("email", "j.mueller@acme.de"), ("phone", "+4930901820")}
 
 
