@@ -38,6 +38,7 @@ from crm_core.db import Base, utcnow
 
 LINK_CONTACT = "link-contact"
 SIGN_IN = "portal-sign-in"  # the help centre's magic link: confirms the address and signs in
+ERASE_ACCOUNT = "portal-erase"  # a customer confirms, by mail, that their data should go
 DEFAULT_LIFETIME = timedelta(hours=24)
 SIGN_IN_LIFETIME = timedelta(minutes=30)
 _SALT = "crm_core.email-confirmation"

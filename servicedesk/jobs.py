@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from crm_core.confirmations import LINK_CONTACT, SIGN_IN
+from crm_core.confirmations import ERASE_ACCOUNT, LINK_CONTACT, SIGN_IN
 from crm_core.db import UnitOfWork
 from crm_core.importing.kinds import RowSettings
 from crm_core.importing.uploads import dry_run_upload, run_upload
@@ -37,7 +37,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Where confirmation links point, by purpose: the help centre's confirm page
 # (web/portal/confirm.py) and its sign-in page (web/portal/account.py).
-LINK_PATHS = {LINK_CONTACT: "/help/confirm/", SIGN_IN: "/help/sign-in/"}
+LINK_PATHS = {
+    LINK_CONTACT: "/help/confirm/",
+    SIGN_IN: "/help/sign-in/",
+    ERASE_ACCOUNT: "/help/account/delete/",
+}
 RATING_PATH = "/help/rate/"  # web/portal/rating.py
 
 

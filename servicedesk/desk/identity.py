@@ -17,6 +17,7 @@ from channels.base import ChannelNotConfigured, DeliveryRefused
 from channels.messages import Sender
 from channels.registry import AdapterRegistry
 from crm_core.confirmations import (
+    ERASE_ACCOUNT,
     LINK_CONTACT,
     SIGN_IN,
     ConfirmationInvalid,
@@ -37,7 +38,11 @@ from servicedesk.desk.models import DeliveryState, Message, ServiceRequest
 from servicedesk.desk.ports import NoticeSender
 
 log = logging.getLogger(__name__)
-SUBJECTS = {LINK_CONTACT: "Confirm your email address", SIGN_IN: "Your sign-in link"}
+SUBJECTS = {
+    LINK_CONTACT: "Confirm your email address",
+    SIGN_IN: "Your sign-in link",
+    ERASE_ACCOUNT: "Confirm the deletion of your account",
+}
 
 
 class LinkInvalid(InvalidChange):
@@ -154,6 +159,12 @@ def send_confirmation(
 
 
 def _notice_text(purpose: str, link: str) -> str:
+    if purpose == ERASE_ACCOUNT:
+        return (
+            "You asked us to delete your help centre account and all data we hold about you.\n\n"
+            f"To confirm, open this link within an hour:\n{link}\n\n"
+            "This cannot be undone. If it was not you, ignore this mail: nothing happens.\n"
+        )
     if purpose == SIGN_IN:
         return (
             "Someone, hopefully you, asked to sign in to our help centre with this address.\n\n"

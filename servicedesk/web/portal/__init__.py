@@ -4,6 +4,7 @@ from servicedesk.web.portal import (  # noqa: F401  (registers the routes)
     account,
     confirm,
     contact,
+    data_rights,
     deflection,
     rating,
     requests,
