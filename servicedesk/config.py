@@ -77,6 +77,10 @@ class Config:
     lifecycle_loyal_min_revenue: int = 5000
     lifecycle_loyal_period_days: int = 365
     lifecycle_churn_after_days: int = 365
+    # Campaign mail: at most this many mails a second per worker (0: no limit), and the
+    # From address (the support address, MAIL_FROM, when unset; replies go there).
+    marketing_rate: int = 20
+    marketing_from: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -132,6 +136,8 @@ class Config:
             "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
             "crm_phone_region": reader.region("CRM_PHONE_REGION"),
             "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+            "marketing_rate": reader.integer("MARKETING_RATE", 20, minimum=0),
+            "marketing_from": reader.email("MARKETING_FROM"),
             **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
         }
         values["hsts_seconds"] = reader.integer("HSTS_SECONDS", _default_hsts(values), minimum=0)

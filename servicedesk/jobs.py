@@ -22,6 +22,7 @@ from servicedesk.realtime import rooms
 
 if TYPE_CHECKING:
     from channels.registry import AdapterRegistry
+    from crm_core.campaigns.compose import SendSettings
     from knowledge.service import KnowledgeBase
     from servicedesk.config import Config
     from servicedesk.desk.routing.router import Router
@@ -162,6 +163,48 @@ def recompute_lifecycle(context: JobContext) -> int:
     return changed
 
 
+def campaign_settings(config: Config) -> SendSettings:
+    """Where campaign mail comes from and how fast it goes, from the settings."""
+    from crm_core.campaigns.compose import SendSettings
+
+    sender = config.marketing_from or config.mail_from
+    if not sender or not config.mail_smtp_url:
+        raise LookupError("campaign mail needs SERVICEDESK_MAIL_SMTP_URL and MAIL_FROM")
+    return SendSettings(
+        from_address=sender,
+        base_url=config.base_url,
+        secret=config.secret_key,
+        reply_to=config.mail_from or sender,
+        rate_per_second=float(config.marketing_rate),
+    )
+
+
+def send_campaign(context: JobContext, campaign_id: int) -> None:
+    """Plan and send a campaign's mail, rate-limited (mail queue); safe to run twice: each
+    recipient's row is claimed before their mail goes out."""
+    from crm_core.db import utcnow
+    from servicedesk.desk.campaigns import run_campaign
+
+    config = context.config
+    outcome = run_campaign(
+        context.uow, campaign_id, campaign_settings(config), str(config.mail_smtp_url), utcnow
+    )
+    log.info("send_campaign %d: %s", campaign_id, outcome)
+
+
+def send_due_campaigns(context: JobContext) -> list[int]:
+    """Queue scheduled campaigns that are due and A/B tests whose window is over (run it
+    from cron: `servicedesk marketing tick`)."""
+    from crm_core.db import utcnow
+    from servicedesk.desk.campaigns import due_campaigns
+
+    with context.uow() as uow:
+        due = due_campaigns(uow.session, utcnow())
+    for campaign_id in due:
+        send_campaign(context, campaign_id)
+    return due
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -172,6 +215,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
     "recompute_lifecycle": recompute_lifecycle,
+    "send_campaign": send_campaign,
+    "send_due_campaigns": send_due_campaigns,
 }
 
 

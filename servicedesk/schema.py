@@ -7,6 +7,7 @@ Add one line here for each new module with tables.
 # ruff: noqa: F401  (each import registers its tables)
 import channels.email.models
 import channels.webchat.models
+import crm_core.campaigns.models
 import crm_core.confirmations
 import crm_core.customers
 import crm_core.importing.log

@@ -1,0 +1,83 @@
+"""Who may get a campaign mail: the audience minus suppressed, bouncing and unconsented.
+
+`eligible_recipients` is the one place these checks are made, before deliveries are
+planned and again for every recipient just before their mail goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from crm_core.campaigns.models import Suppression
+from crm_core.customers.models import ChannelIdentity, Customer, IdentityKind
+from crm_core.db import utcnow
+from crm_core.normalise import normalise_email
+
+# Narrows `SELECT customers.id, customers.email` to the customers who consented to
+# marketing mail. The consent records (crm_core/privacy) plug in here at merge time;
+# until then every customer counts as consented (see `no_consent_records`).
+ConsentFilter = Callable[[Select[tuple[int, str]]], Select[tuple[int, str]]]
+
+
+def no_consent_records(query: Select[tuple[int, str]]) -> Select[tuple[int, str]]:
+    """The consent hook before crm_core/privacy exists: lets the query through unchanged."""
+    return query
+
+
+def eligible_recipients(
+    audience: Select[tuple[int]], consent: ConsentFilter = no_consent_records
+) -> Select[tuple[int, str]]:
+    """`(customer_id, email)` of the audience who may be mailed: with an address, not on
+    the suppression list (unsubscribed, bounced, complained), the address not marked as
+    bouncing by the email channel, and passing the consent hook. One SQL query."""
+    address = func.lower(Customer.email)
+    suppressed = exists().where(Suppression.email == address)
+    bouncing = exists().where(
+        and_(
+            ChannelIdentity.kind == IdentityKind.EMAIL,
+            func.lower(ChannelIdentity.address) == address,
+            ChannelIdentity.bouncing.is_(True),
+        )
+    )
+    query = (
+        select(Customer.id, address.label("email"))
+        .where(Customer.id.in_(audience), Customer.email.is_not(None), Customer.email != "")
+        .where(~suppressed, ~bouncing)
+    )
+    return consent(query)
+
+
+def is_suppressed(session: Session, email: str) -> bool:
+    """Whether this address must get no campaign mail."""
+    return session.get(Suppression, _key(email)) is not None
+
+
+def suppress(session: Session, email: str, reason: str, campaign_id: int | None = None) -> bool:
+    """Put the address on the suppression list (idempotent); True when it was new."""
+    key = _key(email)
+    if session.get(Suppression, key) is not None:
+        return False
+    session.add(Suppression(email=key, reason=reason, campaign_id=campaign_id, at=utcnow()))
+    session.flush()
+    return True
+
+
+def suppress_bouncing(session: Session) -> int:
+    """Copy the email channel's bouncing addresses (ChannelIdentity.bouncing) onto the
+    suppression list, so an address stays suppressed even if the identity goes away."""
+    rows = session.scalars(
+        select(func.lower(ChannelIdentity.address)).where(
+            ChannelIdentity.kind == IdentityKind.EMAIL, ChannelIdentity.bouncing.is_(True)
+        )
+    ).all()
+    return sum(suppress(session, address, "bounced") for address in rows)
+
+
+def _key(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except ValueError:
+        return email.strip().lower()

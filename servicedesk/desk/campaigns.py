@@ -1,0 +1,153 @@
+"""What campaigns need from the desk: request rules for segments, and the campaign run
+(plan the audience, send through SMTP) with the desk's collaborators wired in.
+
+Requests live above crm_core, so segment fields over requests are compiled here and
+handed to crm_core's compiler as `extra`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from channels.email.smtp import SmtpSettings
+from crm_core.campaigns import segments
+from crm_core.campaigns.abtest import ab_window_over, choose_winner
+from crm_core.campaigns.compose import SendSettings
+from crm_core.campaigns.eligibility import ConsentFilter, no_consent_records, suppress_bouncing
+from crm_core.campaigns.models import Campaign, CampaignStatus, Segment
+from crm_core.campaigns.sending import CampaignError, SendOutcome, plan_deliveries, send_campaign
+from crm_core.customers.models import Customer
+from crm_core.db import UnitOfWork
+from servicedesk.desk.models import OPEN_STATUSES, ServiceRequest
+
+
+def _open_requests(context: segments.RuleContext) -> ColumnElement[bool]:
+    where = [ServiceRequest.status.in_(OPEN_STATUSES)]
+    count = func.count(ServiceRequest.id)
+    return segments.count_condition(
+        context.rule, Customer.id, count, where, ServiceRequest.customer_id
+    )
+
+
+def _requests(context: segments.RuleContext) -> ColumnElement[bool]:
+    since = context.since
+    where = [] if since is None else [ServiceRequest.created_at >= since]
+    count = func.count(ServiceRequest.id)
+    return segments.count_condition(
+        context.rule, Customer.id, count, where, ServiceRequest.customer_id
+    )
+
+
+# `open_requests >= 1`; `requests >= 1 within 30` (asked for help in the last 30 days).
+REQUEST_RULES: dict[str, segments.RuleCompiler] = {
+    "open_requests": _open_requests,
+    "requests": _requests,
+}
+
+
+def count_segment(session: Session, rules_text: str, now: datetime) -> int:
+    """The live count of a segment's rules (raises `SegmentError` on a bad rule)."""
+    return segments.count_segment(session, segments.parse_rules(rules_text), now, REQUEST_RULES)
+
+
+def start_campaign(
+    session: Session, campaign: Campaign, now: datetime, consent: ConsentFilter = no_consent_records
+) -> int:
+    """Plan the deliveries of a campaign to its segment (adds nobody twice)."""
+    segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
+    if segment is None:
+        raise CampaignError("the campaign has no audience segment")
+    suppress_bouncing(session)
+    audience = segments.segment_query(segments.parse_rules(segment.rules), now, REQUEST_RULES)
+    return plan_deliveries(session, campaign, audience, now, consent)
+
+
+class SmtpMailer:
+    """Keeps one SMTP connection for a whole run (a connection per mail halves the rate)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def __call__(self, mail: EmailMessage, recipient: str) -> None:
+        try:
+            self._connected().send_message(mail, to_addrs=[recipient])
+        except smtplib.SMTPServerDisconnected:
+            self._client = None
+            self._connected().send_message(mail, to_addrs=[recipient])
+
+    def _connected(self) -> smtplib.SMTP:
+        if self._client is not None:
+            return self._client
+        s = self._settings
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if s.implicit_tls:
+            client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.starttls:
+            client.starttls(context=context)
+        if s.username:
+            client.login(s.username, s.password or "")
+        self._client = client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(smtplib.SMTPException):
+                self._client.quit()
+            self._client = None
+
+
+def run_campaign(
+    uow_factory: Callable[[], UnitOfWork],
+    campaign_id: int,
+    settings: SendSettings,
+    smtp_url: str,
+    clock: Callable[[], datetime],
+    consent: ConsentFilter = no_consent_records,
+) -> SendOutcome:
+    """Plan (first time), decide a finished A/B test, then send what is pending."""
+    with uow_factory() as uow:
+        campaign = uow.session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        if campaign.status in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
+            start_campaign(uow.session, campaign, clock(), consent)
+        elif ab_window_over(campaign, clock()):
+            choose_winner(uow.session, campaign)
+        uow.commit()
+    mailer = SmtpMailer(SmtpSettings.from_url(smtp_url))
+    try:
+        return send_campaign(
+            uow_factory, campaign_id, settings, mailer, consent=consent, clock=clock
+        )
+    finally:
+        mailer.close()
+
+
+def due_campaigns(session: Session, now: datetime) -> list[int]:
+    """Scheduled campaigns whose time has come and A/B tests whose window is over."""
+    rows = session.scalars(
+        select(Campaign).where(
+            Campaign.status.in_([CampaignStatus.SCHEDULED, CampaignStatus.TESTING])
+        )
+    )
+    due = []
+    for campaign in rows:
+        at = campaign.scheduled_at
+        if campaign.status == CampaignStatus.SCHEDULED and at is not None:
+            if (now.replace(tzinfo=None) if at.tzinfo is None else now) >= at:
+                due.append(campaign.id)
+        elif ab_window_over(campaign, now):
+            due.append(campaign.id)
+    return due
