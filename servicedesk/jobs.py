@@ -183,7 +183,7 @@ def send_campaign(context: JobContext, campaign_id: int) -> None:
     """Plan and send a campaign's mail, rate-limited (mail queue); safe to run twice: each
     recipient's row is claimed before their mail goes out."""
     from crm_core.db import utcnow
-    from servicedesk.desk.campaigns import run_campaign
+    from servicedesk.campaign_mail import run_campaign
 
     config = context.config
     outcome = run_campaign(

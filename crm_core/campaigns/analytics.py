@@ -58,7 +58,7 @@ class Figures:
         return data
 
 
-def _sent(campaign_ids: list[int]) -> Select[tuple[int]]:
+def _sent(campaign_ids: list[int]) -> Select[Any]:
     return select(Delivery.id).where(
         Delivery.campaign_id.in_(campaign_ids), Delivery.status == DeliveryStatus.SENT
     )

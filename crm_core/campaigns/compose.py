@@ -7,6 +7,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
+from typing import Any
 
 from crm_core.campaigns.models import Delivery, Variant
 from crm_core.campaigns.rendering import render_mail
@@ -43,7 +44,11 @@ def message_id(campaign_id: int, customer_id: int, domain: str) -> str:
 
 
 def compose_campaign_mail(
-    settings: SendSettings, delivery: Delivery, variant: Variant, customer: Customer, values: dict
+    settings: SendSettings,
+    delivery: Delivery,
+    variant: Variant,
+    customer: Customer,
+    values: dict[str, Any],
 ) -> EmailMessage:
     """The mail for one delivery: text + sanitised HTML, pixel, tracked links, List-Unsubscribe."""
     secret, base = settings.secret, settings.base_url.rstrip("/")

@@ -7,6 +7,7 @@ planned and again for every recipient just before their mail goes out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -19,17 +20,17 @@ from crm_core.normalise import normalise_email
 # Narrows `SELECT customers.id, customers.email` to the customers who consented to
 # marketing mail. The consent records (crm_core/privacy) plug in here at merge time;
 # until then every customer counts as consented (see `no_consent_records`).
-ConsentFilter = Callable[[Select[tuple[int, str]]], Select[tuple[int, str]]]
+ConsentFilter = Callable[[Select[Any]], Select[Any]]
 
 
-def no_consent_records(query: Select[tuple[int, str]]) -> Select[tuple[int, str]]:
+def no_consent_records(query: Select[Any]) -> Select[Any]:
     """The consent hook before crm_core/privacy exists: lets the query through unchanged."""
     return query
 
 
 def eligible_recipients(
-    audience: Select[tuple[int]], consent: ConsentFilter = no_consent_records
-) -> Select[tuple[int, str]]:
+    audience: Select[Any], consent: ConsentFilter = no_consent_records
+) -> Select[Any]:
     """`(customer_id, email)` of the audience who may be mailed: with an address, not on
     the suppression list (unsubscribed, bounced, complained), the address not marked as
     bouncing by the email channel, and passing the consent hook. One SQL query."""

@@ -51,10 +51,24 @@ def personalisation(customer: Customer) -> dict[str, Any]:
     }
 
 
+SAMPLE = {
+    "customer": {
+        "id": 1,
+        "name": "Kim Lee",
+        "first_name": "Kim",
+        "last_name": "Lee",
+        "email": "kim@example.com",
+        "stage": "loyal",
+    },
+    "unsubscribe_url": "https://example.com/unsubscribe",
+}
+
+
 def check_template(source: str) -> None:
-    """Raise `TemplateProblem` if the template does not compile in the sandbox."""
+    """Raise `TemplateProblem` unless the template renders in the sandbox with sample
+    values: a syntax error, an unknown name or a reach for Python internals is refused."""
     try:
-        _CHECK.from_string(source)
+        _CHECK.from_string(source).render(SAMPLE)
     except TemplateError as error:
         raise TemplateProblem(str(error)) from error
 

@@ -107,8 +107,10 @@ def count_condition(
     grouped = select(table_customer).where(*where).group_by(table_customer)
     if compare(0, number):
         failing = grouped.having(~compare(amount, number))
-        return customer_column.not_in(failing)
-    return customer_column.in_(grouped.having(compare(amount, number)))
+        condition: ColumnElement[bool] = customer_column.not_in(failing)
+    else:
+        condition = customer_column.in_(grouped.having(compare(amount, number)))
+    return condition
 
 
 def _operator(rule: Rule) -> Callable[[Any, Any], Any]:
@@ -234,7 +236,7 @@ COMPILERS: dict[str, RuleCompiler] = {
 
 def segment_query(
     rules: list[Rule], now: datetime, extra: Mapping[str, RuleCompiler] | None = None
-) -> Select[tuple[int]]:
+) -> Select[Any]:
     """`SELECT customers.id` of every customer matching all rules.
 
     `extra` adds fields this package cannot see (the desk adds `open_requests` and

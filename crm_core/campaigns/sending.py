@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
-from sqlalchemy import Select, case, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Select, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.compose import SendSettings, compose_campaign_mail
@@ -52,7 +53,7 @@ class SendOutcome:
 def plan_deliveries(
     session: Session,
     campaign: Campaign,
-    audience: Select[tuple[int]],
+    audience: Select[Any],
     now: datetime,
     consent: ConsentFilter = no_consent_records,
 ) -> int:
@@ -73,11 +74,9 @@ def plan_deliveries(
     already = select(Delivery.customer_id).where(Delivery.campaign_id == campaign.id)
     testing = campaign.ab_sample_percent > 0 and len(labels) > 1
     if testing:
-        in_sample = (customer_id * 37) % 100 < campaign.ab_sample_percent
-        variant = case(*[(customer_id % len(labels) == i, label) for i, label in enumerate(labels)])
-        variant_column = case((in_sample, variant), else_=None)
-        status = case((in_sample, DeliveryStatus.PENDING.value), else_=DeliveryStatus.HELD.value)
-        sample = case((in_sample, True), else_=False)
+        variant_column, status, sample = _ab_assignment(
+            customer_id, labels, campaign.ab_sample_percent
+        )
     else:
         variant_column, status = literal(labels[0]), literal(DeliveryStatus.PENDING.value)
         sample = literal(False)
@@ -90,6 +89,20 @@ def plan_deliveries(
     campaign.started_at = campaign.started_at or now
     session.flush()
     return int(added or 0)
+
+
+def _ab_assignment(
+    customer_id: Any, labels: list[str], percent: int
+) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """Variant, status and sample flag of an A/B test: `percent` of the audience (spread by
+    a multiplicative hash of the id) get the variants in turn, the rest are held."""
+    in_sample = (customer_id * 37) % 100 < percent
+    variant = case(*[(customer_id % len(labels) == i, label) for i, label in enumerate(labels)])
+    return (
+        case((in_sample, variant), else_=None),
+        case((in_sample, DeliveryStatus.PENDING.value), else_=DeliveryStatus.HELD.value),
+        case((in_sample, True), else_=False),
+    )
 
 
 def release_stale(
@@ -190,6 +203,23 @@ def send_campaign(
             uow.session, campaign_id, clock(), settings.lease_seconds
         )
         uow.commit()
+    _send_batches(uow_factory, campaign_id, settings, mailer, consent, clock, sleep, outcome)
+    with uow_factory() as uow:
+        finish_if_done(uow.session, campaign_id)
+        uow.commit()
+    return outcome
+
+
+def _send_batches(
+    uow_factory: Callable[[], UnitOfWork],
+    campaign_id: int,
+    settings: SendSettings,
+    mailer: Mailer,
+    consent: ConsentFilter,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    outcome: SendOutcome,
+) -> None:
     gap = 1.0 / settings.rate_per_second if settings.rate_per_second > 0 else 0.0
     next_at = time.monotonic()
     while True:
@@ -210,10 +240,6 @@ def send_campaign(
                     next_at += gap
                     sleep(max(0.0, next_at - time.monotonic()))
                 sender.send(delivery, outcome)
-    with uow_factory() as uow:
-        finish_if_done(uow.session, campaign_id)
-        uow.commit()
-    return outcome
 
 
 def finish_if_done(session: Session, campaign_id: int) -> bool:

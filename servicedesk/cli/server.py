@@ -38,6 +38,9 @@ def demo(port: int, no_serve: bool) -> None:
     from servicedesk.demo_sales import load_sales_demo
 
     lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
+    from servicedesk.demo_marketing import load_marketing_demo
+
+    lines += load_marketing_demo(built.uow)
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:

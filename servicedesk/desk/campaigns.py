@@ -7,25 +7,17 @@ handed to crm_core's compiler as `extra`.
 
 from __future__ import annotations
 
-import contextlib
-import smtplib
-import ssl
-from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from channels.email.smtp import SmtpSettings
 from crm_core.campaigns import segments
-from crm_core.campaigns.abtest import ab_window_over, choose_winner
-from crm_core.campaigns.compose import SendSettings
+from crm_core.campaigns.abtest import ab_window_over
 from crm_core.campaigns.eligibility import ConsentFilter, no_consent_records, suppress_bouncing
 from crm_core.campaigns.models import Campaign, CampaignStatus, Segment
-from crm_core.campaigns.sending import CampaignError, SendOutcome, plan_deliveries, send_campaign
+from crm_core.campaigns.sending import CampaignError, plan_deliveries
 from crm_core.customers.models import Customer
-from crm_core.db import UnitOfWork
 from servicedesk.desk.models import OPEN_STATUSES, ServiceRequest
 
 
@@ -68,71 +60,6 @@ def start_campaign(
     suppress_bouncing(session)
     audience = segments.segment_query(segments.parse_rules(segment.rules), now, REQUEST_RULES)
     return plan_deliveries(session, campaign, audience, now, consent)
-
-
-class SmtpMailer:
-    """Keeps one SMTP connection for a whole run (a connection per mail halves the rate)."""
-
-    def __init__(self, settings: SmtpSettings) -> None:
-        self._settings = settings
-        self._client: smtplib.SMTP | None = None
-
-    def __call__(self, mail: EmailMessage, recipient: str) -> None:
-        try:
-            self._connected().send_message(mail, to_addrs=[recipient])
-        except smtplib.SMTPServerDisconnected:
-            self._client = None
-            self._connected().send_message(mail, to_addrs=[recipient])
-
-    def _connected(self) -> smtplib.SMTP:
-        if self._client is not None:
-            return self._client
-        s = self._settings
-        context = ssl.create_default_context()
-        client: smtplib.SMTP
-        if s.implicit_tls:
-            client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-        else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        if s.starttls:
-            client.starttls(context=context)
-        if s.username:
-            client.login(s.username, s.password or "")
-        self._client = client
-        return client
-
-    def close(self) -> None:
-        if self._client is not None:
-            with contextlib.suppress(smtplib.SMTPException):
-                self._client.quit()
-            self._client = None
-
-
-def run_campaign(
-    uow_factory: Callable[[], UnitOfWork],
-    campaign_id: int,
-    settings: SendSettings,
-    smtp_url: str,
-    clock: Callable[[], datetime],
-    consent: ConsentFilter = no_consent_records,
-) -> SendOutcome:
-    """Plan (first time), decide a finished A/B test, then send what is pending."""
-    with uow_factory() as uow:
-        campaign = uow.session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise LookupError(f"no campaign {campaign_id}")
-        if campaign.status in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
-            start_campaign(uow.session, campaign, clock(), consent)
-        elif ab_window_over(campaign, clock()):
-            choose_winner(uow.session, campaign)
-        uow.commit()
-    mailer = SmtpMailer(SmtpSettings.from_url(smtp_url))
-    try:
-        return send_campaign(
-            uow_factory, campaign_id, settings, mailer, consent=consent, clock=clock
-        )
-    finally:
-        mailer.close()
 
 
 def due_campaigns(session: Session, now: datetime) -> list[int]:

@@ -12,7 +12,8 @@ from crm_core.campaigns.models import Campaign, CampaignStatus, Delivery, Delive
 from crm_core.campaigns.sending import send_campaign
 from crm_core.campaigns.tracking import unsubscribe
 from crm_core.db import utcnow
-from servicedesk.desk.campaigns import SmtpMailer, run_campaign, start_campaign
+from servicedesk.campaign_mail import SmtpMailer, run_campaign
+from servicedesk.desk.campaigns import start_campaign
 from tests.integration.marketing.helpers import (
     SECRET,
     SETTINGS,
