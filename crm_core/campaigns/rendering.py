@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import nh3
-from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from crm_core.customers.models import Customer
@@ -82,15 +83,21 @@ def render_mail(
 ) -> RenderedMail:
     """Render the three parts; HTML is sanitised, then its http(s) links go through `link`."""
     try:
-        rendered_subject = _TEXT.from_string(subject).render(values).strip()
-        rendered_text = _TEXT.from_string(text).render(values)
-        rendered_html = _HTML.from_string(html).render(values) if html.strip() else ""
+        rendered_subject = _compiled(False, subject).render(values).strip()
+        rendered_text = _compiled(False, text).render(values)
+        rendered_html = _compiled(True, html).render(values) if html.strip() else ""
     except TemplateError as error:  # SecurityError is one
         raise TemplateProblem(str(error)) from error
     clean = nh3.clean(rendered_html) if rendered_html else ""
     if link is not None and clean:
         clean = _HREF.sub(lambda m: f'href="{link(_unescape(m.group(1)))}"', clean)
     return RenderedMail(" ".join(rendered_subject.split()), rendered_text, clean)
+
+
+@lru_cache(maxsize=64)
+def _compiled(html: bool, source: str) -> Template:
+    """Compiled once per source: compiling costs far more than rendering one recipient."""
+    return (_HTML if html else _TEXT).from_string(source)
 
 
 def template_links(html: str) -> list[str]:

@@ -234,6 +234,9 @@ def _send_batches(
             uow.commit()
             if not batch:
                 break
+            # One query loads the batch's customers; `send` then finds them in the session.
+            ids = [delivery.customer_id for delivery in batch]
+            uow.session.scalars(select(Customer).where(Customer.id.in_(ids))).all()
             sender = _Sender(uow, settings, mailer, consent, clock, variants)
             for delivery in batch:
                 if gap:
