@@ -84,7 +84,11 @@ def plan_deliveries(
         literal(campaign.id), customer_id, recipients.c.email, variant_column, status, sample
     ).where(customer_id.not_in(already))
     columns = ["campaign_id", "customer_id", "email", "variant", "status", "ab_sample"]
-    added = session.execute(insert(Delivery).from_select(columns, rows)).rowcount  # type: ignore[attr-defined]
+    mine = select(func.count(Delivery.id)).where(Delivery.campaign_id == campaign.id)
+    before = session.scalar(mine) or 0
+    session.execute(insert(Delivery).from_select(columns, rows))
+    # Counted, not rowcount: psycopg reports -1 for INSERT ... SELECT here.
+    added = (session.scalar(mine) or 0) - before
     campaign.status = CampaignStatus.TESTING if testing else CampaignStatus.SENDING
     campaign.started_at = campaign.started_at or now
     session.flush()
