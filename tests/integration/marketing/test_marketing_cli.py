@@ -20,8 +20,8 @@ def test_segment_count_send_and_report(cli_env: dict[str, str]) -> None:
     from servicedesk.cli.context import container
 
     with smtp_sink() as (sink, url):
-        env = {**cli_env, "SERVICEDESK_MAIL_SMTP_URL": url, "SERVICEDESK_MAIL_FROM": "help@desk.example",
-               "SERVICEDESK_MARKETING_RATE": "0"}  # fmt: skip
+        mail = {"MAIL_SMTP_URL": url, "MAIL_FROM": "help@desk.example", "MARKETING_RATE": "0"}
+        env = {**cli_env, **{f"SERVICEDESK_{name}": value for name, value in mail.items()}}
         saved = dict(os.environ)
         os.environ.update(env)
         try:
