@@ -46,8 +46,10 @@ def segment_count_command(segment: str, as_json: bool) -> None:
 @click.argument("campaign")
 @click.option("--dry-run", is_flag=True, help="Count who would get it; send and write nothing.")
 @click.option("--queue", "queued", is_flag=True, help="Hand it to the mail queue (rq workers).")
-def send_command(campaign: str, dry_run: bool, queued: bool) -> None:
-    """Send CAMPAIGN (id or name) to its audience; run it again to resume: nobody gets it twice."""
+@click.option("--winner", metavar="LABEL", help="End the A/B test now: LABEL goes to the rest.")
+def send_command(campaign: str, dry_run: bool, queued: bool, winner: str | None) -> None:
+    """Send CAMPAIGN (id or name) to its audience; run it again to resume: nobody gets it
+    twice. An A/B test's winner goes to the rest once its window is over (or --winner)."""
     from crm_core.campaigns.operations import find_campaign
     from servicedesk.jobs import send_campaign
 
@@ -60,6 +62,8 @@ def send_command(campaign: str, dry_run: bool, queued: bool) -> None:
             click.echo(_dry_run(uow.session, row))
             return
         campaign_id, name = row.id, row.name
+        if winner:
+            _choose_winner(uow, row, winner)
     if queued:
         app.tasks.enqueue("mail", "send_campaign", campaign_id)
         click.echo(f"queued send_campaign {campaign_id} on the mail queue")
@@ -71,6 +75,16 @@ def send_command(campaign: str, dry_run: bool, queued: bool) -> None:
     with app.uow() as uow:
         figures = _report(uow.session, campaign_id)["figures"]
     click.echo(f"{name}: {figures['sent']} sent, {figures['failed']} failed so far")
+
+
+def _choose_winner(uow: Any, campaign: Any, label: str) -> None:
+    from crm_core.campaigns.abtest import choose_winner
+
+    try:
+        choose_winner(uow.session, campaign, label)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    uow.commit()
 
 
 def _dry_run(session: Any, campaign: Any) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crm_core.campaigns.analytics import campaign_figures
 from crm_core.campaigns.models import Delivery, DeliveryStatus
+from crm_core.campaigns.timeline import campaign_timeline
 from crm_core.customers.models import ChannelIdentity, Customer
 from crm_core.db import utcnow
 from crm_core.orders.models import Order, OrderStatus
@@ -43,6 +44,8 @@ def test_orders_and_leads_within_the_window_are_attributed(uow_factory) -> None:
         session.add(Lead(name="From the offer", source="campaign", campaign_id=campaign.id))
         session.flush()
         figures = campaign_figures(session, [campaign])
+        entries = list(campaign_timeline(session, [ids[0], ids[3]]))
+    assert [(e.kind, e.detail) for e in entries] == [("campaign", "kim0@customer.example; clicked")]
     assert (figures.sent, figures.opened, figures.clicked) == (3, 1, 1)
     assert figures.orders == 1 and figures.revenue == Decimal("300") and figures.leads == 1
     assert figures.converted == 2 and figures.roi == 5.0  # (300 - 50) / 50

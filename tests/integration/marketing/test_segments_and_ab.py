@@ -8,7 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from crm_core.campaigns.abtest import ab_result, choose_winner, two_proportion_z_test
+from crm_core.campaigns.abtest import (
+    ab_result,
+    ab_window_over,
+    choose_winner,
+    two_proportion_z_test,
+)
 from crm_core.campaigns.models import CampaignStatus, Delivery, DeliveryStatus
 from crm_core.campaigns.rendering import TemplateProblem, render_mail
 from crm_core.campaigns.segments import SegmentError, parse_rules
@@ -77,6 +82,10 @@ def test_ab_test_picks_the_winner_and_sends_it_to_the_rest(uow_factory) -> None:
             if row.variant == "B":
                 row.clicked_at = utcnow()
         uow.session.flush()
+        started = campaign.started_at
+        assert started is not None
+        assert not ab_window_over(campaign, started + timedelta(hours=23))
+        assert ab_window_over(campaign, started + timedelta(hours=25))  # `tick` decides then
         result = ab_result(uow.session, campaign)
         assert result is not None and result.leader == "B" and result.significant
         assert choose_winner(uow.session, campaign) == "B"
