@@ -62,13 +62,7 @@ def plan_deliveries(
     With an A/B test, `ab_sample_percent` of the audience get the variants in turn and
     the rest are held for the winner. Returns the number of rows added. One INSERT.
     """
-    if campaign.channel not in SENDABLE_CHANNELS:
-        raise CampaignError(f"channel {campaign.channel.value}: not sent by this version")
-    labels = sorted(
-        session.scalars(select(Variant.label).where(Variant.campaign_id == campaign.id))
-    )
-    if not labels:
-        raise CampaignError("the campaign has no mail yet (subject and body)")
+    labels = _sendable_labels(session, campaign)
     recipients = eligible_recipients(audience, consent).subquery()
     customer_id = recipients.c.id
     already = select(Delivery.customer_id).where(Delivery.campaign_id == campaign.id)
@@ -93,6 +87,18 @@ def plan_deliveries(
     campaign.started_at = campaign.started_at or now
     session.flush()
     return int(added or 0)
+
+
+def _sendable_labels(session: Session, campaign: Campaign) -> list[str]:
+    """The campaign's variant labels; refused for a channel this version does not send."""
+    if campaign.channel not in SENDABLE_CHANNELS:
+        raise CampaignError(f"channel {campaign.channel.value}: not sent by this version")
+    labels = sorted(
+        session.scalars(select(Variant.label).where(Variant.campaign_id == campaign.id))
+    )
+    if not labels:
+        raise CampaignError("the campaign has no mail yet (subject and body)")
+    return labels
 
 
 def _ab_assignment(
