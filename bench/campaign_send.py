@@ -24,7 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -152,7 +152,7 @@ def run_send(engine: Engine, send_n: int) -> dict[str, object]:
     samples: list[float] = [rss_mb()]
     step = max(1, planned // 10)
 
-    def counting(mail: EmailMessage, recipient: str) -> None:
+    def counting(mail: Message, recipient: str) -> None:
         mailer(mail, recipient)
         if sink.count % step == 0:
             samples.append(rss_mb())

@@ -8,7 +8,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 
 from channels.email.smtp import SmtpSettings
 from crm_core.campaigns.abtest import ab_window_over, choose_winner
@@ -27,7 +27,7 @@ class SmtpMailer:
         self._settings = settings
         self._client: smtplib.SMTP | None = None
 
-    def __call__(self, mail: EmailMessage, recipient: str) -> None:
+    def __call__(self, mail: Message, recipient: str) -> None:
         try:
             self._connected().send_message(mail, to_addrs=[recipient])
         except smtplib.SMTPServerDisconnected:

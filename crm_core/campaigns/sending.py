@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, insert, literal, select, update
@@ -33,7 +33,7 @@ from crm_core.campaigns.rendering import personalisation
 from crm_core.customers.models import Customer
 from crm_core.db import UnitOfWork
 
-Mailer = Callable[[EmailMessage, str], None]  # hands one mail to SMTP; raises when refused
+Mailer = Callable[[Message, str], None]  # hands one mail to SMTP; raises when refused
 OPEN_WORK = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
 
 
