@@ -67,10 +67,10 @@ def smtp_sink() -> Iterator[tuple[Sink, str]]:
 
 
 def make_audience(
-    uow: UnitOfWork, count: int, stage: LifecycleStage = LifecycleStage.LOYAL
+    uow: UnitOfWork, count: int, stage: LifecycleStage = LifecycleStage.LOYAL, start: int = 0
 ) -> list[int]:
     ids = []
-    for number in range(count):
+    for number in range(start, start + count):
         customer = make_customer(uow, f"Kim{number} Lee", email=f"kim{number}@customer.example")
         customer.lifecycle_stage = stage
         ids.append(customer.id)

@@ -174,3 +174,37 @@ def _campaign(uow) -> int:  # type: ignore[no-untyped-def]
     uow.session.add(campaign)
     uow.session.flush()
     return campaign.id
+
+
+def test_ab_campaign_sample_then_winner_by_hand(
+    app: Flask, container: Container, sink: tuple[Sink, str]
+) -> None:
+    from crm_core.access import Viewer
+    from crm_core.campaigns.operations import CampaignDraft, MailDraft, save_campaign
+    from crm_core.campaigns.segments import save_segment
+
+    with container.uow() as uow:
+        make_audience(uow, 7, start=3)  # ten loyal customers with the fixture's three
+        segment = save_segment(uow.session, "All loyal", "stage = loyal")
+        mails = [MailDraft(label, f"{label} subject", "Hello") for label in "AB"]
+        draft = CampaignDraft("Test AB", segment_id=segment.id, mails=mails, ab_sample_percent=50)
+        campaign_id = save_campaign(uow.session, Viewer.system(), draft).id
+        uow.commit()
+    client = _client(app, "mia")
+    token = csrf_token(client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True))
+    client.post(f"/marketing/campaigns/{campaign_id}/send", data={"csrf_token": token})
+    mails, _ = sink
+    sample = len(mails.recipients)
+    assert 0 < sample < 10
+    page = client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "A/B test" in page and "Send the winner to the rest" in page
+    reader = _client(app, "rhea")
+    assert "Send the winner" not in reader.get(f"/marketing/campaigns/{campaign_id}").get_data(
+        as_text=True
+    )
+    client.post(
+        f"/marketing/campaigns/{campaign_id}/winner", data={"csrf_token": token, "label": "B"}
+    )
+    assert len(mails.recipients) == len(set(mails.recipients)) == 10
+    later = [m["Subject"] for _, m in mails.mails[sample:]]
+    assert set(later) == {"B subject"}
