@@ -60,3 +60,20 @@ def test_consent_hook_narrows_the_audience(uow_factory) -> None:  # type: ignore
             return query.where(Customer.id == ids[0])
 
         assert start_campaign(uow.session, campaign, utcnow(), consent=only_first) == 1
+
+
+def test_scheduled_campaigns_fall_due(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    from crm_core.campaigns.models import CampaignStatus
+    from servicedesk.desk.campaigns import due_campaigns
+
+    with uow_factory() as uow:
+        now = utcnow()
+        past, future = make_campaign(uow), make_campaign(uow, "stage = new")
+        for campaign, at in (
+            (past, now - timedelta(minutes=1)),
+            (future, now + timedelta(hours=1)),
+        ):
+            campaign.status, campaign.scheduled_at = CampaignStatus.SCHEDULED, at
+        uow.commit()
+    with uow_factory() as uow:
+        assert due_campaigns(uow.session, utcnow()) == [past.id]
