@@ -71,14 +71,24 @@ def compose_campaign_mail(
         )
         body = MIMEMultipart("alternative", _subparts=[body])
         body.attach(MIMEText(f"{rendered.html}{footer}", "html", "utf-8"))
-    # The legacy (compat32) classes: EmailMessage re-parses every header it is given,
+    headers = _headers(settings, delivery, rendered.subject, unsubscribe_url)
+    for name, value in headers.items():
+        body[name] = value
+    return body
+
+
+def _headers(
+    settings: SendSettings, delivery: Delivery, subject: str, unsubscribe_url: str
+) -> dict[str, str]:
+    # For the legacy (compat32) classes: EmailMessage re-parses every header it is given,
     # which cost more than the rest of composing a campaign mail together.
-    headers = {
+    ident = message_id(delivery.campaign_id, delivery.customer_id, settings.domain)
+    return {
         "From": formataddr((settings.from_name, settings.from_address), "utf-8"),
         "To": delivery.email,
-        "Subject": Header(rendered.subject, "utf-8").encode(),
+        "Subject": Header(subject, "utf-8").encode(),
         "Date": format_datetime(utcnow()),
-        "Message-ID": f"<{message_id(delivery.campaign_id, customer.id, settings.domain)}>",
+        "Message-ID": f"<{ident}>",
         "Reply-To": settings.reply_to or settings.from_address,
         # RFC 2369 and RFC 8058: one-click unsubscribe by a POST to the signed link.
         "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -86,6 +96,3 @@ def compose_campaign_mail(
         "X-Campaign-Id": str(delivery.campaign_id),
         "Precedence": "bulk",
     }
-    for name, value in headers.items():
-        body[name] = value
-    return body
