@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from crm_core.campaigns.models import Delivery, Suppression
 from crm_core.customers.field_models import CustomFieldValue
 from crm_core.customers.notes import CustomerNote
 from crm_core.customers.records import Address, Tag, customer_tags
@@ -46,6 +47,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
         ("customer_notes", CustomerNote, "customer_notes"),
         ("addresses", Address, "addresses"),
         ("custom_fields", CustomFieldValue, "custom_field_values"),
+        ("campaign_mail", Delivery, "marketing_deliveries"),
     ]
     for name, model, table in parts:
         registry.add_exporter(name, _rows_of(model), [table])
@@ -58,6 +60,8 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     registry.add_exporter("tags", _tags, ["customer_tags"])
     record_tables = ["addresses", "custom_field_values", "customer_tags"]
     registry.add_eraser("customer_records", erase_records, record_tables)
+    campaign_tables = ["marketing_deliveries", "marketing_suppressions"]
+    registry.add_eraser("campaign_mail", erase_campaign_traces, campaign_tables)
     return registry
 
 
@@ -134,6 +138,17 @@ def erase_records(session: Session, erasure: Erasure) -> None:
     session.execute(delete(Address).where(Address.customer_id == customer_id))
     session.execute(delete(CustomFieldValue).where(CustomFieldValue.customer_id == customer_id))
     session.execute(delete(customer_tags).where(customer_tags.c.customer_id == customer_id))
+
+
+def erase_campaign_traces(session: Session, erasure: Erasure) -> None:
+    """Deliveries stay counted in the campaigns' figures, without the address; the plain
+    suppression rows go (the consent's hashed suppression keeps the address unmailed)."""
+    session.execute(
+        update(Delivery).where(Delivery.customer_id == erasure.customer_id).values(email="")
+    )
+    if erasure.emails:
+        emails = [email.lower() for email in erasure.emails]
+        session.execute(delete(Suppression).where(Suppression.email.in_(emails)))
 
 
 def _keep(_session: Session, _erasure: Erasure) -> None:

@@ -131,15 +131,20 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(sla)
     app.register_blueprint(reports)
+    from servicedesk.web.marketing import marketing
+
+    app.register_blueprint(marketing)
 
 
-NAVIGATION = (  # endpoint, label, role needed to see the link
+NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
+    # endpoint, label, role (or any of several roles) needed to see the link
     ("console.inbox", "Inbox", None),
     ("kb.index", "Knowledge base", None),
     ("portal.search", "Help centre", None),
     ("router.index", "Routing", None),
     ("console.satisfaction", "Satisfaction", None),
     ("sales.board", "Deals", None),
+    ("marketing.index", "Marketing", ("marketing", "admin")),
     ("mail.mailboxes", "Email", "admin"),
     ("crm.customers", "Customers", None),
     ("sales.leads", "Sales", "sales"),
@@ -156,8 +161,11 @@ def _navigation(app: Flask) -> list[tuple[str, str]]:
     """The console's top links: the pages this app has that the signed-in agent may use."""
     from flask_login import current_user
 
-    def allowed(role: str | None) -> bool:
-        return role is None or bool(current_user.is_authenticated and current_user.has_role(role))
+    def allowed(role: str | tuple[str, ...] | None) -> bool:
+        if role is None:
+            return True
+        roles = (role,) if isinstance(role, str) else role
+        return bool(current_user.is_authenticated and any(map(current_user.has_role, roles)))
 
     return [
         (endpoint, label)

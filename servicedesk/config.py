@@ -97,6 +97,10 @@ class Config:
     # the key of the searchable digests. Unset, both are derived from `secret_key`.
     crm_encryption_keys: tuple[str, ...] = ()
     crm_search_key: str | None = None
+    # Campaign mail: at most this many mails a second per worker (0: no limit), and the
+    # From address (the support address, MAIL_FROM, when unset; replies go there).
+    marketing_rate: int = 20
+    marketing_from: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -262,6 +266,8 @@ def _feature_settings(reader: _Reader) -> dict[str, object]:
         "proxy_hops": reader.integer("PROXY_HOPS", 0, minimum=0),
         "crm_phone_region": reader.region("CRM_PHONE_REGION"),
         "crm_date_order": reader.choice("CRM_DATE_ORDER", ("dmy", "mdy")),
+        "marketing_rate": reader.integer("MARKETING_RATE", 20, minimum=0),
+        "marketing_from": reader.email("MARKETING_FROM"),
         **{name: reader.integer(name.upper(), default) for name, default in LIFECYCLE.items()},
         "sales_first_contact_hours": reader.integer("SALES_FIRST_CONTACT_HOURS", 24),
         "retention_closed_request_years": reader.integer(

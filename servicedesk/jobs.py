@@ -306,6 +306,32 @@ def dry_run_import(context: JobContext, upload_id: int) -> None:
     dry_run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
 
 
+def send_campaign(context: JobContext, campaign_id: int) -> None:
+    """Plan and send a campaign's mail, rate-limited (mail queue); safe to run twice: each
+    recipient's row is claimed before their mail goes out."""
+    from crm_core.db import utcnow
+    from servicedesk.campaign_mail import campaign_settings, run_campaign
+
+    config = context.config
+    outcome = run_campaign(
+        context.uow, campaign_id, campaign_settings(config), str(config.mail_smtp_url), utcnow
+    )
+    log.info("send_campaign %d: %s", campaign_id, outcome)
+
+
+def send_due_campaigns(context: JobContext) -> list[int]:
+    """Queue scheduled campaigns that are due and A/B tests whose window is over (run it
+    from cron: `servicedesk marketing tick`)."""
+    from crm_core.db import utcnow
+    from servicedesk.desk.campaigns import due_campaigns
+
+    with context.uow() as uow:
+        due = due_campaigns(uow.session, utcnow())
+    for campaign_id in due:
+        send_campaign(context, campaign_id)
+    return due
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
@@ -328,6 +354,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "call_webhook": call_webhook,
     "import_upload": import_upload,
     "dry_run_import": dry_run_import,
+    "send_campaign": send_campaign,
+    "send_due_campaigns": send_due_campaigns,
 }
 
 # Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email import message_from_string
 from email.message import Message
 
 from channels.base import Ignored
@@ -17,6 +18,13 @@ class Bounce(Ignored):
     failed_recipients: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Complaint(Bounce):
+    """A recipient reported our mail as spam (an RFC 5965 ARF feedback report): treated as
+    a bounce, so the address is flagged and campaign mail stops going to it."""
+
+
+_ORIGINAL_RCPT = re.compile(r"^original-rcpt-to\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 _AUTO_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matische)? ?(reply|antwort)|auto:|out of (the )?office|"
     r"abwesenheitsnotiz|réponse automatique|respuesta automática|autoreply)",
@@ -40,6 +48,10 @@ def detect_automated(message: Message) -> Ignored | None:
     if report == "delivery-status" or _looks_like_bounce(message):
         failed = _failed(message)
         return Bounce(reason="bounce (delivery status notification)", failed_recipients=failed)
+    if report == "feedback-report":
+        return Complaint(
+            reason="complaint (ARF feedback report)", failed_recipients=_complained(message)
+        )
     if report:
         return Ignored(reason=f"automated report ({report})")
     auto_submitted = header_text(message, "Auto-Submitted").split(";")[0].strip().lower()
@@ -93,6 +105,28 @@ def _failed(message: Message) -> tuple[str, ...]:
                     if "@" in address and address not in found:
                         found.append(address)
     return tuple(found)
+
+
+def _complained(message: Message) -> tuple[str, ...]:
+    """Who complained: Original-Rcpt-To of the report (RFC 5965 3.2), else the To of the
+    returned message or its headers."""
+    found: list[str] = []
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "message/feedback-report":
+            for text in _delivery_status_texts(part):
+                found += [m.group(1).strip("<>;").lower() for m in _ORIGINAL_RCPT.finditer(text)]
+        elif kind == "message/rfc822" and not found:
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                found += [a.lower() for _, a in address_header(inner[0], "To")]
+        elif kind == "text/rfc822-headers" and not found:
+            raw = part.get_payload(decode=True)
+            headers = (
+                message_from_string(decode_text(raw, "utf-8")) if isinstance(raw, bytes) else None
+            )
+            found += [a.lower() for _, a in address_header(headers, "To")] if headers else []
+    return tuple(dict.fromkeys(a for a in found if "@" in a))
 
 
 def _delivery_status_texts(part: Message) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_core.crypto.cipher import FieldCrypto, KeysMissing, is_token
@@ -109,8 +109,13 @@ def register_encrypted(model: type) -> type:
         reveal(target, context.session)
 
     @event.listens_for(model, "refresh")
-    def _on_refresh(target: object, context: Any, _attrs: Any) -> None:
-        reveal(target, context.session)
+    def _on_refresh(target: object, context: Any, attrs: Any) -> None:
+        # A bulk UPDATE that syncs the objects in the session refreshes with no query
+        # context (and only the columns it set): reveal through the object's own session.
+        session = context.session if context is not None else object_session(target)
+        encrypted = set(getattr(model, "__encrypted__", {}))
+        if session is not None and (attrs is None or set(attrs) & encrypted):
+            reveal(target, session)
 
     ENCRYPTED_MODELS.append(model)
     return model

@@ -13,6 +13,7 @@ from servicedesk.cli import (
     kb,
     leads,
     mail,
+    marketing,
     portal,
     privacy,
     report,
@@ -43,6 +44,7 @@ for _module in (
     sla,
     automation,
     report,
+    marketing,
 ):
     for _command in _module.commands:
         main.add_command(_command)

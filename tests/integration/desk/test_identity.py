@@ -22,14 +22,15 @@ from servicedesk.desk.accounts import create_agent
 from servicedesk.desk.identity import LinkInvalid, confirm_contact
 from servicedesk.desk.models import DeliveryState, Message, ServiceRequest, Status
 from servicedesk.desk.operations import change_status, post_reply, receive_inbound
-from tests.integration.desk.test_delivery import Sink, build, smtp_sink  # noqa: F401
+from tests.fixtures.smtp import Sink
+from tests.integration.desk.test_delivery import build
 
 MARIA = "maria@customer.example"
 LINK = re.compile(r"/help/confirm/(\S+)")
 
 
 @pytest.fixture
-def desk(engine: Engine, tmp_path: Path, smtp_sink: tuple[Sink, int]) -> Iterator[Container]:  # noqa: F811
+def desk(engine: Engine, tmp_path: Path, smtp_sink: tuple[Sink, int]) -> Iterator[Container]:
     container = build(engine, tmp_path, smtp_sink[1])
     yield container
     container.engine.dispose()
@@ -77,7 +78,7 @@ def _solved_request_of_maria(container: Container) -> tuple[int, str, int]:
 
 def test_a_quoted_reference_from_an_unverified_sender_opens_a_request_of_their_own(
     desk: Container,
-    smtp_sink: tuple[Sink, int],  # noqa: F811
+    smtp_sink: tuple[Sink, int],
 ) -> None:
     marias, reference, maria_id = _solved_request_of_maria(desk)
     result = _intake(desk, _portal(f"Re: [{reference}]"))
@@ -96,7 +97,7 @@ def test_a_quoted_reference_from_an_unverified_sender_opens_a_request_of_their_o
 
 def test_replies_by_email_wait_for_confirmation_then_go_out_once(
     desk: Container,
-    smtp_sink: tuple[Sink, int],  # noqa: F811
+    smtp_sink: tuple[Sink, int],
 ) -> None:
     _, _, maria_id = _solved_request_of_maria(desk)
     result = _intake(desk, _portal("Where is my refund?"))
@@ -128,7 +129,7 @@ def test_replies_by_email_wait_for_confirmation_then_go_out_once(
 
 def test_a_new_address_confirmed_becomes_the_contacts_own(
     desk: Container,
-    smtp_sink: tuple[Sink, int],  # noqa: F811
+    smtp_sink: tuple[Sink, int],
 ) -> None:
     result = _intake(desk, _portal("Hello", address="new@customer.example"))
     token = LINK.search(_body(smtp_sink[0].mails[0]))
@@ -141,7 +142,7 @@ def test_a_new_address_confirmed_becomes_the_contacts_own(
         assert opened is not None and opened.customer_id == customer.id
 
 
-def test_a_forged_or_expired_link_is_refused(desk: Container, smtp_sink: tuple[Sink, int]) -> None:  # noqa: F811
+def test_a_forged_or_expired_link_is_refused(desk: Container, smtp_sink: tuple[Sink, int]) -> None:
     _intake(desk, _portal("Hello"))
     token = LINK.search(_body(smtp_sink[0].mails[0]))
     assert token

@@ -1,0 +1,131 @@
+"""Creating and changing campaigns and their mail; checked for the viewer's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core.access import ADMIN, MARKETING, READ_ONLY, Viewer
+from crm_core.campaigns.models import Campaign, CampaignStatus, Channel, Variant
+from crm_core.campaigns.rendering import check_template
+
+VIEW_ROLES = frozenset({ADMIN, MARKETING, READ_ONLY})
+WRITE_ROLES = frozenset({ADMIN, MARKETING})
+
+
+class NotAllowed(PermissionError):
+    """The viewer's roles do not allow this."""
+
+
+def require_view(viewer: Viewer) -> None:
+    if not viewer.roles & VIEW_ROLES:
+        raise NotAllowed("marketing pages are for marketing, admin and read-only users")
+
+
+def require_write(viewer: Viewer) -> None:
+    if not viewer.roles & WRITE_ROLES:
+        raise NotAllowed("only marketing and admin users change campaigns")
+
+
+@dataclass(frozen=True)
+class MailDraft:
+    label: str
+    subject: str
+    body_text: str
+    body_html: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    name: str
+    goal: str = ""
+    channel: Channel = Channel.EMAIL
+    segment_id: int | None = None
+    scheduled_at: datetime | None = None
+    budget: Decimal = Decimal("0")
+    actual_cost: Decimal = Decimal("0")
+    owner_id: int | None = None
+    ab_sample_percent: int = 0
+    ab_metric: str = "click"
+    ab_hours: int = 24
+    attribution_days: int = 30
+    mails: list[MailDraft] = field(default_factory=list)
+
+
+def save_campaign(
+    session: Session, viewer: Viewer, draft: CampaignDraft, campaign_id: int | None = None
+) -> Campaign:
+    """Create or change a campaign and its mail variants (templates checked in the sandbox)."""
+    require_write(viewer)
+    if not draft.name.strip():
+        raise ValueError("name: a campaign needs a name")
+    if not 0 <= draft.ab_sample_percent <= 100:
+        raise ValueError("ab_sample_percent: between 0 and 100")
+    if draft.ab_metric not in {"open", "click"}:
+        raise ValueError("ab_metric: open or click")
+    for mail in draft.mails:
+        for part in (mail.subject, mail.body_text, mail.body_html):
+            check_template(part)
+    campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    if campaign_id and campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
+        draft = CampaignDraft(**{**draft.__dict__, "mails": []})  # sent mail stays as sent
+    for name in (
+        "goal",
+        "channel",
+        "segment_id",
+        "scheduled_at",
+        "budget",
+        "actual_cost",
+        "owner_id",
+        "ab_sample_percent",
+        "ab_metric",
+        "ab_hours",
+        "attribution_days",
+    ):
+        setattr(campaign, name, getattr(draft, name))
+    campaign.name = draft.name.strip()
+    if draft.scheduled_at and campaign.status == CampaignStatus.DRAFT:
+        campaign.status = CampaignStatus.SCHEDULED
+    session.add(campaign)
+    session.flush()
+    _save_mails(session, campaign, draft.mails)
+    return campaign
+
+
+def _save_mails(session: Session, campaign: Campaign, mails: list[MailDraft]) -> None:
+    existing = {
+        v.label: v
+        for v in session.scalars(select(Variant).where(Variant.campaign_id == campaign.id))
+    }
+    for mail in mails:
+        variant = existing.get(mail.label) or Variant(campaign_id=campaign.id, label=mail.label)
+        variant.subject, variant.body_text, variant.body_html = (
+            mail.subject,
+            mail.body_text,
+            mail.body_html,
+        )
+        session.add(variant)
+    session.flush()
+
+
+def find_campaign(session: Session, name_or_id: str) -> Campaign | None:
+    """A campaign by its id or exact name."""
+    if name_or_id.isdigit():
+        return session.get(Campaign, int(name_or_id))
+    return session.scalar(select(Campaign).where(Campaign.name == name_or_id))
+
+
+def record_cost(session: Session, viewer: Viewer, campaign_id: int, amount: Decimal) -> Campaign:
+    """Set the campaign's actual costs so far."""
+    require_write(viewer)
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    campaign.actual_cost = amount
+    return campaign

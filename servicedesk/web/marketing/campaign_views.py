@@ -1,0 +1,134 @@
+"""Campaign pages: plan and edit, the analytics page with its chart, send, A/B decision."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from crm_core.campaigns.abtest import choose_winner
+from crm_core.campaigns.analytics import campaign_report
+from crm_core.campaigns.models import SENDABLE_CHANNELS, Campaign, Segment, Variant
+from crm_core.campaigns.operations import save_campaign
+from crm_core.campaigns.rendering import TemplateProblem
+from servicedesk.current import container_of
+from servicedesk.web.marketing.access import marketing_viewer
+from servicedesk.web.marketing.blueprint import marketing
+from servicedesk.web.marketing.forms import CampaignForm
+
+CHART_FIGURES = ("sent", "delivered", "opened", "clicked", "converted")
+
+
+@marketing.route("/campaigns/new", methods=["GET", "POST"])
+@login_required  # type: ignore[misc]
+def new_campaign() -> ResponseReturnValue:
+    return _edit(None)
+
+
+@marketing.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@login_required  # type: ignore[misc]
+def edit_campaign(campaign_id: int) -> ResponseReturnValue:
+    return _edit(campaign_id)
+
+
+def _edit(campaign_id: int | None) -> ResponseReturnValue:
+    form = CampaignForm()
+    with container_of().uow() as uow:
+        viewer = marketing_viewer(uow.session, write=True)
+        segments = uow.session.scalars(select(Segment).order_by(Segment.name)).all()
+        form.segment_id.choices = [SelectChoice(0, "(none yet)")] + [
+            SelectChoice(s.id, s.name) for s in segments
+        ]
+        if not form.is_submitted() and campaign_id is not None:
+            _fill(form, uow.session, campaign_id)
+        elif form.validate_on_submit():
+            try:
+                saved = save_campaign(
+                    uow.session, viewer, form.to_draft(viewer.user_id), campaign_id
+                )
+                uow.commit()
+            except (TemplateProblem, ValueError, LookupError) as error:
+                form.form_errors.append(str(error))
+            else:
+                flash("Campaign saved.", "ok")
+                return redirect(url_for("marketing.campaign", campaign_id=saved.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "marketing/campaign_edit.html", form=form, campaign_id=campaign_id
+    ), status
+
+
+def _fill(form: CampaignForm, session, campaign_id: int) -> None:  # type: ignore[no-untyped-def]
+    row = session.get(Campaign, campaign_id) or abort(404)
+    form.process(obj=row)
+    form.channel.data = row.channel.value
+    form.segment_id.data = row.segment_id or 0
+    for variant in session.scalars(select(Variant).where(Variant.campaign_id == campaign_id)):
+        suffix = variant.label.lower()
+        if suffix in {"a", "b"}:
+            getattr(form, f"subject_{suffix}").data = variant.subject
+            getattr(form, f"text_{suffix}").data = variant.body_text
+            getattr(form, f"html_{suffix}").data = variant.body_html
+
+
+@marketing.get("/campaigns/<int:campaign_id>")
+@login_required  # type: ignore[misc]
+def campaign(campaign_id: int) -> ResponseReturnValue:
+    with container_of().uow() as uow:
+        viewer = marketing_viewer(uow.session)
+        row = uow.session.get(Campaign, campaign_id) or abort(404)
+        report = campaign_report(uow.session, row)
+        figures = report["figures"]
+        assert isinstance(figures, dict)
+        chart = {
+            "labels": list(CHART_FIGURES),
+            "series": [[row.name, [figures[name] for name in CHART_FIGURES]]],
+        }
+        return render_template(
+            "marketing/campaign.html",
+            campaign=row,
+            report=report,
+            figures=figures,
+            chart=chart,
+            sendable=row.channel in SENDABLE_CHANNELS,
+            may_write=viewer.may_write,
+        )
+
+
+@marketing.post("/campaigns/<int:campaign_id>/send")
+@login_required  # type: ignore[misc]
+def send(campaign_id: int) -> ResponseReturnValue:
+    """Queue the campaign's send (mail queue): plans the audience on its first run."""
+    container = container_of()
+    with container.uow() as uow:
+        marketing_viewer(uow.session, write=True)
+        row = uow.session.get(Campaign, campaign_id) or abort(404)
+        if row.channel not in SENDABLE_CHANNELS:
+            flash(f"{row.channel.value} campaigns are not sent by this version.", "error")
+        elif not (container.config.mail_smtp_url and container.config.mail_from):
+            flash("Set SERVICEDESK_MAIL_SMTP_URL and SERVICEDESK_MAIL_FROM to send mail.", "error")
+        else:
+            container.tasks.enqueue("mail", "send_campaign", campaign_id)
+            flash("Sending: the figures below fill in as mail goes out.", "ok")
+    return redirect(url_for("marketing.campaign", campaign_id=campaign_id))
+
+
+@marketing.post("/campaigns/<int:campaign_id>/winner")
+@login_required  # type: ignore[misc]
+def pick_winner(campaign_id: int) -> ResponseReturnValue:
+    """Decide the A/B test by hand (the leader, or the variant named) and send the rest."""
+    container = container_of()
+    with container.uow() as uow:
+        marketing_viewer(uow.session, write=True)
+        row = uow.session.get(Campaign, campaign_id) or abort(404)
+        try:
+            winner = choose_winner(uow.session, row, request.form.get("label") or None)
+            uow.commit()
+        except ValueError as error:
+            flash(str(error), "error")
+        else:
+            container.tasks.enqueue("mail", "send_campaign", campaign_id)
+            flash(f"Variant {winner} goes to the rest of the audience.", "ok")
+    return redirect(url_for("marketing.campaign", campaign_id=campaign_id))

@@ -1,0 +1,75 @@
+"""Public endpoints that campaign mail points at: open pixel, tracked links, unsubscribe.
+
+Every token is HMAC-signed (crm_core.campaigns.tracking): a forged or altered one gets 404
+and never a redirect. Rate limited, since anyone can call them.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Response, abort, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from crm_core.campaigns.tracking import (
+    UNSUBSCRIBE,
+    BadToken,
+    read_token,
+    record_click,
+    record_open,
+    unsubscribe,
+)
+from servicedesk.current import container_of
+from servicedesk.extensions import csrf, limiter
+from servicedesk.web.marketing.blueprint import marketing
+
+LIMIT = "120 per minute"
+# A transparent 1x1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@marketing.get("/t/o/<token>.gif")
+@limiter.limit(LIMIT)
+def open_pixel(token: str) -> ResponseReturnValue:
+    container = container_of()
+    with container.uow() as uow:
+        try:
+            record_open(uow.session, container.config.secret_key, token)
+            uow.commit()
+        except BadToken:
+            pass  # a forged pixel still gets a pixel, and counts nothing
+    return Response(PIXEL, mimetype="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@marketing.get("/t/c/<token>")
+@limiter.limit(LIMIT)
+def click(token: str) -> ResponseReturnValue:
+    container = container_of()
+    with container.uow() as uow:
+        try:
+            url = record_click(uow.session, container.config.secret_key, token)
+        except BadToken:
+            abort(404)
+        uow.commit()
+    return redirect(url, code=302)
+
+
+@marketing.route("/u/<token>", methods=["GET", "POST"])
+@csrf.exempt  # type: ignore[misc]  # RFC 8058: mail providers POST without our form
+@limiter.limit(LIMIT)
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """GET shows a button (link scanners must not unsubscribe anyone); POST unsubscribes."""
+    container = container_of()
+    if request.method == "GET":
+        try:
+            read_token(container.config.secret_key, UNSUBSCRIBE, token)
+        except BadToken:
+            abort(404)
+        return render_template("marketing/unsubscribe.html", token=token, done=False)
+    with container.uow() as uow:
+        try:
+            unsubscribe(uow.session, container.config.secret_key, token)
+        except BadToken:
+            abort(404)
+        uow.commit()
+    return render_template("marketing/unsubscribe.html", token=token, done=True)
