@@ -274,10 +274,14 @@ def refresh_open_slas(context: JobContext) -> None:
 
 
 def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: str) -> None:
-    """Tell the customer's rep about an SLA warning or breach (Slack, once it is there)."""
-    context.rep_notifier.notify_rep(
-        request_id, sweep.alert_text(context.uow, request_id, clock, kind)
-    )
+    """Tell the customer's rep about an SLA warning or breach: a Slack DM (once per alert)
+    when the Slack channel is on, else the container's notifier (a log line)."""
+    text = sweep.alert_text(context.uow, request_id, clock, kind)
+    with context.uow() as uow:
+        key = f"sla-{kind}:{request_id}:{clock}"
+        if notices.notify_owner_of_sla(uow, context.adapters, request_id, text, key):
+            return
+    context.rep_notifier.notify_rep(request_id, text)
 
 
 def crm_row_settings(config: Config) -> RowSettings:

@@ -60,6 +60,27 @@ def notify_rep(
     return direct_message(slack, agent_id=agent.id, agent_email=agent.email, key=key, text=text)
 
 
+def owner_of(request: ServiceRequest) -> int | None:
+    """The rep who owns the request's customer, or their organisation."""
+    customer = request.customer
+    if customer.owner_id is not None:
+        return customer.owner_id
+    return customer.organization.owner_id if customer.organization else None
+
+
+def notify_owner_of_sla(
+    uow: UnitOfWork, adapters: AdapterRegistry, request_id: int, text: str, key: str
+) -> bool:
+    """DM the customer's rep about an SLA warning or breach; False when there is none."""
+    if _slack(adapters) is None:
+        return False
+    request = uow.session.get(ServiceRequest, request_id)
+    owner_id = owner_of(request) if request is not None else None
+    if owner_id is None:
+        return False
+    return notify_rep(uow, adapters, owner_id, text, f"{key}:{owner_id}")
+
+
 def notify_owner(
     uow: UnitOfWork, adapters: AdapterRegistry, request_id: int, base_url: str
 ) -> bool:
@@ -67,14 +88,10 @@ def notify_owner(
     if _slack(adapters) is None:
         return False  # no query at all on a desk without Slack
     request = uow.session.get(ServiceRequest, request_id)
-    if request is None:
+    owner_id = owner_of(request) if request is not None else None
+    if request is None or owner_id is None:
         return False
     customer = request.customer
-    owner_id = getattr(customer, "owner_id", None)  # the CRM work adds Customer.owner_id
-    if not isinstance(owner_id, int):
-        owner_id = customer.organization.owner_id if customer.organization else None
-    if owner_id is None:
-        return False
     org = f" ({customer.organization.name})" if customer.organization else ""
     text = (
         f"Your customer {customer.display_name}{org} opened {request.reference}: "

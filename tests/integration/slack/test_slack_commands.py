@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm_core.customers import Customer, link_identity
 from crm_core.orders.models import Order
-from crm_core.sales.models import Lead, Opportunity, Pipeline, PipelineStage
+from crm_core.sales.models import Lead, Opportunity, Pipeline, PipelineStage, ScoringRule
 from knowledge.embedding import MiniLMEmbedder
 from knowledge.importing import import_articles
 from knowledge.models import SearchLog
@@ -226,10 +226,18 @@ def test_lead_creates_a_lead_owned_by_the_rep(
     client: FlaskClient, container: Container, stub: SlackStub
 ) -> None:
     sam_id, _ = add_rep(container, stub)
+    with container.uow() as uow:  # the admins' scoring rules score a lead from Slack too
+        uow.session.add(
+            ScoringRule(
+                name="From Slack", kind="fit", field="source", operator="equals",
+                value="slack", points=15,
+            )
+        )  # fmt: skip
+        uow.commit()
     answer = send_command(client, stub, "/lead", "Ann Lee ANN@Lead.example Acme Ltd", user="USALES")
-    assert answer.get_json()["text"].startswith(
-        "Created lead Ann Lee <ann@lead.example> at Acme Ltd"
-    )
+    text = answer.get_json()["text"]
+    assert text.startswith("Created lead Ann Lee <ann@lead.example> at Acme Ltd")
+    assert text.endswith("Score: 15.")
     with container.uow() as uow:
         lead = uow.session.scalars(select(Lead)).one()
         assert (lead.owner_id, lead.source, lead.company) == (sam_id, "slack", "Acme Ltd")

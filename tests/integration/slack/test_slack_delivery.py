@@ -12,7 +12,7 @@ from servicedesk.container import Container
 from servicedesk.desk.feedback import RequestRating
 from servicedesk.desk.models import Agent, DeliveryState, Message, ServiceRequest, Status
 from servicedesk.desk.operations import add_note, change_status, post_reply
-from servicedesk.jobs import notify_rep
+from servicedesk.jobs import notify_rep, notify_rep_of_sla
 from tests.factories import make_agent
 from tests.fixtures.slack_stub import SlackStub
 from tests.integration.slack.conftest import (
@@ -155,3 +155,22 @@ def test_notify_rep_dms_once_per_key_for_the_sla_helper(
     [dm] = stub.called("chat.postMessage")
     assert (dm["channel"], dm["text"]) == ("DUAGENT", "SR-1001 breached its SLA")
     assert not notify_rep(container, 99999, "nobody", "sla:x")
+
+
+def test_an_sla_breach_dms_the_customers_rep_once(
+    client: FlaskClient, container: Container, stub: SlackStub
+) -> None:
+    with container.uow() as uow:
+        agent = uow.session.scalars(select(Agent)).one()
+        maria = Customer(name="Maria", owner_id=agent.id)
+        uow.session.add(maria)
+        link_identity(uow.session, maria, "email", "maria@customer.example")
+        uow.commit()
+    send_event(client, message_event("Invoice is wrong", ts=TOP))
+    with container.uow() as uow:
+        request_id = uow.session.scalars(select(ServiceRequest.id)).one()
+    before = len(stub.called("chat.postMessage"))
+    for _ in range(2):  # the sweep's retry of the same alert
+        notify_rep_of_sla(container, request_id, "first_response", "breach")
+    dms = [p for p in stub.called("chat.postMessage")[before:] if p["channel"] == "DUAGENT"]
+    assert len(dms) == 1

@@ -1,14 +1,12 @@
 """Sales data for Slack: new leads from `/lead`, the open pipeline, and the 360 card's
 recent orders and open opportunities, read from crm_core's sales and order tables.
 
-Lead scoring belongs to the sales work: a scorer registered in `LEAD_SCORERS` scores a
-lead made here; without one the lead keeps its stored score.
+Leads go through the sales work's `capture_lead`, which links, de-duplicates and scores.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,14 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.access import Viewer
-from crm_core.customers import Customer, find_identity
-from crm_core.normalise.email import normalise_email
-from crm_core.normalise.errors import InvalidValue
+from crm_core.customers import Customer
 from crm_core.orders.models import Order
+from crm_core.sales.capture import capture_lead
 from crm_core.sales.models import Lead, Opportunity, PipelineStage, StageOutcome
 from servicedesk.web.hooks.slack import cards
 
-LEAD_SCORERS: list[Callable[[Session, Lead], int]] = []
 RECENT_ORDERS = 3
 
 
@@ -42,26 +38,18 @@ class StageTotal:
 def create_lead(
     session: Session, viewer: Viewer, name: str, email: str, company: str | None
 ) -> Lead:
-    """A lead owned by the caller, linked to the customer who has that email (ValueError
-    names a bad field)."""
-    try:
-        address = normalise_email(email)
-    except InvalidValue as error:
-        raise ValueError(str(error)) from error
-    identity = find_identity(session, "email", address)
-    lead = Lead(
+    """A lead owned by the caller through the sales work's one capture rule: linked to
+    the customer who has that email, an open lead with it updated rather than doubled,
+    scored by the admins' rules (`LeadInvalid`, a ValueError, names a bad field)."""
+    captured = capture_lead(
+        session,
         name=" ".join(name.split())[:200],
-        email=address,
+        email=email,
         company=(company or "")[:200],
-        source="slack",
         owner_id=viewer.user_id,
-        customer_id=identity.customer_id if identity else None,
+        source="slack",
     )
-    session.add(lead)
-    session.flush()
-    for scorer in LEAD_SCORERS[:1]:
-        lead.score = scorer(session, lead)
-    return lead
+    return captured.lead
 
 
 def pipeline_totals(session: Session, viewer: Viewer, scope: str) -> list[StageTotal]:
