@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from channels.base import Ignored, Rejected
@@ -25,6 +25,7 @@ from channels.messages import AttachmentData, InboundMessage
 from channels.portal.adapter import AccountPost
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork
+from knowledge.help_centre import category_names
 from servicedesk.current import container_of
 from servicedesk.desk.customer_accounts import (
     PortalUser,
@@ -44,6 +45,7 @@ from servicedesk.desk.models import (
     ServiceRequest,
     Status,
 )
+from servicedesk.desk.operations import update_request
 from servicedesk.extensions import limiter
 from servicedesk.web.portal.blueprint import portal
 from servicedesk.web.portal.session import customer_required, signed_in_user
@@ -64,6 +66,7 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
 
 class NewRequestForm(FlaskForm):  # type: ignore[misc]
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    category = SelectField("Category", choices=[], default="")
     message = TextAreaField(
         "Describe your question", validators=[DataRequired(), Length(max=20_000)]
     )
@@ -145,6 +148,8 @@ def reply(request_id: int) -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     user = signed_in_user()
     form = NewRequestForm()
+    with container_of().uow() as uow:
+        form.category.choices = [("", "Not sure"), *((c, c) for c in category_names(uow.session))]
     if request.method == "GET":
         form.token.data = secrets.token_urlsafe(24)
         form.subject.data = request.args.get("q", "")[:200]
@@ -152,7 +157,7 @@ def new_request() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("portal/new_request.html", form=form), 400
     post = AccountPost(form.token.data or "", "", "", form.subject.data, form.message.data)
-    error = _submit(user, post)
+    error = _submit(user, post, category=form.category.data or None)
     if error:
         return render_template("portal/new_request.html", form=form, error=error), 400
     flash("We have your request; we will answer here and by email.", "ok")
@@ -216,7 +221,7 @@ def _change(
     return redirect(url_for("portal.request_page", request_id=request_id))
 
 
-def _submit(user: PortalUser, post: AccountPost) -> str | None:
+def _submit(user: PortalUser, post: AccountPost, *, category: str | None = None) -> str | None:
     """Send the post through the door as the signed-in customer; an error text, or None."""
     container = container_of()
     with container.uow() as uow:
@@ -232,7 +237,12 @@ def _submit(user: PortalUser, post: AccountPost) -> str | None:
     if isinstance(parsed, Rejected | Ignored):
         return parsed.reason
     assert isinstance(parsed, InboundMessage)
-    container.intake.receive(replace(parsed, attachments=files), lambda result: None)
+    received = container.intake.receive(replace(parsed, attachments=files), lambda r: r)
+    if category and received.result.outcome == "created":
+        # The customer's choice of category, as a system change: it teaches the router nothing.
+        with container.uow() as uow:
+            update_request(uow, received.result.request_id, None, category=category)
+            uow.commit()
     return None
 
 

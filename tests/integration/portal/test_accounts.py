@@ -15,6 +15,7 @@ from sqlalchemy import select
 from crm_core.customers import Customer, Organization, find_identity
 from crm_core.db import utcnow
 from crm_core.portal_accounts import PortalAccount
+from knowledge.models import Category
 from servicedesk.container import Container
 from servicedesk.desk.models import Direction, Message, ServiceRequest, Status
 from servicedesk.desk.operations import add_note, post_reply
@@ -85,6 +86,32 @@ def test_new_address_becomes_an_account_with_its_first_request(
         assert [(r.subject, r.customer_id) for r in requests] == [
             ("Where is my parcel?", identity.customer_id)
         ]
+
+
+def test_a_new_request_takes_the_category_the_customer_chose(
+    app: Flask, container: Container, smtp_sink: tuple[Sink, int]
+) -> None:
+    with container.uow() as uow:
+        uow.session.add(Category(name="Billing"))
+        uow.commit()
+    client = app.test_client()
+    sign_in(client, smtp_sink[0], "new@shop.example")
+    page = client.get("/help/requests/new").get_data(as_text=True)
+    assert '<option value="Billing">Billing</option>' in page
+    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page)
+    assert token
+    data = {
+        "csrf_token": csrf_token(page),
+        "token": token.group(1),
+        "subject": "Charged twice",
+        "message": "Invoice 7.",
+        "category": "Billing",
+    }
+    assert client.post("/help/requests/new", data=data).status_code == 302
+    wrong = {**data, "token": token.group(1) + "x", "category": "Nonsense"}
+    assert client.post("/help/requests/new", data=wrong).status_code == 400
+    with container.uow() as uow:
+        assert uow.session.scalars(select(ServiceRequest.category)).all() == ["Billing"]
 
 
 def test_other_customers_request_and_file_are_404_and_notes_stay_internal(
