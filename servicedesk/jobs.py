@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from crm_core.confirmations import ERASE_ACCOUNT, LINK_CONTACT, SIGN_IN
-from crm_core.db import UnitOfWork
-from crm_core.importing.kinds import RowSettings
-from crm_core.importing.uploads import dry_run_upload, run_upload
 from servicedesk import notices
+from servicedesk.crm_jobs import CRM_JOBS, crm_row_settings, imports_dir, recompute_lifecycle
 from servicedesk.desk import events, identity, satisfaction, suggestions
 from servicedesk.desk.automation import engine, timed, webhooks
 from servicedesk.desk.delivery import deliver_reply
-from servicedesk.desk.ports import Notifier, RepNotifier
 from servicedesk.desk.sla import sweep
+from servicedesk.job_context import JobContext
 from servicedesk.lanes import off_loop
 from servicedesk.realtime import rooms
 
 if TYPE_CHECKING:
-    from channels.registry import AdapterRegistry
-    from knowledge.service import KnowledgeBase
-    from servicedesk.config import Config
-    from servicedesk.desk.attachments import AttachmentStore
-    from servicedesk.desk.routing.router import Router
-    from servicedesk.desk.writer import WriteGuard
+    pass
 
+__all__ = ["JobContext", "crm_row_settings", "imports_dir", "recompute_lifecycle"]  # and JOBS
 log = logging.getLogger(__name__)
 # Where confirmation links point, by purpose: the help centre's confirm page
 # (web/portal/confirm.py) and its sign-in page (web/portal/account.py).
@@ -43,27 +36,6 @@ LINK_PATHS = {
     ERASE_ACCOUNT: "/help/account/delete/",
 }
 RATING_PATH = "/help/rate/"  # web/portal/rating.py
-
-
-class JobContext(Protocol):
-    """What jobs use of the process's container (`servicedesk.container.Container`)."""
-
-    config: Config
-    adapters: AdapterRegistry
-    notifier: Notifier
-    router: Router | None
-    rep_notifier: RepNotifier
-
-    def uow(self) -> UnitOfWork: ...
-
-    @property
-    def knowledge(self) -> KnowledgeBase: ...
-
-    @property
-    def write_guard(self) -> WriteGuard: ...
-
-    @property
-    def attachments(self) -> AttachmentStore: ...
 
 
 def send_reply(context: JobContext, message_id: int) -> None:
@@ -157,53 +129,6 @@ def retrain_router(context: JobContext) -> None:
     log.info("retrain_router: %s", outcome.reason)
 
 
-def recompute_lifecycle(context: JobContext) -> int:
-    """The daily job: every ordering customer's lifecycle stage, with their request activity
-    keeping them from churning (default queue, daily; also `servicedesk sales lifecycle`)."""
-    from crm_core.db import utcnow
-    from crm_core.lifecycle import recompute_all
-    from servicedesk.desk.sales_facts import last_request_activity
-
-    def run() -> int:
-        with context.uow() as uow:
-            session = uow.session
-            activity = last_request_activity(session)
-            changed = recompute_all(session, context.config.lifecycle_rules(), utcnow(), activity)
-            uow.commit()
-        return changed
-
-    changed = context.write_guard.run(run)
-    log.info("recompute_lifecycle: %d customers changed stage", changed)
-    return changed
-
-
-def train_lead_model(context: JobContext) -> None:
-    """Learn the leads' conversion probability and re-score open leads (default queue)."""
-    from crm_core.sales.lead_model import NotEnoughClosedLeads
-    from crm_core.sales.lead_training import train_and_rescore
-
-    try:
-        metrics, rescored = train_and_rescore(context.uow, context.config.lead_model_dir)
-    except NotEnoughClosedLeads as error:
-        log.info("train_lead_model: %s", error)
-        return
-    log.info("train_lead_model: AUC %.3f, %d open leads re-scored", metrics.auc, rescored)
-
-
-def apply_retention(context: JobContext) -> None:
-    """Redact what the retention settings say is due (daily; a second run finds nothing)."""
-    from servicedesk.desk.privacy import RetentionRule
-    from servicedesk.desk.privacy import apply_retention as apply
-
-    rule = RetentionRule(context.config.retention_closed_request_years)
-    if not rule.enabled:
-        return
-    with context.uow() as uow:
-        report = apply(uow, rule, context.attachments)
-        uow.commit()
-    log.info("apply_retention: %d requests redacted", len(report.request_ids))
-
-
 def ask_rating(context: JobContext, request_id: int) -> None:
     """A solved Slack request: ask for a rating in its thread (once per solve)."""
     if "slack" not in context.adapters:
@@ -284,32 +209,6 @@ def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: st
     context.rep_notifier.notify_rep(request_id, text)
 
 
-def crm_row_settings(config: Config) -> RowSettings:
-    """How imported rows are read: the configured phone region and date order."""
-    from crm_core.normalise import DateOrder
-
-    order = config.crm_date_order
-    region = (config.crm_phone_region or "").upper() or None
-    return RowSettings(region=region, date_order=DateOrder(order) if order else None)
-
-
-def imports_dir(config: Config) -> Path:
-    """Where the console keeps uploaded import files."""
-    return config.instance_dir / "imports"
-
-
-def import_upload(context: JobContext, upload_id: int) -> None:
-    """Import (or resume importing) a file uploaded in the console (default queue)."""
-    config = context.config
-    run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
-
-
-def dry_run_import(context: JobContext, upload_id: int) -> None:
-    """Dry-run a file uploaded in the console with its chosen mapping (default queue)."""
-    config = context.config
-    dry_run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
-
-
 def send_campaign(context: JobContext, campaign_id: int) -> None:
     """Plan and send a campaign's mail, rate-limited (mail queue); safe to run twice: each
     recipient's row is claimed before their mail goes out."""
@@ -337,6 +236,7 @@ def send_due_campaigns(context: JobContext) -> list[int]:
 
 
 JOBS: dict[str, Callable[..., Any]] = {
+    **CRM_JOBS,
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
     "invite_rating": invite_rating,
@@ -345,9 +245,6 @@ JOBS: dict[str, Callable[..., Any]] = {
     "index_article": index_article,
     "assign_waiting": assign_waiting,
     "retrain_router": retrain_router,
-    "recompute_lifecycle": recompute_lifecycle,
-    "train_lead_model": train_lead_model,
-    "apply_retention": apply_retention,
     "ask_rating": ask_rating,
     "notify_owner": notify_owner,
     "sweep_sla": sweep_sla,
@@ -356,8 +253,6 @@ JOBS: dict[str, Callable[..., Any]] = {
     "run_automations": run_automations,
     "sweep_automations": sweep_automations,
     "call_webhook": call_webhook,
-    "import_upload": import_upload,
-    "dry_run_import": dry_run_import,
     "send_campaign": send_campaign,
     "send_due_campaigns": send_due_campaigns,
 }
@@ -366,6 +261,7 @@ JOBS: dict[str, Callable[..., Any]] = {
 DAILY: tuple[tuple[str, str], ...] = (
     ("default", "apply_retention"),
     ("default", "recompute_lifecycle"),
+    ("default", "rescore_leads"),
 )
 
 
