@@ -6,6 +6,7 @@ One module of views per concern; importing it registers its routes on the bluepr
 from servicedesk.web.crm import (  # noqa: F401  (register their routes)
     audit,
     custom_fields,
+    customer_edit,
     customer_list,
     customer_page,
     import_pages,
