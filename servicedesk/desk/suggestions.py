@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork, utcnow
@@ -47,6 +47,14 @@ class SuggestionSource(Protocol):
 # wrote last matters most, and the cost of a suggestion must not grow with the chat.
 TURN_MESSAGES = 5
 TURN_CHARS = 4000
+# Built once: every suggestion run reads a turn, and building a statement costs more
+# than running it.
+_TURN = (
+    select(Message.direction, Message.text)
+    .where(Message.request_id == bindparam("request_id"), Message.direction != Direction.NOTE)
+    .order_by(Message.id.desc())
+    .limit(TURN_MESSAGES)
+)
 
 
 def question_of(session: Session, request: ServiceRequest) -> str:
@@ -56,12 +64,7 @@ def question_of(session: Session, request: ServiceRequest) -> str:
     request's first message this is the text the router classified at intake, so the
     two share one encoding (the embedder remembers recent texts).
     """
-    rows = session.execute(
-        select(Message.direction, Message.text)
-        .where(Message.request_id == request.id, Message.direction != Direction.NOTE)
-        .order_by(Message.id.desc())
-        .limit(TURN_MESSAGES)
-    ).all()
+    rows = session.execute(_TURN, {"request_id": request.id}).all()
     turn: list[str] = []
     for direction, text in rows:
         if direction == Direction.INBOUND:
