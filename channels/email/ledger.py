@@ -57,8 +57,8 @@ class BatchLedger:
     """
 
     def __init__(self, session: Session, digests: list[str]) -> None:
-        found = session.scalars(_BY_DIGESTS, {"digests": digests}) if digests else []
-        self._rows = {row.raw_sha256: row for row in found}
+        found = list(session.scalars(_BY_DIGESTS, {"digests": digests})) if digests else []
+        self._rows: dict[str, IngestedMail] = {row.raw_sha256: row for row in found}
 
     def find(self, digest: str) -> IngestedMail | None:
         return self._rows.get(digest)
