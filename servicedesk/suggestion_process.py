@@ -168,20 +168,21 @@ class SuggestionProcess:
 
 
 def _readable_within(fd: int, timeout: float) -> bool:
-    """Whether `fd` has something to read within `timeout` seconds.
+    """Whether `fd` has something to read (or its writer closed) within `timeout` seconds.
 
-    The operating system's select, also under gevent: this runs on the lane's native
-    thread, where gevent's own select would want a hub of its own.
+    poll, not select: a web process holds a socket per client, so our pipe's number is
+    often above select's limit of 1024. The operating system's poll also under gevent:
+    this runs on the lane's native thread, where gevent's would want a hub of its own.
     """
+    import select
+
     monkey = sys.modules.get("gevent.monkey")
     if monkey is not None and monkey.is_module_patched("select"):
-        wait = monkey.get_original("select", "select")
+        poller = monkey.get_original("select", "poll")()
     else:
-        import select
-
-        wait = select.select
-    readable, _writable, _errors = wait([fd], [], [], timeout)
-    return bool(readable)
+        poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(timeout * 1000))
 
 
 def _write_frame(fd: int, value: Any) -> None:
