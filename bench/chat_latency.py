@@ -141,7 +141,8 @@ def start_worker(workdir: Path, redis_url: str, base: str) -> Any:
         "SERVICEDESK_BASE_URL": base,
     }
     command = [sys.executable, "-c", "from servicedesk.entry import main; main()", "worker"]
-    return subprocess.Popen(command, env=env)
+    # rq logs every job on stdout, which is the bench's JSON line with --json.
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 def lane_stats(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, float]:
