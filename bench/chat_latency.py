@@ -11,7 +11,9 @@ unless `--postgres`); customers and agents are python-socketio AsyncClients over
 in this process, so send and receive times come from one clock. Each agent views the
 requests of its share of customers; latency is customer `message` emit → agent
 `message.created`. With `--processes 2 --redis URL`, clients are spread over two web
-processes and events cross between them through the Redis message queue. The result also
+processes and events cross between them through the Redis message queue; with `--redis`
+one `servicedesk worker` runs the suggestion jobs, as in a deployment (give the bench a
+Redis database of its own: jobs left from an earlier run would be worked too). The result also
 gives the servers' CPU time per message, which explains most of the latency.
 
 The desk is the demo's, as a newcomer sees it: its help articles (or 10,000 more with
@@ -121,8 +123,26 @@ def start_servers(
         process = subprocess.Popen(command, env={**os.environ, "CHAT_BENCH_SERVER": server})
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
-        wait_until_serving(url)
+        wait_until_serving(url, timeout=300)  # a loaded machine loads models slowly
     return servers, facts
+
+
+def start_worker(workdir: Path, redis_url: str, base: str) -> Any:
+    """One `servicedesk worker` (rq) beside the web processes: with Redis the suggestion
+    jobs go to it, as in a deployment. Its database and instance are the servers'."""
+    from bench.chat_server import database_url
+
+    env = {
+        **os.environ,
+        "SERVICEDESK_INSTANCE_DIR": str(workdir / "instance"),
+        "SERVICEDESK_DATABASE_URL": database_url(workdir),
+        "SERVICEDESK_REDIS_URL": redis_url,
+        "SERVICEDESK_SECRET_KEY": "bench-secret",
+        "SERVICEDESK_BASE_URL": base,
+    }
+    command = [sys.executable, "-c", "from servicedesk.entry import main; main()", "worker"]
+    # rq logs every job on stdout, which is the bench's JSON line with --json.
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 def lane_stats(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, float]:
@@ -226,9 +246,13 @@ async def customer_loop(client: socketio.AsyncClient, run: Run, rate: float, unt
 
 
 async def measure(
-    args: argparse.Namespace, workdir: Path, servers: list[tuple[str, Any]]
+    args: argparse.Namespace,
+    workdir: Path,
+    servers: list[tuple[str, Any]],
+    worker: Any = None,
 ) -> dict[str, Any]:
     urls, pids = [url for url, _ in servers], [process.pid for _, process in servers]
+    worker_pids = [worker.pid] if worker is not None else []
     run = Run()
     agents = [
         await connect_agent(urls[i % len(urls)], f"agent{i}@bench.example", run, urls[0])
@@ -260,11 +284,13 @@ async def measure(
     run.sent_at.clear()
     started = time.perf_counter()
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    worker_before = sum(cpu_seconds(pid) for pid in worker_pids)
     lane_before = lane_stats(workdir, servers)
     until = started + args.seconds
     counts = await asyncio.gather(*(customer_loop(c, run, args.rate, until) for c in customers))
     elapsed = max(args.seconds, time.perf_counter() - started)
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    worker_cpu = sum(cpu_seconds(pid) for pid in worker_pids) - worker_before
     lane = {k: v - lane_before.get(k, 0) for k, v in lane_stats(workdir, servers).items()}
     off_loop_cpu = lane.get("off_loop_cpu_seconds", 0.0)
     server_cpu += lane.get("child_cpu_seconds", 0.0)  # the suggestion process's jobs
@@ -291,6 +317,8 @@ async def measure(
         "delivery_cpu_ms_per_message": round(
             (server_cpu - off_loop_cpu) * 1000 / max(1, sum(counts)), 2
         ),
+        # The rq worker's CPU (with --redis): the suggestion jobs run there.
+        "worker_cpu_ms_per_message": round(worker_cpu * 1000 / max(1, sum(counts)), 2),
         "suggestion_runs": int(lane.get("runs", 0)),
         "suggestion_requests": int(lane.get("submitted", 0)),
         "suggestion_batches": int(lane.get("batches", 0)),
@@ -359,10 +387,11 @@ def main(argv: list[str] | None = None) -> None:
         if url:
             (Path(tmp) / "database_url").write_text(url)
         servers, facts = start_servers(Path(tmp), args.processes, args.redis, args)
+        worker = start_worker(Path(tmp), args.redis, servers[0][0]) if args.redis else None
         try:
-            result = asyncio.run(measure(args, Path(tmp), servers))
+            result = asyncio.run(measure(args, Path(tmp), servers, worker))
         finally:
-            for _url, process in servers:
+            for process in [*(p for _url, p in servers), *([worker] if worker else [])]:
                 process.terminate()
                 process.wait(timeout=10)
     result["database"] = "postgresql" if args.postgres else "sqlite"

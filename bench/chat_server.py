@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crm_core.db import Base
 from servicedesk.config import Config
 
 AGENT_PASSWORD = "bench-password"
@@ -56,12 +55,14 @@ def seed(
     StackFAQ sentences under `data_dir`, as `bench.kb_latency` builds them) or "none".
     """
     import servicedesk.schema  # noqa: F401
+    from servicedesk import migrate
     from servicedesk.container import Container
     from servicedesk.demo import load_articles, train_router
     from servicedesk.desk.accounts import create_agent
 
     container = Container.build(config)
-    Base.metadata.create_all(container.engine)
+    # Migrated, not create_all: `servicedesk worker` (with --redis) checks the revision.
+    migrate.ensure_current(container.engine)
     with container.uow() as uow:
         for i in range(agents):
             create_agent(uow.session, f"agent{i}@bench.example", AGENT_PASSWORD, name=f"Agent {i}")

@@ -17,6 +17,8 @@ from typing import Any
 
 from bench.email_corpus import FIXTURES, distinct_copies
 
+STARTUP_MAIL = "gmail_new.eml"  # a new customer's first mail: it opens a request
+
 
 def _cli(
     env: dict[str, str], files: list[Path], options: tuple[str, ...] = ()
@@ -48,13 +50,16 @@ def cli_throughput(files: list[Path], options: tuple[str, ...] = ()) -> dict[str
     With `--parse-workers 1` it counts the writer process only,
     the critical path on two cores: the worker is the forkserver's child, not ours.
     """
-    small = sorted(FIXTURES.glob("*.eml"))
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SERVICEDESK_INSTANCE_DIR": tmp, "SERVICEDESK_SECRET_KEY": "bench"}
         env.pop("SERVICEDESK_DATABASE_URL", None)
         env.pop("SERVICEDESK_REDIS_URL", None)
-        _cli(env, small[:1])  # creates and migrates the database
-        startup, startup_cpu, _ = _cli(env, small[1:2])
+        _cli(env, [FIXTURES / "auto_reply_oof.eml"])  # creates and migrates the database
+        # Start-up is one mail that opens a request: the code a new request loads on first
+        # use (routing, language models, the knowledge base for suggestions) is paid once
+        # per command, like the imports. (Until 2026-11-29 an ignored mail was used, and
+        # that one-off cost was counted in the rate.)
+        startup, startup_cpu, _ = _cli(env, [FIXTURES / STARTUP_MAIL])
         total, cpu, out = _cli(env, files, options)
     outcomes: dict[str, int] = {}
     for line in out.splitlines():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge import indexing
@@ -33,6 +33,18 @@ from knowledge.search import (
 from knowledge.snippets import best_passage, highlight, query_terms
 from knowledge.text import normalize_query
 from knowledge.vectors import VectorStore
+
+# Built once: every suggestion runs it, and building a statement cost more than running it.
+_SNIPPET_PASSAGES = (
+    select(Passage.id, Passage.article_id, Passage.text)
+    .where(
+        or_(
+            Passage.id.in_(bindparam("known", expanding=True)),
+            Passage.article_id.in_(bindparam("unknown", expanding=True)),
+        )
+    )
+    .order_by(Passage.article_id, Passage.ordinal)
+)
 
 
 @dataclass(frozen=True)
@@ -168,11 +180,7 @@ class KnowledgeBase:
         known = [hit.passage_id for hit in hits if hit.passage_id is not None]
         unknown = [hit.article_id for hit in hits if hit.passage_id is None]
         with self._sessions() as session:
-            rows = session.execute(
-                select(Passage.id, Passage.article_id, Passage.text)
-                .where(or_(Passage.id.in_(known), Passage.article_id.in_(unknown)))
-                .order_by(Passage.article_id, Passage.ordinal)
-            ).all()
+            rows = session.execute(_SNIPPET_PASSAGES, {"known": known, "unknown": unknown}).all()
         by_id = {row[0]: row[2] for row in rows}
         by_article: dict[int, list[tuple[int, str]]] = {}
         for row_id, article_id, passage_text in rows:

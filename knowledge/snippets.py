@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 from knowledge.text import mixed_analyzer
 
 _analyzer = mixed_analyzer()
+# Passages are searched again and again (every suggestion highlights its hits), and
+# analysing one (stemming every word in Python) cost more than the search that found it.
+PASSAGE_CACHE = 1024  # about 12 KB each: 110 words of (term, start, end)
 
 
 def query_terms(text: str) -> set[str]:
@@ -17,16 +21,19 @@ def query_terms(text: str) -> set[str]:
 
 def matched_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
     """Character spans of the words in `text` that match one of the query terms."""
-    return [
-        (token.startchar, token.endchar)
-        for token in _analyzer(text, chars=True)
-        if token.text in terms
-    ]
+    return [(start, end) for term, start, end in _tokens(text) if term in terms]
+
+
+@lru_cache(maxsize=PASSAGE_CACHE)
+def _tokens(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Each analysed word of `text` with its character span (remembered per text)."""
+    return tuple((t.text, t.startchar, t.endchar) for t in _analyzer(text, chars=True))
 
 
 def best_passage(passages: Sequence[str], terms: Collection[str]) -> int:
     """Index of the passage with the most distinct query terms (first one on ties)."""
-    scores = [len({t.text for t in _analyzer(p)} & set(terms)) for p in passages]
+    wanted = set(terms)
+    scores = [len({term for term, _s, _e in _tokens(p)} & wanted) for p in passages]
     return max(range(len(passages)), key=lambda i: (scores[i], -i)) if passages else 0
 
 

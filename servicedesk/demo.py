@@ -270,7 +270,8 @@ def _work_on(uow: UnitOfWork, request_id: int, index: int, agent_id: int, team_i
 
 
 def mark_outage(make_uow: Callable[[], UnitOfWork], request_ids: list[int]) -> None:
-    """The Slack conversation (servicedesk.demo_slack) reports an outage: urgent."""
+    """The Slack conversation (servicedesk.demo_slack) reports an outage: urgent, and
+    opened two hours ago, so its first response is the demo's breached SLA."""
     with make_uow() as uow:
         agent = find_agent(uow.session, AGENT[0])
         for request_id in request_ids:
@@ -278,4 +279,6 @@ def mark_outage(make_uow: Callable[[], UnitOfWork], request_ids: list[int]) -> N
                 update_request(
                     uow, request_id, agent.id, priority=Priority.URGENT, category="Outage"
                 )
+            _age_for_sla(uow, request_id, DEMO_SLA_AGES["demo-slack-1"])
         uow.commit()
+    sweep_due_events(make_uow, utcnow())  # it escalates now, not at the next sweep

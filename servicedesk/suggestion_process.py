@@ -55,6 +55,16 @@ class StartFailed(RuntimeError):
     """The child could not be started or built its container wrong."""
 
 
+class ChildHung(RuntimeError):
+    """The child gave no answer within the call's time-out; it was killed."""
+
+
+# A search batch takes tens of milliseconds (seconds on a loaded machine; the model is
+# loaded before the child is ready): a child silent this long is stuck, and the lane
+# would wait on it forever.
+CALL_TIMEOUT = 60.0
+
+
 def work_name(work: Any) -> str:
     return f"{getattr(work, '__module__', '')}.{getattr(work, '__qualname__', '')}"
 
@@ -67,14 +77,24 @@ class SuggestionProcess:
     are our own blocking fds (gevent's subprocess makes its pipes non-blocking).
     """
 
-    def __init__(self, config: Config, blocking: Callable[..., Any] | None = None) -> None:
-        self.config = config
+    def __init__(
+        self,
+        config: Config,
+        blocking: Callable[..., Any] | None = None,
+        timeout: float = CALL_TIMEOUT,
+    ) -> None:
+        self.config, self.timeout = config, timeout
         self._blocking = blocking or (lambda fn, *args: fn(*args))
         self._child: subprocess.Popen[bytes] | None = None
         self._to_child = self._from_child = -1
 
     def call(self, work: Any, *args: Any) -> Any:
-        """`work(uow, knowledge, *args)` in the child; one retry on a fresh child if it died."""
+        """`work(uow, knowledge, *args)` in the child; one retry on a fresh child if it died.
+
+        A child that answers nothing within `timeout` seconds is killed and `ChildHung`
+        raised (no retry: the same job would likely hang again); the next call starts a
+        fresh child.
+        """
         for attempt in (1, 2):
             if self._child is None or self._child.poll() is not None:
                 self.stop()
@@ -85,6 +105,10 @@ class SuggestionProcess:
                 self._blocking(self._await_ready)
             try:
                 return self._blocking(self._exchange, (work_name(work), args))
+            except ChildHung:
+                log.error("suggestion process gave no answer in %.0f s; killed", self.timeout)
+                self.stop()
+                raise
             except ChildDied:
                 log.warning("suggestion process died (attempt %d); restarting it", attempt)
                 self.stop()
@@ -118,6 +142,8 @@ class SuggestionProcess:
     def _exchange(self, request: Any) -> Any:
         try:
             _write_frame(self._to_child, request)
+            if not _readable_within(self._from_child, self.timeout):
+                raise ChildHung(f"no answer in {self.timeout} s")
             ok, value, cpu = _read_frame(self._from_child)
         except (EOFError, OSError) as exc:
             raise ChildDied(str(exc)) from exc
@@ -139,6 +165,24 @@ class SuggestionProcess:
             if fd >= 0:
                 os.close(fd)
         self._to_child = self._from_child = -1
+
+
+def _readable_within(fd: int, timeout: float) -> bool:
+    """Whether `fd` has something to read (or its writer closed) within `timeout` seconds.
+
+    poll, not select: a web process holds a socket per client, so our pipe's number is
+    often above select's limit of 1024. The operating system's poll also under gevent:
+    this runs on the lane's native thread, where gevent's would want a hub of its own.
+    """
+    import select
+
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("select"):
+        poller = monkey.get_original("select", "poll")()
+    else:
+        poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(timeout * 1000))
 
 
 def _write_frame(fd: int, value: Any) -> None:
@@ -200,6 +244,9 @@ def _collaborators(config: Config) -> tuple[Callable[[], Any], Any]:
 
     sessions = make_session_factory(make_engine(config.database_url))
     embedder = RecentEncodings(shared_embedder(config.model_path))
+    # The model loads before the child says it is ready, so a call's time-out measures a
+    # search, never a model load (many seconds on a busy machine).
+    embedder.encode(["warm-up"])
     return partial(UnitOfWork, sessions), KnowledgeBase(sessions, config.whoosh_dir, embedder)
 
 

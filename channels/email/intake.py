@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from channels.base import ChannelAdapter, Ignored, ParseResult, Rejected
 from channels.email.automated import Bounce, is_own_address
-from channels.email.ledger import MailResult, find_decided, remember, repeat_of
+from channels.email.ledger import BatchLedger, MailResult, find_decided, remember, repeat_of
 from channels.email.models import Mailbox, QuarantinedMail
 from channels.email.parser import ParseLimits, raw_digest
 from channels.email.quarantine import quarantine_mail
@@ -120,18 +120,22 @@ def ingest_in_batches(
         items = ((source, raw, None) for source, raw in mails)
     while chunk := list(islice(items, batch_size)):
         with uow_factory() as uow:
-            results = [_ingest_item(uow, item, intake) for item in chunk]
+            ledger = BatchLedger(uow.session, [raw_digest(raw) for _source, raw, _p in chunk])
+            results = [_ingest_item(uow, item, intake, ledger) for item in chunk]
             uow.commit()
         yield from results
 
 
 def _ingest_item(
-    uow: UnitOfWork, item: tuple[str, bytes, ParseResult | None], intake: EmailIntake
+    uow: UnitOfWork,
+    item: tuple[str, bytes, ParseResult | None],
+    intake: EmailIntake,
+    ledger: BatchLedger,
 ) -> MailResult:
     source, raw, parsed = item
-    if parsed is None:
-        return ingest_raw(uow, raw, intake, source)
-    return ingest_parsed(uow, raw, intake.screen(parsed), intake, source)
+    screened = intake.screen(parsed) if parsed is not None else None
+    parse = (lambda: screened) if screened is not None else (lambda: intake.parse(raw))
+    return _ingest(uow, raw, parse, intake, source, None, ledger)
 
 
 def ingest_parsed(
@@ -153,9 +157,10 @@ def _ingest(
     intake: EmailIntake,
     source: str | None,
     mailbox_id: int | None,
+    ledger: BatchLedger | None = None,
 ) -> MailResult:
     digest = raw_digest(raw)
-    seen = find_decided(uow.session, digest)
+    seen = ledger.find(digest) if ledger is not None else find_decided(uow.session, digest)
     if seen is not None:
         return repeat_of(seen)
     parsed = parse()
@@ -164,7 +169,9 @@ def _ingest(
         result = MailResult("quarantined", reason=parsed.reason)
     else:
         result = _decide(uow, raw, parsed, intake, source, mailbox_id)
-    remember(uow.session, digest, parsed, result, mailbox_id)
+    row = remember(uow.session, digest, parsed, result, mailbox_id)
+    if ledger is not None:
+        ledger.add(row)
     return result
 
 

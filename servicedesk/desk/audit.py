@@ -28,8 +28,13 @@ def record(
     **data: Any,
 ) -> RequestEvent:
     """Append an event to the request's trail; enum values are stored as their strings."""
+    # A request opened in this unit of work has no id until the next flush: the event
+    # then joins it through the relationship, and one flush writes both.
+    link: dict[str, Any] = (
+        {"request_id": request.id} if request.id is not None else {"request": request}
+    )
     event = RequestEvent(
-        request_id=request.id,
+        **link,
         kind=kind,
         actor=actor,
         agent_id=agent.id if agent else None,

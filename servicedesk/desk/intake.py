@@ -23,7 +23,15 @@ from servicedesk.desk.conversations import agents_online
 from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
 from servicedesk.desk.identity import resolve_sender
-from servicedesk.desk.models import Attachment, Direction, Message, ServiceRequest, Status, Team
+from servicedesk.desk.models import (
+    Attachment,
+    Direction,
+    Message,
+    Priority,
+    ServiceRequest,
+    Status,
+    Team,
+)
 from servicedesk.desk.ports import RequestRouter
 from servicedesk.desk.sla.service import refresh_request_sla
 from servicedesk.desk.threading import find_thread
@@ -74,7 +82,9 @@ def receive_inbound(
     stored = _store_message(uow, request, message, customer, external_id, rule)
     _store_attachments(stored, message, attachments)
     _continue_by_email_when_unattended(uow, request, message, opened=outcome == "created")
-    uow.session.flush()
+    uow.session.flush()  # the one flush a new message needs (ids for the events)
+    if outcome == "created":
+        _announce_opened(uow, request)
     refresh_request_sla(uow.session, request, utcnow())
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
@@ -174,22 +184,32 @@ def _open_request(
         customer=customer,
         channel=message.channel,
         thread_key=message.thread_key,
+        # Set here, not by the column defaults: they apply at the flush, after routing
+        # and the channel rules have read them.
+        status=Status.NEW,
+        priority=Priority.NORMAL,
+        tags=[],
         # A mailbox may still name a team that was deleted since.
         team_id=team_id if team_id and uow.session.get(Team, team_id) else None,
         created_at=message.received_at,
         updated_at=message.received_at,
     )
     uow.session.add(request)
-    uow.session.flush()
+    # No flush here: the audit events join the request through their relationship, and
+    # `receive_inbound` flushes once for the request, its events and the message.
     record(uow.session, request, "opened", "customer", channel=message.channel)
     if router is not None:
         decision = router.route(uow.session, request, f"{subject}\n{message.text}")
         request.routing_reason = decision.reason
         record(uow.session, request, "routed", "router", **decision.as_event_data())
+    return request
+
+
+def _announce_opened(uow: UnitOfWork, request: ServiceRequest) -> None:
+    """The events of a request opened in this unit of work (after the flush gave it an id)."""
     uow.events.append(events.RequestOpened(request.id))
     if request.assignee_id is not None:
         uow.events.append(events.RequestAssigned(request.id, request.assignee_id, request.team_id))
-    return request
 
 
 def _first_line(text: str) -> str:

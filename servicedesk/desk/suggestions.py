@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm_core.db import UnitOfWork, utcnow
@@ -47,6 +47,14 @@ class SuggestionSource(Protocol):
 # wrote last matters most, and the cost of a suggestion must not grow with the chat.
 TURN_MESSAGES = 5
 TURN_CHARS = 4000
+# Built once: every suggestion run reads a turn, and building a statement costs more
+# than running it.
+_TURN = (
+    select(Message.direction, Message.text)
+    .where(Message.request_id == bindparam("request_id"), Message.direction != Direction.NOTE)
+    .order_by(Message.id.desc())
+    .limit(TURN_MESSAGES)
+)
 
 
 def question_of(session: Session, request: ServiceRequest) -> str:
@@ -56,12 +64,7 @@ def question_of(session: Session, request: ServiceRequest) -> str:
     request's first message this is the text the router classified at intake, so the
     two share one encoding (the embedder remembers recent texts).
     """
-    rows = session.execute(
-        select(Message.direction, Message.text)
-        .where(Message.request_id == request.id, Message.direction != Direction.NOTE)
-        .order_by(Message.id.desc())
-        .limit(TURN_MESSAGES)
-    ).all()
+    rows = session.execute(_TURN, {"request_id": request.id}).all()
     turn: list[str] = []
     for direction, text in rows:
         if direction == Direction.INBOUND:
@@ -135,15 +138,33 @@ def _store_chunk(
     stored: list[int],
 ) -> None:
     with uow_factory() as uow:
-        kept = [rid for rid, found in chunk if _store(uow.session, source, rid, found)]
+        # Two look-ups per chunk, not two per request: these writes run on the web
+        # process's event loop, beside the sockets.
+        ids = [request_id for request_id, _found in chunk]
+        alive = set(uow.session.scalars(_EXISTING, {"ids": ids}))  # not deleted meanwhile
+        rows = {row.request_id: row for row in uow.session.scalars(_STORED, {"ids": ids})}
+        kept = [rid for rid, _found in chunk if rid in alive]
+        for rid, found in chunk:
+            if rid in alive:
+                _store(uow.session, source, rows.get(rid), rid, found)
         uow.commit()
     stored.extend(kept)
 
 
-def _store(session: Session, source: SuggestionSource, request_id: int, found: Suggestions) -> bool:
-    if session.get(ServiceRequest, request_id) is None:  # deleted or merged meanwhile
-        return False
-    row = session.get(RequestSuggestions, request_id) or RequestSuggestions(request_id=request_id)
+_EXISTING = select(ServiceRequest.id).where(ServiceRequest.id.in_(bindparam("ids", expanding=True)))
+_STORED = select(RequestSuggestions).where(
+    RequestSuggestions.request_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def _store(
+    session: Session,
+    source: SuggestionSource,
+    row: RequestSuggestions | None,
+    request_id: int,
+    found: Suggestions,
+) -> None:
+    row = row or RequestSuggestions(request_id=request_id)
     row.articles = [_article(hit) for hit in found.articles.hits]
     row.solved_requests = [
         _solved(match) for match in found.solved_requests if match.request_id != request_id
@@ -152,7 +173,6 @@ def _store(session: Session, source: SuggestionSource, request_id: int, found: S
     row.computed_at = utcnow()
     session.add(row)
     source.log_search(session, found.articles, "agent", "suggest")
-    return True
 
 
 def search_for_requests(

@@ -1,4 +1,5 @@
-"""The suggestion child process finds what the in-thread search finds, and survives a kill."""
+"""The suggestion child process finds what the in-thread search finds, and survives a kill
+or a hang."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from servicedesk.container import Container
 from servicedesk.desk.suggestions import search_for_requests
-from servicedesk.suggestion_process import SuggestionProcess
+from servicedesk.suggestion_process import ChildHung, SuggestionProcess
 from tests.integration.desk import test_suggestion_lane
 from tests.integration.desk.test_suggestion_lane import chat
 
@@ -60,4 +61,26 @@ def test_a_killed_child_is_restarted_and_the_job_retried(
     again = process.call(search_for_requests, [request_id])
 
     assert process.pid() not in (None, killed)
+    assert _summary(again) == _summary(first)
+
+
+def test_a_hung_child_is_killed_and_the_next_call_gets_a_fresh_one(
+    lane_container: Container, process: SuggestionProcess
+) -> None:
+    request_id = chat(lane_container, 1, "How do I reset my password? The link expired.")
+    first = process.call(search_for_requests, [request_id])
+    hung = process.pid()
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)  # alive, never answering
+    process.timeout = 1.0
+
+    with pytest.raises(ChildHung):
+        process.call(search_for_requests, [request_id])
+
+    assert process.pid() is None  # killed, not left stopped
+    with pytest.raises(ProcessLookupError):
+        os.kill(hung, 0)
+    process.timeout = 120.0  # a search on a busy machine
+    again = process.call(search_for_requests, [request_id])
+    assert process.pid() not in (None, hung)
     assert _summary(again) == _summary(first)
