@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from crm_core.access import AGENT, Viewer
+from crm_core.access import ADMIN, AGENT, Viewer
 from crm_core.customers import Customer, LifecycleStage
 from crm_core.customers.notes import CustomerNote
 from crm_core.dedupe import find_duplicates
@@ -39,7 +39,11 @@ def test_demo_customers_have_stages_and_a_360_timeline(uow_factory) -> None:
         assert {"request", "message", "internal-note", "note"} <= set(kinds)
         assert kinds.count("request") == 3
         assert view.timeline == sorted(view.timeline, key=lambda e: e.at, reverse=True)
-        org = organisation_view(uow.session, agent, view.customer.organization_id)
+        # An admin sees every person of the organisation; an agent only those with requests.
+        admin = Viewer(user_id=1, roles=frozenset({ADMIN}))
+        org = organisation_view(uow.session, admin, view.customer.organization_id)
         assert org is not None and {p.name for p in org.people} == {"Maria Rossi", "Maria Rosi"}
+        seen = organisation_view(uow.session, agent, view.customer.organization_id)
+        assert seen is not None and "Maria Rosi" not in {p.name for p in seen.people}
         pairs = find_duplicates(uow.session)
         assert any({p.left_id, p.right_id} >= {customer_id} for p in pairs)
