@@ -3,7 +3,7 @@ history of requests, so the first look at a customer page shows a real 360 timel
 
 Loading twice changes nothing: organisations and customers are looked up by name and
 email, notes by their text, and requests carry fixed provider ids (the desk's dedupe).
-The stage is set directly for now; the lifecycle work computes it from orders.
+Their lifecycle stages are computed from orders (the sales demo's), never typed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.messages import InboundMessage, Sender
-from crm_core.customers import Customer, IdentityKind, LifecycleStage, resolve_identity
+from crm_core.customers import IdentityKind, resolve_identity
 from crm_core.customers.notes import CustomerNote
 from crm_core.db import UnitOfWork, utcnow
 from crm_core.organisations import Tier, create_organisation, find_organisation_by_name
@@ -47,10 +47,6 @@ def load_crm_demo(make_uow: Callable[[], UnitOfWork], router: RequestRouter | No
             with make_uow() as uow:
                 _ensure_request(uow, spec, request, router)
                 uow.commit()
-        with make_uow() as uow:
-            customer = uow.session.get_one(Customer, customer_id)
-            customer.lifecycle_stage = LifecycleStage(spec["stage"])  # after intake's own
-            uow.commit()
     assert first_id is not None
     return first_id
 

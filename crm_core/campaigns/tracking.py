@@ -65,6 +65,18 @@ def record_click(session: Session, secret: str, token: str) -> str:
     return url
 
 
+def click_recipient(session: Session, secret: str, token: str) -> tuple[int, str] | None:
+    """The campaign and the address a (valid) click token's mail went to."""
+    try:
+        payload = read_token(secret, CLICK, token)
+    except BadToken:
+        return None
+    if not isinstance(payload, list) or not payload:
+        return None
+    delivery = session.get(Delivery, _delivery_id(payload[0]))
+    return (delivery.campaign_id, delivery.email) if delivery and delivery.email else None
+
+
 def unsubscribe(session: Session, secret: str, token: str) -> str:
     """Suppress the address the token's delivery went to; returns the address."""
     delivery = session.get(Delivery, _delivery_id(read_token(secret, UNSUBSCRIBE, token)))

@@ -16,6 +16,8 @@ from channels.messages import InboundMessage
 from crm_core.confirmations import unconfirmed_addresses
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
+from crm_core.sales.behaviour import note_behaviour
+from crm_core.sales.models import ActivityKind
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
@@ -86,6 +88,8 @@ def receive_inbound(
     if outcome == "created":
         _announce_opened(uow, request)
     refresh_request_sla(uow.session, request, utcnow())
+    if message.channel == "email":  # a reply by mail is behaviour the lead score counts
+        note_behaviour(uow.session, message.sender.address, ActivityKind.REPLY, request.reference)
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
 

@@ -7,18 +7,22 @@ and never a redirect. Rate limited, since anyone can call them.
 from __future__ import annotations
 
 import base64
+import contextlib
 
 from flask import Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from crm_core.campaigns.tracking import (
     UNSUBSCRIBE,
     BadToken,
+    click_recipient,
     read_token,
     record_click,
     record_open,
     unsubscribe,
 )
+from crm_core.sales.capture import LeadInvalid, record_campaign_response
 from servicedesk.current import container_of
 from servicedesk.extensions import csrf, limiter
 from servicedesk.web.marketing.blueprint import marketing
@@ -50,8 +54,20 @@ def click(token: str) -> ResponseReturnValue:
             url = record_click(uow.session, container.config.secret_key, token)
         except BadToken:
             abort(404)
+        _note_response(uow.session, container.config.secret_key, token)
         uow.commit()
     return redirect(url, code=302)
+
+
+def _note_response(session: Session, secret: str, token: str) -> None:
+    """A click is a campaign response: the sales work logs it on the person's lead (one is
+    captured from the address when there is none) and re-scores it."""
+    recipient = click_recipient(session, secret, token)
+    if recipient is None:
+        return
+    campaign_id, email = recipient
+    with contextlib.suppress(LeadInvalid):
+        record_campaign_response(session, campaign_id, email=email)
 
 
 @marketing.route("/u/<token>", methods=["GET", "POST"])

@@ -25,6 +25,8 @@ from channels.messages import AttachmentData, InboundMessage
 from channels.portal.adapter import AccountPost
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork
+from crm_core.sales.behaviour import note_behaviour
+from crm_core.sales.models import ActivityKind
 from knowledge.help_centre import category_names
 from servicedesk.current import container_of
 from servicedesk.desk.customer_accounts import (
@@ -52,6 +54,7 @@ from servicedesk.web.portal.session import customer_required, signed_in_user
 from servicedesk.web.widget.uploads import UploadRefused, checked_upload
 
 PAGE_SIZE = 20
+DAY = timedelta(days=1)
 MAX_FILES = 5
 FILTERS = {
     "open": ServiceRequest.status.in_(OPEN_STATUSES),
@@ -83,6 +86,7 @@ def my_requests() -> ResponseReturnValue:
     if shown in FILTERS:
         query = query.where(FILTERS[shown])
     with container_of().uow() as uow:
+        _note_visit(uow, user)
         rows = list(uow.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
         return render_template(
             "portal/requests.html",
@@ -196,6 +200,16 @@ def attachment(request_id: int, attachment_id: int) -> ResponseReturnValue:
         name, kind = found.filename, found.content_type
     # Served as a download, never rendered inline by the browser.
     return send_file(path, mimetype=kind, as_attachment=True, download_name=name)
+
+
+def _note_visit(uow: UnitOfWork, user: PortalUser) -> None:
+    """A customer who is also an open lead visiting the help centre: a behaviour the lead
+    score counts (once a day)."""
+    customer = uow.session.get(Customer, user.customer_id)
+    if customer is not None and customer.email:
+        visit = ActivityKind.PORTAL_VISIT
+        if note_behaviour(uow.session, customer.email, visit, "help centre", once_within=DAY):
+            uow.commit()
 
 
 def _visible(session: Session, user: PortalUser, request_id: int) -> ServiceRequest:

@@ -8,7 +8,9 @@ from crm_core.access import ADMIN, AGENT, Viewer
 from crm_core.customers import Customer, LifecycleStage
 from crm_core.customers.notes import CustomerNote
 from crm_core.dedupe import find_duplicates
+from crm_core.lifecycle import LifecycleRules
 from servicedesk.demo import load_demo
+from servicedesk.demo_sales import load_sales_demo
 from servicedesk.desk.customer_view import customer_view, organisation_view
 from servicedesk.desk.models import ServiceRequest
 
@@ -23,8 +25,10 @@ def _counts(uow_factory) -> tuple[int, int, int]:  # type: ignore[no-untyped-def
 
 def test_demo_customers_have_stages_and_a_360_timeline(uow_factory) -> None:
     lines = load_demo(uow_factory)
+    load_sales_demo(uow_factory, LifecycleRules())  # orders set the stages, as in the CLI
     first = _counts(uow_factory)
     load_demo(uow_factory)
+    load_sales_demo(uow_factory, LifecycleRules())
     assert _counts(uow_factory) == first  # loading twice changes nothing
     customer_id = int(lines[-1].rsplit("/", 1)[1])
     agent = Viewer(user_id=2, roles=frozenset({AGENT}))
@@ -33,6 +37,7 @@ def test_demo_customers_have_stages_and_a_360_timeline(uow_factory) -> None:
         assert stages == set(LifecycleStage)
         view = customer_view(uow.session, agent, customer_id)
         assert view is not None and view.customer.name == "Maria Rossi"
+        # Computed from the sales demo's orders, never typed.
         assert view.customer.lifecycle_stage == LifecycleStage.LOYAL
         assert view.owner_name == "Ada Admin" and view.tier == "premium"
         kinds = [entry.kind for entry in view.timeline]

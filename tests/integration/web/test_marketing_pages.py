@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from crm_core.campaigns.models import Campaign, Delivery, Suppression
 from crm_core.campaigns.tracking import CLICK, OPEN, UNSUBSCRIBE, make_token
+from crm_core.sales.models import Activity, ActivityKind, Lead
 from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
@@ -166,6 +167,11 @@ def test_tracking_endpoints_refuse_forged_signatures(app: Flask, container: Cont
     with container.uow() as uow:
         row = uow.session.get(Delivery, delivery_id)
         assert row is not None and row.clicked_at is not None and row.opened_at is not None
+        # The click is a campaign response: a lead for the address, with the click logged.
+        lead = uow.session.scalars(select(Lead)).one()
+        assert (lead.email, lead.campaign_id) == ("kim0@customer.example", row.campaign_id)
+        kinds = uow.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id))
+        assert list(kinds) == [ActivityKind.CAMPAIGN_CLICK]
         assert uow.session.get(Suppression, "kim0@customer.example") is not None
 
 
