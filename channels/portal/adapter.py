@@ -90,25 +90,33 @@ class AccountPost:
         return cls(token, name, email, subject, text, request_id=request_id)
 
 
-def parse_account_post(post: AccountPost) -> InboundMessage | Rejected:
-    """The message of a signed-in customer; the desk checks they may add to the request."""
+def _first_problem(
+    form: ContactSubmission | AccountPost, *, subject_needed: bool, empty_text: str
+) -> Rejected | None:
+    """`Rejected` naming the first bad field of either form, or None."""
     for name in _FIELDS:
-        if not is_storable(getattr(post, name)):
+        if not is_storable(getattr(form, name)):
             return Rejected(f"{'message' if name == 'text' else name}: not valid Unicode text")
     problems = [
-        (
-            "subject",
-            post.request_id is None and not post.subject.strip(),
-            "please say what it is about",
-        ),
-        ("subject", len(post.subject) > MAX_SUBJECT, f"at most {MAX_SUBJECT} characters"),
-        ("message", not post.text.strip(), "please write your message"),
-        ("message", len(post.text) > MAX_TEXT, f"at most {MAX_TEXT} characters"),
-        ("token", len(post.token) < 16 or len(post.token) > 100, "reload the form and try again"),
+        ("subject", subject_needed and not form.subject.strip(), "please say what it is about"),
+        ("subject", len(form.subject) > MAX_SUBJECT, f"at most {MAX_SUBJECT} characters"),
+        ("message", not form.text.strip(), empty_text),
+        ("message", len(form.text) > MAX_TEXT, f"at most {MAX_TEXT} characters"),
+        ("token", len(form.token) < 16 or len(form.token) > 100, "reload the form and try again"),
     ]
     for field, failed, hint in problems:
         if failed:
             return Rejected(f"{field}: {hint}")
+    return None
+
+
+def parse_account_post(post: AccountPost) -> InboundMessage | Rejected:
+    """The message of a signed-in customer; the desk checks they may add to the request."""
+    problem = _first_problem(
+        post, subject_needed=post.request_id is None, empty_text="please write your message"
+    )
+    if problem is not None:
+        return problem
     extra = {"request_id": str(post.request_id)} if post.request_id is not None else {}
     return InboundMessage(
         channel="portal",
@@ -122,23 +130,13 @@ def parse_account_post(post: AccountPost) -> InboundMessage | Rejected:
 
 def parse_submission(form: ContactSubmission) -> InboundMessage | Rejected:
     """The message, or `Rejected` naming the first bad field."""
-    for name in _FIELDS:
-        if not is_storable(getattr(form, name)):
-            return Rejected(f"{'message' if name == 'text' else name}: not valid Unicode text")
+    problem = _first_problem(form, subject_needed=True, empty_text="please describe your question")
+    if problem is not None:
+        return problem
     try:
         address = validate_email(form.email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         return Rejected(f"email: {error}")
-    problems = [
-        ("subject", not form.subject.strip(), "please say what it is about"),
-        ("subject", len(form.subject) > MAX_SUBJECT, f"at most {MAX_SUBJECT} characters"),
-        ("message", not form.text.strip(), "please describe your question"),
-        ("message", len(form.text) > MAX_TEXT, f"at most {MAX_TEXT} characters"),
-        ("token", len(form.token) < 16 or len(form.token) > 100, "reload the form and try again"),
-    ]
-    for field, failed, hint in problems:
-        if failed:
-            return Rejected(f"{field}: {hint}")
     return InboundMessage(
         channel="portal",
         external_id=f"portal:{form.token}",
