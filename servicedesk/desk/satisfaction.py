@@ -155,3 +155,15 @@ def satisfaction_report(
         SatisfactionRow(str(group or "(none)"), int(n), int(ok or 0), float(avg or 0))
         for group, n, ok, avg in session.execute(query)
     ]
+
+
+def ratings_of_agent(session: Session, agent_id: int, limit: int = 50) -> list[RequestRating]:
+    """The newest ratings of the requests an agent is assigned, for the agent's page."""
+    query = (
+        select(RequestRating)
+        .join(ServiceRequest, RequestRating.request_id == ServiceRequest.id)
+        .where(ServiceRequest.assignee_id == agent_id)
+        .order_by(RequestRating.updated_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -6,13 +6,20 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Response, render_template, request
+from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from sqlalchemy import select
 
 from servicedesk.current import container_of
 from servicedesk.desk.deflections import count_deflections
-from servicedesk.desk.satisfaction import GROUPS, SatisfactionRow, satisfaction_report
+from servicedesk.desk.models import Agent
+from servicedesk.desk.satisfaction import (
+    GROUPS,
+    SatisfactionRow,
+    ratings_of_agent,
+    satisfaction_report,
+)
 from servicedesk.web.console.blueprint import console
 
 DEFAULT_DAYS = 30
@@ -44,6 +51,7 @@ def satisfaction() -> ResponseReturnValue:
     with container_of().uow() as uow:
         rows = satisfaction_report(uow.session, start, end, by)
         deflected = count_deflections(uow.session, start, end)
+        agent_ids = {a.name: a.id for a in uow.session.scalars(select(Agent))}
     if request.args.get("format") == "csv":
         return _csv(rows, by)
     chart = {
@@ -59,6 +67,7 @@ def satisfaction() -> ResponseReturnValue:
         until=until,
         chart=chart,
         deflected=deflected,
+        agent_ids=agent_ids,
     )
 
 
@@ -81,3 +90,25 @@ def _csv(rows: list[SatisfactionRow], by: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=satisfaction-by-{by}.csv"},
     )
+
+
+@console.get("/agents/<int:agent_id>")
+@login_required  # type: ignore[misc]
+def agent_page(agent_id: int) -> ResponseReturnValue:
+    """An agent's page: their satisfaction over the period and the latest ratings."""
+    since, until = _period()
+    start = datetime.combine(since, datetime.min.time(), UTC)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    with container_of().uow() as uow:
+        agent = uow.session.get(Agent, agent_id)
+        if agent is None:
+            abort(404)
+        rows = satisfaction_report(uow.session, start, end, "agent")
+        return render_template(
+            "console/agent.html",
+            agent=agent,
+            row=next((r for r in rows if r.group == agent.name), None),
+            ratings=ratings_of_agent(uow.session, agent_id),
+            since=since,
+            until=until,
+        )

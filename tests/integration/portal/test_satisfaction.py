@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from crm_core.db import utcnow
 from servicedesk.container import Container
 from servicedesk.desk.feedback import RequestRating
-from servicedesk.desk.models import Status
+from servicedesk.desk.models import ServiceRequest, Status
 from servicedesk.desk.operations import change_status
 from servicedesk.desk.satisfaction import RatingInvitation, satisfaction_report
 from tests.fixtures.smtp import Sink
@@ -152,3 +152,10 @@ def test_agents_see_the_rating_and_the_report(
         "portal,1,0,0.000,0.00",
     ]
     assert app.test_client().get("/console/reports/satisfaction").status_code == 302
+    with container.uow() as uow:  # the agent's own page shows the ratings of their requests
+        found = uow.session.get(ServiceRequest, rid)
+        assert found is not None
+        found.assignee_id = 1
+        uow.commit()
+    page = agent.get("/console/agents/1").get_data(as_text=True)
+    assert "Too slow" in page and "0 %</strong> satisfied of 1 answers" in page
