@@ -138,22 +138,23 @@ def _register_blueprints(app: Flask) -> None:
 
 NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
     # endpoint, label, role (or any of several roles) needed to see the link
+    # Support first, then the CRM, sales and marketing, then reports and admin tools.
     ("console.inbox", "Inbox", None),
     ("kb.index", "Knowledge base", None),
     ("portal.search", "Help centre", None),
-    ("router.index", "Routing", None),
-    ("console.satisfaction", "Satisfaction", None),
+    ("crm.customers", "Customers", None),
+    ("crm.duplicates", "Duplicates", None),
+    ("sales.leads", "Leads", ("sales", "marketing", "admin")),
     ("sales.board", "Deals", None),
     ("marketing.index", "Marketing", ("marketing", "admin")),
-    ("mail.mailboxes", "Email", "admin"),
-    ("crm.customers", "Customers", None),
-    ("sales.leads", "Sales", "sales"),
-    ("crm.audit_log", "Audit log", "admin"),
-    ("crm.roles", "Roles", "admin"),
-    ("slack_admin.users", "Slack", "admin"),
-    ("sla.index", "SLA & automation", None),
     ("reports.service", "Reports", None),
-    ("crm.duplicates", "Duplicates", None),
+    ("console.satisfaction", "Satisfaction", None),
+    ("router.index", "Routing", None),
+    ("sla.index", "SLA & automation", None),
+    ("mail.mailboxes", "Email", "admin"),
+    ("slack_admin.users", "Slack", "admin"),
+    ("crm.roles", "Roles", "admin"),
+    ("crm.audit_log", "Audit log", "admin"),
 )
 
 
