@@ -54,7 +54,7 @@ def test_admin_edits_every_part_and_the_audit_log_keeps_it(
         assert sorted(t.name for t in tags_of(uow.session, stored)) == ["beta", "vip"]
         assert custom_values(uow.session, stored)["contract_number"] == "4711"
         changes = uow.session.scalars(
-            select(AuditEntry).where(AuditEntry.entity_id == customer_id)
+            select(AuditEntry).where(AuditEntry.entity_id == str(customer_id))
         ).all()
         assert changes, "the edit is in the audit log"
     bad = {**form, "email": "not-an-email", "tier": "gold", "custom_contract_number": "x"}
