@@ -11,11 +11,12 @@ from servicedesk.desk.models import Agent
 from servicedesk.desk.viewers import viewer_of
 
 
-def current_viewer(session: Session) -> Viewer:
-    """The viewer scoped operations are handed for this request (404 if the agent is gone)."""
+def current_viewer(session: Session, *, missing: int = 404) -> Viewer:
+    """The viewer scoped operations are handed for this request; `missing` is the status
+    when the signed-in agent's row is gone."""
     agent = session.get(Agent, int(current_user.id))
     if agent is None:
-        abort(404)
+        abort(missing)
     return viewer_of(session, agent)
 
 

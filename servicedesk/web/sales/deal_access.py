@@ -1,23 +1,11 @@
-"""The signed-in agent as the CRM's `Viewer`, and the domain errors of the deal pages."""
+"""The domain errors of the deal pages as statuses; the viewer is the CRM's (403 when gone)."""
 
 from __future__ import annotations
 
-from flask import abort
-from flask_login import current_user
-from sqlalchemy.orm import Session
-
-from crm_core.access import Viewer
 from crm_core.sales.scope import DealNotFound, NotAllowed
-from servicedesk.desk.models import Agent
-from servicedesk.desk.viewers import viewer_of
+from servicedesk.web.crm.access import current_viewer
 
-
-def current_viewer(session: Session) -> Viewer:
-    """The viewer scoped operations are handed for the signed-in agent."""
-    agent = session.get(Agent, int(current_user.id))
-    if agent is None:
-        abort(403)
-    return viewer_of(session, agent)
+__all__ = ["current_viewer", "error_status"]
 
 
 def error_status(error: Exception) -> int:
