@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -33,6 +34,21 @@ def new_crypto() -> FieldCrypto:
 
 # The keys of this test session's units of work (crm_core.crypto).
 TEST_CRYPTO = new_crypto()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at the lowest cost for every in-process account of the suite.
+
+    Its production cost (about half a second of CPU per sign-up or sign-in) is the point
+    of argon2 and pure waste here: the suite signs up and signs in hundreds of accounts.
+    Servers that tests start as subprocesses keep the production cost.
+    """
+    from servicedesk.desk import accounts
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
 from crm_core.customers import Customer
 from servicedesk.container import Container
-from servicedesk.desk import accounts
 from servicedesk.desk.accounts import create_agent
 from tests.integration.web.conftest import csrf_token, sign_in
 
@@ -17,10 +15,8 @@ ROLES = ("admin", "agent", "sales", "marketing", "read-only", "reviewer")
 
 
 @pytest.fixture
-def people(app: Flask, container: Container, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def people(app: Flask, container: Container) -> dict[str, int]:
     """One signed-up agent per role, and customers owned by the sales rep and by nobody."""
-    # Cheap hashes: six accounts signing in would otherwise spend seconds in argon2.
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
     ids: dict[str, int] = {}
     with container.uow() as uow:
         for role in ROLES:
