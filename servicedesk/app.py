@@ -18,6 +18,7 @@ from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.paths import STATIC, TEMPLATES
 from servicedesk.realtime.notifier import SocketIONotifier
 from servicedesk.serving import async_mode
+from servicedesk.web.navigation import navigation_for
 
 # Inbox updates are merged and sent at most this often (see SocketIONotifier).
 INBOX_BATCH_SECONDS = 0.25
@@ -53,7 +54,7 @@ def create_app(config: Config | None = None, container: Container | None = None)
         app.after_request(_strict_transport(config.hsts_seconds))
     # Subjects and file names come from customers: `|bidi_safe` drops reordering controls.
     app.add_template_filter(neutralise_bidi, "bidi_safe")
-    app.context_processor(lambda: {"nav_links": _navigation(app)})
+    app.context_processor(lambda: {"nav_groups": navigation_for(app)})
     # Routing's language models load in one call that holds the GIL for seconds: while the
     # web process starts, not on its first customer's message while every socket waits.
     language_detector()
@@ -134,45 +135,6 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.marketing import marketing
 
     app.register_blueprint(marketing)
-
-
-NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
-    # endpoint, label, role (or any of several roles) needed to see the link
-    # Support first, then the CRM, sales and marketing, then reports and admin tools.
-    ("console.inbox", "Inbox", None),
-    ("kb.index", "Knowledge base", None),
-    ("portal.search", "Help centre", None),
-    ("crm.customers", "Customers", None),
-    ("crm.duplicates", "Duplicates", None),
-    ("sales.leads", "Leads", ("sales", "marketing", "admin")),
-    ("sales.board", "Deals", None),
-    ("marketing.index", "Marketing", ("marketing", "admin")),
-    ("reports.service", "Reports", None),
-    ("console.satisfaction", "Satisfaction", None),
-    ("router.index", "Routing", None),
-    ("sla.index", "SLA & automation", None),
-    ("mail.mailboxes", "Email", "admin"),
-    ("slack_admin.users", "Slack", "admin"),
-    ("crm.roles", "Roles", "admin"),
-    ("crm.audit_log", "Audit log", "admin"),
-)
-
-
-def _navigation(app: Flask) -> list[tuple[str, str]]:
-    """The console's top links: the pages this app has that the signed-in agent may use."""
-    from flask_login import current_user
-
-    def allowed(role: str | tuple[str, ...] | None) -> bool:
-        if role is None:
-            return True
-        roles = (role,) if isinstance(role, str) else role
-        return bool(current_user.is_authenticated and any(map(current_user.has_role, roles)))
-
-    return [
-        (endpoint, label)
-        for endpoint, label, role in NAVIGATION
-        if endpoint in app.view_functions and allowed(role)
-    ]
 
 
 def _security_headers(response: Response) -> Response:
