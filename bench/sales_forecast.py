@@ -131,7 +131,11 @@ def run_backend(url: str, n: int, repeat: int) -> dict[str, object]:
     pipeline_of = lambda s: s.get(Pipeline, 1)  # noqa: E731
     ops = {
         "forecast by month": run(lambda s: forecast(load_deals(s, viewer), GroupBy.MONTH)),
-        "forecast what-if": run(lambda s: forecast(load_deals(s, viewer), GroupBy.REP, scenario)),
+        "forecast what-if": run(
+            lambda s: forecast(
+                load_deals(s, viewer, by=GroupBy.REP, slip_days=30), GroupBy.REP, scenario
+            )
+        ),
         "forecast (rep scope)": run(lambda s: forecast(load_deals(s, rep), GroupBy.MONTH)),
         "funnel": run(lambda s: funnel(s, viewer, pipeline_of(s))),
         "funnel (rep scope)": run(lambda s: funnel(s, rep, pipeline_of(s))),

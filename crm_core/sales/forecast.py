@@ -8,6 +8,10 @@ case adds the best-case deals to it; omitted deals count nowhere.
 What-if: `stage_probabilities` replaces the probability of every deal in a stage (by stage
 name), `win_rate_scale` multiplies every probability (capped at 1), `slip_days` moves every
 expected close date later. The projection is compared with the baseline, group by group.
+
+`load_deals` sums like deals in SQL (same stage, probability, category and group), so the
+forecast over 100k deals reads a few hundred rows instead of 100k. Weights are rounded to
+cents once per such bundle, not once per deal.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm_core.access import Viewer
 from crm_core.money import to_money
 from crm_core.sales.models import ForecastCategory, Opportunity, PipelineStage, StageOutcome
 from crm_core.sales.scope import visible
+from crm_core.sql_dates import month_start
 
 NO_DATE = "no date"
 NO_OWNER = "unassigned"
@@ -38,17 +43,17 @@ class GroupBy(StrEnum):
     TEAM = "team"
 
 
-@dataclass(slots=True)  # not frozen: building 100k of them is the forecast's main cost
+@dataclass(slots=True, frozen=True)
 class DealFacts:
-    """What the forecast needs of one open deal."""
+    """What the forecast needs of one open deal, or of `count` like deals summed."""
 
-    id: int
     amount: Decimal
     stage: str
     probability: float
     expected_close: date | None
     owner_id: int | None
     category: ForecastCategory = ForecastCategory.PIPELINE
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def forecast(
 
 
 def _add_baseline(row: ForecastRow, deal: DealFacts, weighted: Decimal) -> None:
-    row.deals += 1
+    row.deals += deal.count
     row.amount += deal.amount
     row.weighted += weighted
     if deal.category is ForecastCategory.COMMIT:
@@ -193,18 +198,32 @@ def parse_what_if(assignments: Iterable[str]) -> dict[str, float]:
     return found
 
 
-def load_deals(session: Session, viewer: Viewer, currency: str = "EUR") -> list[DealFacts]:
-    """The open deals in `currency` that the viewer sees, as forecast facts (one query)."""
+def load_deals(
+    session: Session,
+    viewer: Viewer,
+    currency: str = "EUR",
+    *,
+    by: GroupBy = GroupBy.MONTH,
+    slip_days: int = 0,
+) -> list[DealFacts]:
+    """The open deals in `currency` that the viewer sees, summed into bundles (one query).
+
+    A bundle keeps what the forecast `by` this grouping reads: the close month (the exact
+    date when a what-if slips it, since a slip can cross a month's end) or the owner.
+    """
     probability = func.coalesce(Opportunity.probability, PipelineStage.probability)
+    close = None
+    if by is GroupBy.MONTH:
+        close = Opportunity.expected_close if slip_days else month_start(Opportunity.expected_close)
+    owner = None if by is GroupBy.MONTH else Opportunity.owner_id
+    keys = (PipelineStage.name, probability, Opportunity.forecast_category)
     query = (
         select(
-            Opportunity.id,
-            Opportunity.amount,
-            PipelineStage.name,
-            probability,
-            Opportunity.expected_close,
-            Opportunity.owner_id,
-            Opportunity.forecast_category,
+            func.sum(Opportunity.amount),
+            func.count(),
+            *keys,
+            close if close is not None else literal(None, Date),
+            owner if owner is not None else literal(None, Integer),
         )
         .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
         .where(
@@ -212,10 +231,9 @@ def load_deals(session: Session, viewer: Viewer, currency: str = "EUR") -> list[
             Opportunity.currency == currency,
             visible(viewer),
         )
+        .group_by(*keys, *(column for column in (close, owner) if column is not None))
     )
-    # Core rows, not ORM ones: the same columns at a third of the cost over 100k deals.
-    rows = session.connection().execute(query)
     return [
-        DealFacts(id, amount, stage, float(chance), close, owner, kind)
-        for id, amount, stage, chance, close, owner, kind in rows
+        DealFacts(to_money(total), stage, float(chance), day, owner_id, kind, count)
+        for total, count, stage, chance, kind, day, owner_id in session.execute(query)
     ]

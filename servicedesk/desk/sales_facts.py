@@ -51,7 +51,8 @@ def forecast_for(
     currency: str = "EUR",
 ) -> Forecast:
     """The forecast the CLI prints and the console shows, with the desk's names and teams."""
-    deals = load_deals(session, viewer, currency)
+    slip_days = what_if.slip_days if what_if else 0
+    deals = load_deals(session, viewer, currency, by=by, slip_days=slip_days)
     teams = agent_teams(session) if by is GroupBy.TEAM else {}
     names = agent_names(session) if by is GroupBy.REP else {}
     return forecast(deals, by, what_if, teams=teams, names=names, currency=currency)

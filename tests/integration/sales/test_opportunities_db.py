@@ -105,7 +105,7 @@ def test_a_rep_sees_and_moves_own_and_team_deals_only(uow_factory) -> None:  # t
             c.stage.name: [d.name for d in c.deals] for c in board_columns(session, alice, pipeline)
         }
         assert columns["prospecting"] == ["Mine"] and columns["demo"] == ["Team"]
-        assert len(load_deals(session, alice)) == 2
+        assert sum(deal.count for deal in load_deals(session, alice)) == 2
 
 
 def test_list_filters_by_stage_owner_close_month_and_outcome(uow_factory) -> None:  # type: ignore[no-untyped-def]
@@ -167,3 +167,28 @@ def test_forecast_from_the_database_and_funnel_from_history(uow_factory) -> None
         [row] = rep_performance(uow.session, SYSTEM, {1: "Rita"})
         assert (row.name, row.won, row.lost, row.open, row.won_revenue) == ("Rita", 1, 1, 2, 1000)
         assert row.win_rate == 0.5 and row.cycle_days == pytest.approx(4.0)
+
+
+def test_the_forecast_sums_like_deals_in_sql_and_slips_them_by_their_own_dates(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        sales_pipeline(uow.session)
+        closes = [date(2026, 4, 2), date(2026, 4, 25), date(2026, 4, 25), None]
+        for i, (close, owner) in enumerate(zip(closes, [1, 1, 2, 2], strict=True)):
+            draft = DealDraft(f"D{i}", Decimal("100.25"), owner_id=owner, expected_close=close)
+            create_opportunity(uow.session, SYSTEM, draft, NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        by_month = load_deals(uow.session, SYSTEM)
+        assert sorted((d.expected_close or date.min, d.count, d.amount) for d in by_month) == [
+            (date.min, 1, Decimal("100.25")),
+            (date(2026, 4, 1), 3, Decimal("300.75")),  # three April deals, one bundle
+        ]
+        by_rep = load_deals(uow.session, SYSTEM, by=GroupBy.REP)
+        assert sorted((d.owner_id, d.count) for d in by_rep) == [(1, 2), (2, 2)]
+        # A ten-day slip moves only the deals of 25 April into May: bundles keep exact dates.
+        slipped = load_deals(uow.session, SYSTEM, slip_days=10)
+        result = forecast(slipped, GroupBy.MONTH, WhatIf(slip_days=10))
+        rows = {row.key: (row.deals, row.projected) for row in result.rows}
+        assert rows["2026-04"] == (3, Decimal("10.03"))  # 0.1 x 100.25, rounded per bundle
+        assert rows["2026-05"] == (0, Decimal("20.05"))
+        assert rows["no date"] == (1, Decimal("10.03"))

@@ -18,11 +18,11 @@ from crm_core.sales.forecast import (
 from crm_core.sales.models import ForecastCategory as Cat
 
 DEALS = [
-    DealFacts(1, Decimal("1000"), "demo", 0.25, date(2026, 1, 15), 1, Cat.COMMIT),
-    DealFacts(2, Decimal("2000"), "proposal", 0.5, date(2026, 1, 31), 2, Cat.BEST_CASE),
-    DealFacts(3, Decimal("3000"), "negotiation", 0.75, date(2026, 2, 10), 1, Cat.PIPELINE),
-    DealFacts(4, Decimal("500"), "prospecting", 0.1, None, None, Cat.PIPELINE),
-    DealFacts(5, Decimal("9999"), "demo", 0.25, date(2026, 1, 1), 1, Cat.OMITTED),
+    DealFacts(Decimal("1000"), "demo", 0.25, date(2026, 1, 15), 1, Cat.COMMIT),
+    DealFacts(Decimal("2000"), "proposal", 0.5, date(2026, 1, 31), 2, Cat.BEST_CASE),
+    DealFacts(Decimal("3000"), "negotiation", 0.75, date(2026, 2, 10), 1, Cat.PIPELINE),
+    DealFacts(Decimal("500"), "prospecting", 0.1, None, None, Cat.PIPELINE),
+    DealFacts(Decimal("9999"), "demo", 0.25, date(2026, 1, 1), 1, Cat.OMITTED),
 ]
 
 
@@ -77,8 +77,8 @@ def test_by_rep_and_by_team_use_the_mappings_given() -> None:
 
 
 def test_weight_rounds_half_up_to_cents() -> None:
-    assert weight(DealFacts(1, Decimal("0.05"), "x", 0.5, None, None)) == Decimal("0.03")
-    assert weight(DealFacts(1, Decimal("33.33"), "x", 0.333, None, None)) == Decimal("11.10")
+    assert weight(DealFacts(Decimal("0.05"), "x", 0.5, None, None)) == Decimal("0.03")
+    assert weight(DealFacts(Decimal("33.33"), "x", 0.333, None, None)) == Decimal("11.10")
 
 
 def test_parse_what_if_reads_fractions_and_percentages() -> None:
