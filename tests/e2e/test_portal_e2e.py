@@ -86,12 +86,29 @@ def signed_in_customer(browser: Browser, live: LiveServer, sink: Sink) -> Page:
     return page
 
 
+def assert_account_links_share_one_row(page: Page) -> None:
+    """The account links and both sign-out buttons sit on one line (they once stacked)."""
+    account = page.get_by_role("navigation", name="Your account")
+    items = [
+        account.get_by_role("link", name="My data"),
+        account.get_by_role("button", name="Sign out", exact=True),
+        account.get_by_role("button", name="Sign out everywhere"),
+    ]
+    middles = []
+    for item in items:
+        box = item.bounding_box()
+        assert box is not None
+        middles.append(box["y"] + box["height"] / 2)
+    assert max(middles) - min(middles) < 4
+
+
 def test_customer_journey(
     browser: Browser, live: LiveServer, container: Container, smtp_sink: tuple[Sink, int]
 ) -> None:
     page = signed_in_customer(browser, live, smtp_sink[0])
     expect(page.get_by_role("link", name="SR-", exact=False).first).to_be_visible()
     expect(page.get_by_text("Broken lamp")).to_be_visible()
+    assert_account_links_share_one_row(page)
 
     # Filing a request with a file.
     page.get_by_role("link", name="New request").click()
