@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 
 from crm_core.access import Viewer
 from crm_core.audit.models import AuditEntry
-from crm_core.customers import Customer, Organization
+from crm_core.customers import Customer, CustomFieldDefinition, Organization
 from crm_core.jsonable import plain, row_as_json
 from crm_core.privacy.registry import Erasure, PrivacyRegistry
 
 # The tables whose changes `audited` writes down by itself, and the entity name of each;
 # packages above crm_core add theirs with `register_audited` (settings-like admin tables).
-AUDITED_FIELDS: dict[type, str] = {Customer: "customer", Organization: "organisation"}
+AUDITED_FIELDS: dict[type, str] = {
+    Customer: "customer",
+    Organization: "organisation",
+    CustomFieldDefinition: "custom_field",
+}
 # Columns whose values never enter the log (secrets): a change shows as "(changed)".
 _HIDDEN: dict[type, frozenset[str]] = {}
 HIDDEN_VALUE = "(changed)"

@@ -5,6 +5,7 @@ One module of views per concern; importing it registers its routes on the bluepr
 
 from servicedesk.web.crm import (  # noqa: F401  (register their routes)
     audit,
+    custom_field_edit,
     custom_fields,
     customer_edit,
     customer_list,
