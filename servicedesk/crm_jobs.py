@@ -4,6 +4,7 @@ retention, and the console's imports. Called like every job, with a `JobContext`
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from crm_core.importing.kinds import RowSettings
@@ -69,13 +70,23 @@ def apply_retention(context: JobContext) -> None:
     log.info("apply_retention: %d requests redacted", len(report.request_ids))
 
 
-def crm_row_settings(config: Config) -> RowSettings:
-    """How imported rows are read: the configured phone region and date order."""
+def crm_row_settings(config: Config, owners: Mapping[str, int] | None = None) -> RowSettings:
+    """How imported rows are read: the configured phone region and date order, and the
+    agents (by email) an owner column may name."""
     from crm_core.normalise import DateOrder
 
     order = config.crm_date_order
     region = (config.crm_phone_region or "").upper() or None
-    return RowSettings(region=region, date_order=DateOrder(order) if order else None)
+    date_order = DateOrder(order) if order else None
+    return RowSettings(region=region, date_order=date_order, owners=owners or {})
+
+
+def _row_settings(context: JobContext) -> RowSettings:
+    from servicedesk.desk.reps import agent_ids_by_email
+
+    with context.uow() as uow:
+        owners = agent_ids_by_email(uow.session)
+    return crm_row_settings(context.config, owners)
 
 
 def imports_dir(config: Config) -> Path:
@@ -85,14 +96,12 @@ def imports_dir(config: Config) -> Path:
 
 def import_upload(context: JobContext, upload_id: int) -> None:
     """Import (or resume importing) a file uploaded in the console (default queue)."""
-    config = context.config
-    run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+    run_upload(context.uow, upload_id, imports_dir(context.config), _row_settings(context))
 
 
 def dry_run_import(context: JobContext, upload_id: int) -> None:
     """Dry-run a file uploaded in the console with its chosen mapping (default queue)."""
-    config = context.config
-    dry_run_upload(context.uow, upload_id, imports_dir(config), crm_row_settings(config))
+    dry_run_upload(context.uow, upload_id, imports_dir(context.config), _row_settings(context))
 
 
 CRM_JOBS = {

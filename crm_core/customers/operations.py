@@ -25,6 +25,7 @@ from crm_core.normalise import InvalidValue, clean_address, clean_text, fold, no
 
 Record = Customer | Organization
 TIERS = ("standard", "premium", "enterprise")
+DEFAULT_TIER = TIERS[0]
 
 
 def update_contact(
@@ -68,11 +69,16 @@ def set_owner(record: Record, owner_id: int | None) -> None:
     record.owner_id = owner_id
 
 
-def set_tier(record: Record, tier: str) -> None:
+def normalise_tier(tier: str) -> str:
+    """One of `TIERS`, whatever its case, or `InvalidValue`."""
     text = clean_text(tier).lower()
     if text not in TIERS:
         raise InvalidValue("tier", tier, f"unknown choice (one of {', '.join(TIERS)})")
-    record.tier = text
+    return text
+
+
+def set_tier(record: Record, tier: str) -> None:
+    record.tier = normalise_tier(tier)
 
 
 @dataclass(frozen=True)

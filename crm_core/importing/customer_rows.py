@@ -1,11 +1,14 @@
 """Customer rows: recognised headers, validation and the idempotent write.
 
 A row is matched to a known customer by its normalised email, then by its phone; a
-match fills the customer's blank fields and never overwrites what is there.
+match fills the customer's blank fields and never overwrites what is there: an owner only
+where there is none, a tier only over the default one. Tags are added to the ones the
+customer has. An owner column names an agent by email.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm_core.customers import ChannelIdentity, Customer, IdentityKind, find_identity
 from crm_core.customers.identities import identity_key, new_identity
+from crm_core.customers.operations import DEFAULT_TIER, add_tag, normalise_tier, tags_of
 from crm_core.importing.kinds import (
     ImportKind,
     Outcome,
@@ -27,7 +31,15 @@ from crm_core.importing.kinds import (
 )
 from crm_core.importing.org_lookup import prepare_organisations
 from crm_core.importing.org_rows import organisation_for_customer
-from crm_core.normalise import clean_address, normalise_email, normalise_phone, parse_date
+from crm_core.importing.readers import Cell
+from crm_core.normalise import (
+    InvalidValue,
+    clean_address,
+    clean_text,
+    normalise_email,
+    normalise_phone,
+    parse_date,
+)
 
 CUSTOMER_ALIASES = {
     "name": ["full name", "contact", "contact name", "customer", "customer name", "nom complet",
@@ -49,7 +61,14 @@ CUSTOMER_ALIASES = {
     "vip": ["vip customer", "is vip"],
     "customer_since": ["customer since", "since", "kunde seit", "client depuis",
                        "cliente desde", "客户起始日期", "注册日期"],
+    "tags": ["tag", "labels", "label", "schlagwörter", "étiquettes", "etiquetas", "标签"],
+    "tier": ["customer tier", "level", "service level", "stufe", "niveau", "nivel", "等级",
+             "客户等级"],
+    "owner": ["owner email", "account owner", "sales rep", "rep", "betreuer", "responsable",
+              "负责人"],
 }  # fmt: skip
+# Tags in one cell: "vip, beta" or "vip; beta" or "vip | beta".
+_TAG_SEPARATORS = re.compile(r"[,;|]")
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,9 @@ class CustomerRecord:
     address: str | None
     vip: bool | None
     customer_since: date | None
+    tags: tuple[str, ...] = ()
+    tier: str | None = None
+    owner_id: int | None = None
 
 
 def validate_customer(row: Row, settings: RowSettings) -> CustomerRecord | list[Problem]:
@@ -81,6 +103,7 @@ def validate_customer(row: Row, settings: RowSettings) -> CustomerRecord | list[
         since = problems.read(
             lambda: parse_date(row["customer_since"], "customer_since", settings.date_order)
         )
+    account = _account_fields(row, settings, problems)
     if problems.found:
         return problems.found
     name = text_of(row.get("name")) or " ".join(
@@ -94,7 +117,35 @@ def validate_customer(row: Row, settings: RowSettings) -> CustomerRecord | list[
         address=clean_address(text_of(row.get("address"))) or None,
         vip=vip,
         customer_since=since,
+        tags=_tags(row.get("tags")),
+        tier=account[0],
+        owner_id=account[1],
     )
+
+
+def _account_fields(
+    row: Row, settings: RowSettings, problems: Problems
+) -> tuple[str | None, int | None]:
+    """The row's tier and owner (an agent named by email), when given."""
+    tier = owner_id = None
+    if text_of(row.get("tier")):
+        tier = problems.read(lambda: normalise_tier(text_of(row["tier"])))
+    if text_of(row.get("owner")):
+        owner_id = problems.read(lambda: _owner(row, settings))
+    return tier, owner_id
+
+
+def _tags(cell: Cell) -> tuple[str, ...]:
+    names = (clean_text(name) for name in _TAG_SEPARATORS.split(text_of(cell)))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _owner(row: Row, settings: RowSettings) -> int:
+    """The agent an owner cell names by email."""
+    email = text_of(row["owner"]).lower()
+    if email not in settings.owners:
+        raise InvalidValue("owner", row["owner"], "no agent has this email")
+    return settings.owners[email]
 
 
 def apply_customer(session: Session, record: CustomerRecord, context: RunContext) -> Outcome:
@@ -111,6 +162,7 @@ def apply_customer(session: Session, record: CustomerRecord, context: RunContext
     if match is None:
         session.add(customer)
     changed = _fill_blanks(customer, record)
+    changed = _add_tags(session, customer, record.tags) or changed
     organisation = organisation_for_customer(session, record.organisation, record.email, context)
     # Both checks: a customer created earlier in the batch has its organisation but, until
     # the batch is flushed, no organization_id.
@@ -178,7 +230,24 @@ def _fill_blanks(customer: Customer, record: CustomerRecord) -> bool:
     if record.vip and not customer.vip:
         customer.vip = True
         changed = True
+    if record.owner_id is not None and customer.owner_id is None:
+        customer.owner_id = record.owner_id
+        changed = True
+    if record.tier and customer.tier in (None, DEFAULT_TIER) and record.tier != customer.tier:
+        customer.tier = record.tier
+        changed = True
     return changed
+
+
+def _add_tags(session: Session, customer: Customer, names: tuple[str, ...]) -> bool:
+    """Add the row's tags the customer lacks; True when one was added."""
+    if not names:
+        return False
+    if customer.id is None:
+        session.flush()  # tags link by id: only rows that carry tags pay for this flush
+    had = {tag.name_key for tag in tags_of(session, customer)}
+    added = [add_tag(session, customer, name) for name in names]
+    return any(tag.name_key not in had for tag in added)
 
 
 CUSTOMERS = ImportKind(

@@ -44,10 +44,12 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RowSettings:
-    """How raw values are read: where phones without a country code are, date order."""
+    """How raw values are read: where phones without a country code are, date order, and
+    the agents an owner column may name (their emails in lower case, with their ids)."""
 
     region: str | None = None
     date_order: DateOrder | None = None
+    owners: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -66,12 +66,16 @@ def import_file(
     """Import a CSV or XLSX file; an interrupted import of the same file resumes."""
     from crm_core import importing
     from crm_core.normalise import DateOrder
+    from servicedesk.desk.reps import agent_ids_by_email
 
     app = container()
     order = date_order or app.config.crm_date_order
+    with app.uow() as uow:
+        owners = agent_ids_by_email(uow.session)
     settings = importing.RowSettings(
         region=(region or app.config.crm_phone_region or "").upper() or None,
         date_order=DateOrder(order) if order else None,
+        owners=owners,
     )
     try:
         options = importing.ImportOptions(

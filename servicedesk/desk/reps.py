@@ -23,3 +23,9 @@ def sales_rep_ids(session: Session) -> tuple[int, ...]:
 def agent_names(session: Session) -> dict[int, str]:
     """Every agent's name by id, for showing owners."""
     return {row.id: row.name for row in session.execute(select(Agent.id, Agent.name))}
+
+
+def agent_ids_by_email(session: Session) -> dict[str, int]:
+    """Active agents' ids by email in lower case: whom an imported owner column may name."""
+    query = select(Agent.email, Agent.id).where(Agent.is_active.is_(True))
+    return {email.lower(): agent_id for email, agent_id in session.execute(query)}

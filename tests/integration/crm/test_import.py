@@ -252,3 +252,48 @@ def test_customers_land_in_the_organisation_of_their_company_domain(uow_factory,
         query = select(Customer.email, Organization.name).outerjoin(Customer.organization)
         placed = dict(uow.session.execute(query.order_by(Customer.email)).all())
     assert placed == {"jane@acme.com": "Acme", "joe@gmail.com": None, "x@other.org": None}
+
+
+def test_tags_tier_and_owner_are_imported_and_never_overwrite_what_is_there(
+    uow_factory, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from crm_core.customers import IdentityKind
+    from crm_core.customers.identities import new_identity
+    from crm_core.customers.operations import tags_of
+
+    with uow_factory() as uow:
+        known = Customer(name="Known", email="known@acme.example", tier="premium", owner_id=7)
+        uow.session.add(known)
+        new_identity(uow.session, known, IdentityKind.EMAIL, "known@acme.example")
+        uow.commit()
+    path = write_csv(
+        tmp_path / "accounts.csv",
+        [
+            ["Email", "Tags", "Tier", "Account owner"],
+            ["ann@acme.example", "VIP; beta | vip", "Enterprise", "Rita@Desk.example"],
+            ["known@acme.example", "beta", "enterprise", "rita@desk.example"],
+            ["bob@acme.example", "", "gold", "nobody@desk.example"],
+        ],
+    )
+    settings = replace(DE, owners={"rita@desk.example": 3})
+    report = run_import(uow_factory, CUSTOMERS, path, ImportOptions(settings=settings))
+    assert {"tags": "Tags", "tier": "Tier", "owner": "Account owner"}.items() <= (
+        report.mapping.items()
+    )
+    assert (report.counts["created"], report.counts["updated"], report.counts["rejected"]) == (
+        1, 1, 1
+    )  # fmt: skip
+    assert sorted((r.field, r.value) for r in report.rejected) == [
+        ("owner", "nobody@desk.example"), ("tier", "gold")
+    ]  # fmt: skip
+    with uow_factory() as uow:
+        by_email = {c.email: c for c in uow.session.scalars(select(Customer))}
+        ann, kept = by_email["ann@acme.example"], by_email["known@acme.example"]
+        assert (ann.tier, ann.owner_id) == ("enterprise", 3)
+        assert [t.name for t in tags_of(uow.session, ann)] == ["beta", "VIP"]
+        # The known customer keeps their tier and owner; the new tag is added.
+        assert (kept.tier, kept.owner_id) == ("premium", 7)
+        assert [t.name for t in tags_of(uow.session, kept)] == ["beta"]
+        assert "bob@acme.example" not in by_email
+    again = run_import(uow_factory, CUSTOMERS, path, ImportOptions(settings=settings))
+    assert again.counts["unchanged"] == 2  # a second run changes nothing
