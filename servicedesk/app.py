@@ -114,14 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.widget import widget
 
     app.register_blueprint(widget)
-    from servicedesk.web.crm import crm
-    from servicedesk.web.sales import sales
-
-    app.register_blueprint(crm)
-    app.register_blueprint(sales)
-    from servicedesk.web.lead_forms import lead_forms
-
-    app.register_blueprint(lead_forms)
+    _register_business_blueprints(app)
     from servicedesk.web.hooks.slack import slack, slack_admin
 
     app.register_blueprint(slack)
@@ -131,9 +124,21 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(sla)
     app.register_blueprint(reports)
-    from servicedesk.web.marketing import marketing
 
+
+def _register_business_blueprints(app: Flask) -> None:
+    """The CRM's, sales', marketing's and the service contracts' pages."""
+    from servicedesk.web.contracts import contracts
+    from servicedesk.web.crm import crm
+    from servicedesk.web.lead_forms import lead_forms
+    from servicedesk.web.marketing import marketing
+    from servicedesk.web.sales import sales
+
+    app.register_blueprint(crm)
+    app.register_blueprint(sales)
+    app.register_blueprint(lead_forms)
     app.register_blueprint(marketing)
+    app.register_blueprint(contracts)
 
 
 NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
@@ -147,6 +152,7 @@ NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
     ("sales.leads", "Leads", ("sales", "marketing", "admin")),
     ("sales.board", "Deals", None),
     ("marketing.index", "Marketing", ("marketing", "admin")),
+    ("contracts.index", "Contracts", ("agent", "sales", "admin", "read-only")),
     ("reports.service", "Reports", None),
     ("console.satisfaction", "Satisfaction", None),
     ("router.index", "Routing", None),

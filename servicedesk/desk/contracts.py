@@ -20,16 +20,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crm_core.contracts.models import Contract, IncidentUse, Standing
+from crm_core.contracts.models import Contract, IncidentUse, Standing, TimeEntry
 from crm_core.contracts.terms import Entitlement, in_force, status_on
 from crm_core.contracts.usage import (
     entitlement_of,
     incident_of,
+    log_time,
     pick_contract,
     record_incident,
     time_of,
 )
-from servicedesk.desk.models import ServiceRequest
+from servicedesk.desk.audit import record
+from servicedesk.desk.models import Agent, ServiceRequest
 
 EXHAUSTED_TAG = "contract-exhausted"
 NO_CONTRACT: dict[str, Any] = {"contract.sla_tier": None, "contract.exhausted": False}
@@ -120,3 +122,16 @@ def holder_contract(
         return None
     contract = candidate.contract
     return ContractCard(contract, status_on(contract, day).value, candidate.entitlement)
+
+
+def log_request_time(
+    session: Session, request_id: int, agent: Agent, minutes: int, note: str = ""
+) -> TimeEntry:
+    """An agent's minutes on a covered request, counted against the contract's hours and
+    written to the request's audit trail; a ValueError names the field."""
+    request = session.get(ServiceRequest, request_id)
+    if request is None:
+        raise LookupError(f"no request {request_id}")
+    entry = log_time(session, request_id, agent.id, minutes, note)
+    record(session, request, "time_logged", "agent", agent, minutes=minutes)
+    return entry
