@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from crm_core.contracts.models import Contract, IncidentUse, TimeEntry
 from crm_core.contracts.operations import get_contract, list_contracts, save_contract
@@ -114,7 +115,7 @@ def _edit(contract_id: int | None) -> ResponseReturnValue:
 
 def _set_choices(form: ContractForm, session: Session) -> None:
     products = session.scalars(select(Product).order_by(Product.name)).all()
-    form.product_ids.choices = [(p.id, f"{p.name} ({p.sku})") for p in products]
-    form.owner_id.choices = [(0, "(the holder's owner)")] + [
-        (a.id, a.name) for a in queries.all_agents(session)
+    form.product_ids.choices = [SelectChoice(p.id, f"{p.name} ({p.sku})") for p in products]
+    form.owner_id.choices = [SelectChoice(0, "(the holder's owner)")] + [
+        SelectChoice(a.id, a.name) for a in queries.all_agents(session)
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,13 +15,14 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm_core.contracts.models import Contract, ContractStatus
 from crm_core.contracts.operations import ContractDraft
 from crm_core.contracts.terms import CHANNELS
 
-STATUSES = [(s.value, s.value) for s in ContractStatus if s != ContractStatus.EXPIRED]
+STATUSES = [SelectChoice(s.value, s.value) for s in ContractStatus if s != ContractStatus.EXPIRED]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -50,7 +50,8 @@ class ContractForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100_000)],
     )
     channels = CheckboxesField(
-        "Channels covered (none ticked: every channel)", choices=[(c, c) for c in CHANNELS]
+        "Channels covered (none ticked: every channel)",
+        choices=[SelectChoice(c, c) for c in CHANNELS],
     )
     product_ids = CheckboxesField("Products covered", coerce=int, choices=[])
     renewal_on = DateField("Renewal date (empty: the end date)", validators=[Optional()])
@@ -105,7 +106,3 @@ def parse_days(text: str) -> list[int]:
 class TimeForm(FlaskForm):
     minutes = IntegerField("Minutes spent", validators=[DataRequired(), NumberRange(1, 1440)])
     note = StringField("What for", validators=[Optional(), Length(max=300)])
-
-
-def choices(rows: list[Any], label: str) -> list[tuple[int, str]]:
-    return [(row.id, getattr(row, label)) for row in rows]
