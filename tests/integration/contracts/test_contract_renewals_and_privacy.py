@@ -4,16 +4,12 @@ people, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from crm_core.access import Viewer
 from crm_core.contracts.models import Contract, IncidentUse, RenewalReminder
 from crm_core.contracts.usage import entitlement_of
-from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.contract_jobs import remind_contract_renewals
 from servicedesk.desk.privacy import erase_person
@@ -30,15 +26,6 @@ from tests.integration.contracts.helpers import (
 )
 
 ADMIN = Viewer(user_id=1, roles=frozenset({"admin"}), name="Ada Admin")
-
-
-@pytest.fixture
-def desk(engine: Engine, tmp_path: Path) -> Container:
-    config = Config(instance_dir=tmp_path, database_url=str(engine.url), secret_key="k")
-    built = Container.build(config, synchronous_jobs=True)
-    built.notifier = RecordingNotifier()
-    built.router = None
-    return built
 
 
 def _notices(desk: Container) -> list[tuple[str, str]]:

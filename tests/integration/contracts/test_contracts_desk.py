@@ -4,22 +4,18 @@ consumption (once per request), channels, the router's view, time and the pickin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from crm_core.contracts.models import IncidentUse, Standing
 from crm_core.contracts.usage import entitlement_of
-from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.contracts import EXHAUSTED_TAG, cover_new_request, log_request_time
 from servicedesk.desk.models import Priority, ServiceRequest
 from servicedesk.desk.routing.models import RoutingRuleRow
 from servicedesk.desk.routing.router import Router
 from servicedesk.desk.sla.admin import load_setup_file
-from servicedesk.realtime.notifier import RecordingNotifier
 from tests.factories import make_agent
 from tests.integration.contracts.helpers import (
     GOLD_SLA,
@@ -31,16 +27,11 @@ from tests.integration.contracts.helpers import (
 )
 
 
-@pytest.fixture
-def desk(engine: Engine, tmp_path: Path) -> Container:
-    config = Config(instance_dir=tmp_path, database_url=str(engine.url), secret_key="k")
-    built = Container.build(config, synchronous_jobs=True)
-    built.notifier = RecordingNotifier()
-    built.router = None
-    with built.uow() as uow:
+@pytest.fixture(autouse=True)
+def _gold_sla(desk: Container) -> None:
+    with desk.uow() as uow:
         load_setup_file(uow.session, GOLD_SLA)
         uow.commit()
-    return built
 
 
 def _people(desk: Container, **contract):  # type: ignore[no-untyped-def]
