@@ -111,11 +111,12 @@ class Router:
 
     def route(self, session: Session, request: ServiceRequest, text: str) -> RoutingDecision:
         """Set category, priority, language, team and assignee on `request`."""
+        rules = self.load_rules(session)  # first: its query flushes a request built by id
         facts = {
             **request_facts(request),
             **routing_contract_facts(session, request, self.clock().date()),
         }
-        verdict = self.explain(self.load_rules(session), text, facts)
+        verdict = self.explain(rules, text, facts)
         request.category = verdict.category
         request.priority = Priority(verdict.priority)
         request.language = verdict.language
