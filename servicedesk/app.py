@@ -115,14 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from servicedesk.web.widget import widget
 
     app.register_blueprint(widget)
-    from servicedesk.web.crm import crm
-    from servicedesk.web.sales import sales
-
-    app.register_blueprint(crm)
-    app.register_blueprint(sales)
-    from servicedesk.web.lead_forms import lead_forms
-
-    app.register_blueprint(lead_forms)
+    _register_business_blueprints(app)
     from servicedesk.web.hooks.slack import slack, slack_admin
 
     app.register_blueprint(slack)
@@ -132,9 +125,21 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(sla)
     app.register_blueprint(reports)
-    from servicedesk.web.marketing import marketing
 
+
+def _register_business_blueprints(app: Flask) -> None:
+    """The CRM's, sales', marketing's and the service contracts' pages."""
+    from servicedesk.web.contracts import contracts
+    from servicedesk.web.crm import crm
+    from servicedesk.web.lead_forms import lead_forms
+    from servicedesk.web.marketing import marketing
+    from servicedesk.web.sales import sales
+
+    app.register_blueprint(crm)
+    app.register_blueprint(sales)
+    app.register_blueprint(lead_forms)
     app.register_blueprint(marketing)
+    app.register_blueprint(contracts)
 
 
 def _security_headers(response: Response) -> Response:

@@ -195,6 +195,21 @@ DEMO_SLA = {
     ],
     "policies": [
         {
+            # The demo's service contract (servicedesk.demo_contracts) buys gold support.
+            "name": "Contract gold",
+            "conditions": [
+                {"fact": "contract.sla_tier", "op": "equals", "value": "gold"},
+                {"fact": "channel", "op": "in", "value": ["email", "portal"]},
+            ],
+            "calendar": "24/7",
+            "targets": {
+                "low": {"first_response": 240, "next_response": 240, "resolution": 1440},
+                "normal": {"first_response": 120, "next_response": 120, "resolution": 960},
+                "high": {"first_response": 60, "next_response": 60, "resolution": 480},
+                "urgent": {"first_response": 30, "next_response": 30, "resolution": 240},
+            },
+        },
+        {
             "name": "Live channels",
             "conditions": [{"fact": "channel", "op": "in", "value": ["webchat", "slack"]}],
             "calendar": "24/7",

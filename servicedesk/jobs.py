@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm_core.confirmations import ERASE_ACCOUNT, LINK_CONTACT, SIGN_IN
 from servicedesk import notices
+from servicedesk.contract_jobs import CONTRACT_JOBS
 from servicedesk.crm_jobs import CRM_JOBS, crm_row_settings, imports_dir, recompute_lifecycle
 from servicedesk.desk import events, identity, satisfaction, suggestions
 from servicedesk.desk.automation import engine, timed, webhooks
@@ -237,6 +238,7 @@ def send_due_campaigns(context: JobContext) -> list[int]:
 
 JOBS: dict[str, Callable[..., Any]] = {
     **CRM_JOBS,
+    **CONTRACT_JOBS,
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
     "invite_rating": invite_rating,
@@ -262,6 +264,7 @@ DAILY: tuple[tuple[str, str], ...] = (
     ("default", "apply_retention"),
     ("default", "recompute_lifecycle"),
     ("default", "rescore_leads"),
+    ("default", "remind_contract_renewals"),
 )
 
 

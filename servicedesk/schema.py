@@ -11,6 +11,7 @@ import channels.webchat.models
 import crm_core.audit
 import crm_core.campaigns.models
 import crm_core.confirmations
+import crm_core.contracts.models
 import crm_core.customers
 import crm_core.customers.merging
 import crm_core.customers.notes

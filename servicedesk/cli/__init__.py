@@ -7,6 +7,7 @@ import click
 from servicedesk.cli import (
     agents,
     automation,
+    contracts,
     crm,
     database,
     deals,
@@ -45,6 +46,7 @@ for _module in (
     automation,
     report,
     marketing,
+    contracts,
 ):
     for _command in _module.commands:
         main.add_command(_command)

@@ -38,6 +38,9 @@ def demo(port: int, no_serve: bool) -> None:
             click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
     lines = load_demo(built.uow, built.router)
     lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
+    from servicedesk.demo_contracts import load_contract_demo
+
+    lines += load_contract_demo(built.uow, built.router)
     mark_outage(built.uow, load_slack_conversation(built))
     from servicedesk.demo_marketing import load_marketing_demo
 

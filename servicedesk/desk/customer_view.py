@@ -18,12 +18,14 @@ from crm_core.access import Viewer
 from crm_core.customers import Customer, Organization
 from crm_core.customers.notes import note_entries
 from crm_core.customers.visibility import NotAllowed, check_crm_user, may_see_internal_notes
+from crm_core.db import utcnow
 from crm_core.lifecycle import stage_timeline
 from crm_core.orders.operations import order_timeline
 from crm_core.sales.lead_timeline import activity_timeline
 from crm_core.sales.opportunities import opportunity_timeline
 from crm_core.timeline import TimelineEntry, TimelineSource, merge_timeline
 from servicedesk.desk import customer_access
+from servicedesk.desk.contracts import ContractCard, holder_contract
 from servicedesk.desk.models import Agent, Direction, Message, ServiceRequest
 
 # crm_core's timeline sources: notes, stage changes, orders, deals and sales activities.
@@ -48,6 +50,7 @@ class CustomerView:
     owner_name: str | None
     tier: str | None
     may_write: bool
+    contract: ContractCard | None = None
 
 
 @dataclass
@@ -58,6 +61,7 @@ class OrganisationView:
     owner_name: str | None
     more_people: bool = False
     may_write: bool = field(default=False)
+    contract: ContractCard | None = None
 
 
 def request_entries(include_internal: bool) -> TimelineSource:
@@ -155,6 +159,7 @@ def customer_view(session: Session, viewer: Viewer, customer_id: int) -> Custome
         owner_name=_agent_name(session, owner_id),
         tier=tier,
         may_write=viewer.may_write,
+        contract=holder_contract(session, customer_id, customer.organization_id, utcnow().date()),
     )
 
 
@@ -192,6 +197,7 @@ def organisation_view(
         owner_name=_agent_name(session, organisation.owner_id),
         more_people=len(people) > PEOPLE_SHOWN,
         may_write=viewer.may_write,
+        contract=holder_contract(session, None, organisation_id, utcnow().date()),
     )
 
 

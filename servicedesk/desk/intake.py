@@ -21,6 +21,7 @@ from crm_core.sales.models import ActivityKind
 from servicedesk.desk import events
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.audit import record
+from servicedesk.desk.contracts import cover_new_request
 from servicedesk.desk.conversations import agents_online
 from servicedesk.desk.display import neutralise_bidi
 from servicedesk.desk.errors import InvalidChange
@@ -86,6 +87,7 @@ def receive_inbound(
     _continue_by_email_when_unattended(uow, request, message, opened=outcome == "created")
     uow.session.flush()  # the one flush a new message needs (ids for the events)
     if outcome == "created":
+        cover_new_request(uow.session, request, utcnow())
         _announce_opened(uow, request)
     refresh_request_sla(uow.session, request, utcnow())
     if message.channel == "email":  # a reply by mail is behaviour the lead score counts

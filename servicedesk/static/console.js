@@ -204,9 +204,11 @@
       note.onclick = function () { window.location.href = href; };
     }
   }
-  function notify(text, rid) {
+  function notify(text, rid, href) {
     toast(text);
-    desktopNotice(text, "request-" + rid, "/console/requests/" + rid);
+    // A notice about something else than a request (a contract's renewal) names its page.
+    var local = typeof href === "string" && href.charAt(0) === "/" && href.charAt(1) !== "/";
+    desktopNotice(text, rid ? "request-" + rid : "notice", local ? href : "/console/requests/" + rid);
   }
   /* Assignments arrive in bursts (the desk hands waiting requests to an agent who signs in):
      one toast counts them while it is shown, and one desktop notification is updated. */
@@ -240,7 +242,7 @@
     var what = CLOCKS[d.clock] || d.clock;
     notify(d.kind === "breach" ? "SLA breached: " + what + "." : "SLA " + what + " due soon.", d.request_id);
   });
-  socket.on("notify", function (d) { notify(String(d.text || "An automation notified you."), d.request_id); });
+  socket.on("notify", function (d) { notify(String(d.text || "An automation notified you."), d.request_id, d.href); });
   var signout = document.querySelector(".signout");
   if (signout && window.Notification && Notification.permission === "default") {
     var ask = document.createElement("button");

@@ -42,7 +42,7 @@ NAVIGATION: tuple[Group, ...] = (
         (
             Link("crm.customers", "Customers"),
             Link("crm.duplicates", "Duplicates"),
-            Link("contracts.index", "Contracts"),
+            Link("contracts.index", "Contracts", ("agent", "sales", "admin", "read-only")),
         ),
     ),
     Group("Sales", (Link("sales.leads", "Leads", SELLERS), Link("sales.board", "Deals"))),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.db import utcnow
 from servicedesk.desk.audit import record
+from servicedesk.desk.contracts import routing_contract_facts
 from servicedesk.desk.models import Priority, ServiceRequest, Team
 from servicedesk.desk.routing.assignment import assign_in_team, waiting_requests
 from servicedesk.desk.routing.config_cache import per_transaction
@@ -110,7 +111,12 @@ class Router:
 
     def route(self, session: Session, request: ServiceRequest, text: str) -> RoutingDecision:
         """Set category, priority, language, team and assignee on `request`."""
-        verdict = self.explain(self.load_rules(session), text, request_facts(request))
+        rules = self.load_rules(session)  # first: its query flushes a request built by id
+        facts = {
+            **request_facts(request),
+            **routing_contract_facts(session, request, self.clock().date()),
+        }
+        verdict = self.explain(rules, text, facts)
         request.category = verdict.category
         request.priority = Priority(verdict.priority)
         request.language = verdict.language
@@ -211,7 +217,8 @@ def _read_teams(session: Session) -> list[Team]:
 
 
 def request_facts(request: ServiceRequest) -> dict[str, Any]:
-    """The facts rules can test: channel, subject, sender domain, customer fields."""
+    """The facts rules can test: channel, subject, sender domain, customer fields (and, added
+    by `route`, the contract's: `contract.sla_tier`, `contract.exhausted`)."""
     customer = request.customer
     email = (customer.email or "") if customer else ""
     facts: dict[str, Any] = {

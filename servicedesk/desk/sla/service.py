@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from servicedesk.desk.contracts import sla_contract_facts
 from servicedesk.desk.models import Direction, Message, RequestEvent, ServiceRequest
 from servicedesk.desk.sla.calendar import ALWAYS, BusinessCalendar, calendar_from_dict
 from servicedesk.desk.sla.clocks import ClockState, History, compute_clocks, warning_at
@@ -65,7 +66,8 @@ def forget_setup(session: Session) -> None:
 def request_facts(
     request: ServiceRequest, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What SLA policies test. `contract.sla_tier` is for service contracts to fill in."""
+    """What SLA policies test. `contract.sla_tier` comes in `extra` (`refresh_request_sla`
+    reads it from the request's contract, `servicedesk.desk.contracts`)."""
     customer = request.customer
     organisation = customer.organization if customer is not None else None
     facts: dict[str, Any] = {
@@ -118,11 +120,11 @@ def refresh_request_sla(
     setup = load_setup(session)
     if not setup.policies and request.sla_policy is None:
         return []  # no SLA configured: nothing to store or clear
-    policy = (
-        select_policy(setup.policies, request_facts(request, extra_facts))
-        if setup.policies
-        else None
-    )
+    policy = None
+    if setup.policies:
+        # The contract's tier (seed 3.4.3): read only when some policy could test it.
+        facts = {**sla_contract_facts(session, request, now), **(extra_facts or {})}
+        policy = select_policy(setup.policies, request_facts(request, facts))
     if policy is None or request.merged_into_id is not None:
         _clear(session, request)
         return []

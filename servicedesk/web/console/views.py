@@ -13,6 +13,7 @@ from crm_core.db import utcnow
 from servicedesk.current import container_of
 from servicedesk.desk import operations, queries
 from servicedesk.desk.automation.admin import macros_for
+from servicedesk.desk.contracts import request_contract
 from servicedesk.desk.errors import CustomersDiffer, DeskError, StaleReply
 from servicedesk.desk.feedback import request_rating
 from servicedesk.desk.models import (
@@ -33,6 +34,7 @@ from servicedesk.web.console.forms import (
     PropertiesForm,
     ReplyForm,
 )
+from servicedesk.web.contracts.forms import TimeForm
 from servicedesk.web.ids import guard_rows, parse_id
 
 FILTER_FIELDS = ("status", "priority", "channel", "category", "text")
@@ -108,6 +110,8 @@ def show_request(request_id: int) -> ResponseReturnValue:
             macros=macros_for(uow.session, item, uow.session.get(Agent, current_user.id)),
             request_id=request_id,
             revisions=revisions_of(uow, [m.id for m in item.messages]),
+            card=request_contract(uow.session, item, utcnow().date()),
+            time_form=TimeForm(),
         )
 
 
