@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.models import Delivery, Suppression
+from crm_core.campaigns.workflows import privacy as workflow_privacy
 from crm_core.customers.field_models import CustomFieldValue
 from crm_core.customers.notes import CustomerNote
 from crm_core.customers.records import Address, Tag, customer_tags
@@ -62,6 +63,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     registry.add_eraser("customer_records", erase_records, record_tables)
     campaign_tables = ["marketing_deliveries", "marketing_suppressions"]
     registry.add_eraser("campaign_mail", erase_campaign_traces, campaign_tables)
+    workflow_privacy.register(registry)
     return registry
 
 
