@@ -10,6 +10,7 @@ Nothing is handed on for a transaction that rolled back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from crm_core.customers.records import customer_tags
 from crm_core.lifecycle.models import StageChange
 from crm_core.sales.models import Activity, ActivityKind, Lead
 
+log = logging.getLogger(__name__)
 SINK_KEY = "marketing_event_sink"  # session.info: Callable[[list[MarketingEvent]], None]
 _PENDING = "marketing_events_pending"
 
@@ -85,7 +87,10 @@ def _after_commit(session: Session) -> None:
     noticed = session.info.pop(_PENDING, None)
     sink = session.info.get(SINK_KEY)
     if noticed and sink is not None:
-        sink(noticed)
+        try:
+            sink(noticed)
+        except Exception:  # the commit stands; a lost enrolment must not fail its caller
+            log.exception("could not hand on %d marketing events", len(noticed))
 
 
 def _after_rollback(session: Session) -> None:

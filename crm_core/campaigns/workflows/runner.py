@@ -101,23 +101,32 @@ def _release(session: Session, enrolment_id: int, token: str) -> None:
     )
 
 
+def _runnable(session: Session, enrolment_id: int, token: str, now: datetime) -> Enrolment | None:
+    """The enrolment, when this job holds it, it is active, due, and its workflow runs."""
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.claim != token:
+        return None
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        return None
+    workflow = session.get(Workflow, enrolment.workflow_id)
+    due = enrolment.next_run_at is None or _aware(enrolment.next_run_at) <= now
+    if workflow is None or workflow.status != WorkflowStatus.ACTIVE or not due:
+        return None
+    return enrolment
+
+
 def run_step(
     uow: UnitOfWork, enrolment_id: int, token: str, ports: WorkflowPorts, now: datetime
 ) -> tuple[bool, int]:
     """Run the enrolment's next step if it is due; (go on at once?, steps run)."""
     session = uow.session
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.claim != token:
-        return False, 0
-    workflow = session.get(Workflow, enrolment.workflow_id)
-    due = enrolment.next_run_at is None or _aware(enrolment.next_run_at) <= now
-    if workflow is None or workflow.status != WorkflowStatus.ACTIVE or not due:
-        return False, 0
-    if enrolment.status != EnrolmentStatus.ACTIVE:
+    enrolment = _runnable(session, enrolment_id, token, now)
+    workflow = session.get(Workflow, enrolment.workflow_id) if enrolment else None
+    if enrolment is None or workflow is None:
         return False, 0
     definition = workflow.definition or {}
     located = step_index(definition).get(enrolment.step_id or "")
-    if located is None:
+    if located is None:  # the step was removed from the workflow since
         _finish(session, enrolment, EnrolmentStatus.COMPLETED, None, now)
         return False, 0
     reason = exit_reason(session, enrolment, definition.get("exit") or {}, ports, now)
@@ -125,18 +134,9 @@ def run_step(
     if reason is not None or customer is None:
         _finish(session, enrolment, EnrolmentStatus.EXITED, reason or "customer gone", now)
         return False, 0
-    result = STEP_RUNNERS[located.step["type"]](
-        StepRun(uow, enrolment, customer, located, ports, now)
-    )
-    log_step(
-        session,
-        enrolment,
-        located.step["id"],
-        located.step["type"],
-        result.outcome,
-        result.detail,
-        now,
-    )
+    step = located.step
+    result = STEP_RUNNERS[step["type"]](StepRun(uow, enrolment, customer, located, ports, now))
+    log_step(session, enrolment, step["id"], step["type"], result.outcome, result.detail, now)
     enrolment.step_id, enrolment.next_run_at = result.next_step, result.run_at or now
     if enrolment.step_id is None:
         _finish(session, enrolment, EnrolmentStatus.COMPLETED, None, now)
