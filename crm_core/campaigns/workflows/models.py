@@ -74,6 +74,8 @@ class Enrolment(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claim: Mapped[str | None] = mapped_column(String(40))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Claims that ended in a crash, in a row: a step that keeps failing is given up on.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     exit_reason: Mapped[str | None] = mapped_column(String(200))

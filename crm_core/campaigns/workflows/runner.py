@@ -30,6 +30,7 @@ from crm_core.customers.models import Customer
 from crm_core.db import UnitOfWork
 
 MAX_STEPS_PER_RUN = 50  # a run stops at a wait anyway; this bounds a step-only loop
+MAX_ATTEMPTS = 3  # crashed runs of one step before the enrolment is marked failed
 
 
 def _claimable(now: datetime, lease_seconds: int) -> list[ColumnElement[bool]]:
@@ -61,10 +62,20 @@ def claim(session: Session, enrolment_id: int, now: datetime, lease_seconds: int
     taken = session.execute(
         update(Enrolment)
         .where(Enrolment.id == enrolment_id, *_claimable(now, lease_seconds))
-        .values(claim=token, claimed_at=now)
+        .values(claim=token, claimed_at=now, attempts=Enrolment.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     return token if taken else None
+
+
+def _gave_up(session: Session, enrolment_id: int, now: datetime) -> bool:
+    """Mark the enrolment failed when its step crashed the job too often; True if so."""
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.attempts <= MAX_ATTEMPTS:
+        return False
+    reason = f"step {enrolment.step_id} crashed {enrolment.attempts - 1} times"
+    _finish(session, enrolment, EnrolmentStatus.FAILED, reason, now)
+    return True
 
 
 def run_enrolment(
@@ -77,8 +88,9 @@ def run_enrolment(
     or leaves; the number of steps run. Safe to call twice or from two jobs at once."""
     with uow_factory() as uow:
         token = claim(uow.session, enrolment_id, clock(), ports.lease_seconds)
+        gave_up = token is not None and _gave_up(uow.session, enrolment_id, clock())
         uow.commit()
-    if token is None:
+    if token is None or gave_up:
         return 0
     ran = 0
     going = True
@@ -96,7 +108,7 @@ def _release(session: Session, enrolment_id: int, token: str) -> None:
     session.execute(
         update(Enrolment)
         .where(Enrolment.id == enrolment_id, Enrolment.claim == token)
-        .values(claim=None, claimed_at=None)
+        .values(claim=None, claimed_at=None, attempts=0)
         .execution_options(synchronize_session=False)
     )
 
@@ -138,6 +150,7 @@ def run_step(
     result = STEP_RUNNERS[step["type"]](StepRun(uow, enrolment, customer, located, ports, now))
     log_step(session, enrolment, step["id"], step["type"], result.outcome, result.detail, now)
     enrolment.step_id, enrolment.next_run_at = result.next_step, result.run_at or now
+    enrolment.attempts = 0
     if enrolment.step_id is None:
         _finish(session, enrolment, EnrolmentStatus.COMPLETED, None, now)
         return False, 1
@@ -154,7 +167,9 @@ def _finish(
     enrolment.status, enrolment.exit_reason, enrolment.finished_at = status, reason, now
     enrolment.step_id, enrolment.next_run_at = None, None
     enrolment.claim, enrolment.claimed_at = None, None
-    kind = "exited" if status == EnrolmentStatus.EXITED else "completed"
+    kind = {EnrolmentStatus.EXITED: "exited", EnrolmentStatus.FAILED: "failed"}.get(
+        status, "completed"
+    )
     log_step(session, enrolment, "", kind, status.value, reason or "", now)
 
 

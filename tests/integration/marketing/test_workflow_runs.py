@@ -5,6 +5,7 @@ second active enrolment."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,11 @@ from crm_core.campaigns.workflows.models import Enrolment, EnrolmentStatus, Work
 from crm_core.customers import Customer
 from crm_core.customers.operations import add_tag
 from crm_core.privacy.consent import unsubscribe
+from servicedesk import runtime
 from servicedesk.container import Container
 from servicedesk.jobs import run_job
+from servicedesk.queues import RqQueue
+from servicedesk.worker import run_worker
 from tests.integration.marketing.helpers import Sink, make_audience, make_campaign, smtp_sink
 from tests.integration.marketing.workflow_helpers import (
     Clock,
@@ -203,4 +207,32 @@ def test_the_database_refuses_a_second_active_enrolment(
     enrolment(EnrolmentStatus.COMPLETED)()  # finished runs may pile up
     enrolment(EnrolmentStatus.COMPLETED)()
     assert len(enrolments(container, workflow_id)) == 3
+    container.engine.dispose()
+
+
+def test_steps_run_as_rq_jobs_on_real_redis(
+    engine: Engine, tmp_path: Path, clock: Clock, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = build(engine, tmp_path)
+    steps = [
+        {"id": "wait", "type": "wait", "hours": 6},
+        {"id": "after", "type": "tag", "tag": "six-hours-later"},
+    ]
+    workflow_id = active_workflow(container, "Queued", "tag_added", {"tag": "start"}, steps)
+    with container.uow() as uow:
+        customer_id = make_audience(uow, 1)[0]
+        uow.commit()
+    prefix = f"wf-{uuid.uuid4().hex[:8]}-"
+    queue = RqQueue(redis_url, prefix=prefix)
+    container.tasks = queue
+    monkeypatch.setattr(runtime, "_current", container)  # what rq's entry point reads
+    _tag(container, customer_id)
+    assert queue.queues["default"].count == 1  # the enrolment, queued after the commit
+    run_worker(redis_url, burst=True, prefix=prefix)
+    [enrolment] = enrolments(container, workflow_id)
+    assert (enrolment.status, enrolment.step_id) == (EnrolmentStatus.ACTIVE, "after")
+    clock.advance(hours=6)
+    queue.enqueue("default", "sweep_workflows")  # what the Ticker does every few seconds
+    run_worker(redis_url, burst=True, prefix=prefix)
+    assert step_log(container, workflow_id)[-2:] == [("after", "done"), ("completed", "completed")]
     container.engine.dispose()

@@ -177,3 +177,31 @@ def test_a_claimed_enrolment_is_not_run_by_a_second_job_until_the_lease_lapses(
     assert run_enrolment(uows, enrolment.id, recorded.ports(), clock) == 1
     with uows() as uow:
         assert [k for k, _ in _log(uow, enrolment.id)] == ["enrolled", "tag", "completed"]
+
+
+def test_a_step_that_keeps_crashing_is_given_up_on(
+    uows: Callable[[], UnitOfWork], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_core.campaigns.workflows import steps
+
+    def broken(_run: object) -> object:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(steps.STEP_RUNNERS, "tag", broken)
+    clock, recorded = FakeClock(), Recorded()
+    with uows() as uow:
+        customer = make_customer(uow, "Flo")
+        workflow = _workflow(uow, [{"id": "t", "type": "tag", "tag": "x"}])
+        enrolment = enrol(uow.session, workflow, customer.id, clock())
+        assert enrolment is not None
+        uow.commit()
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            run_enrolment(uows, enrolment.id, recorded.ports(), clock)
+        clock.advance(seconds=301)
+    assert run_enrolment(uows, enrolment.id, recorded.ports(), clock) == 0
+    with uows() as uow:
+        row = uow.session.get(Enrolment, enrolment.id)
+        assert row is not None
+        assert (row.status, row.exit_reason) == (EnrolmentStatus.FAILED, "step t crashed 3 times")
+        assert _log(uow, enrolment.id)[-1] == ("failed", "failed")
