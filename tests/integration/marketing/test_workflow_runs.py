@@ -64,18 +64,21 @@ def _audience(container: Container, count: int = 1) -> tuple[list[int], int]:
     return ids, campaign_id
 
 
+def _waiting(container: Container, name: str, wait: dict[str, int], tag: str) -> tuple[int, int]:
+    """An active workflow (a wait, then a tag) started by the tag `start`, and a customer."""
+    steps = [{"id": "wait", "type": "wait", **wait}, {"id": "after", "type": "tag", "tag": tag}]
+    workflow_id = active_workflow(container, name, "tag_added", {"tag": "start"}, steps)
+    with container.uow() as uow:
+        customer_id = make_audience(uow, 1)[0]
+        uow.commit()
+    return workflow_id, customer_id
+
+
 def test_a_wait_survives_a_restart_and_the_due_step_runs_once(
     engine: Engine, tmp_path: Path, clock: Clock
 ) -> None:
     first = build(engine, tmp_path)
-    steps = [
-        {"id": "wait", "type": "wait", "days": 2},
-        {"id": "after", "type": "tag", "tag": "two-days-later"},
-    ]
-    workflow_id = active_workflow(first, "Later", "tag_added", {"tag": "start"}, steps)
-    with first.uow() as uow:
-        customer_id = make_audience(uow, 1)[0]
-        uow.commit()
+    workflow_id, customer_id = _waiting(first, "Later", {"days": 2}, "two-days-later")
     _tag(first, customer_id)
     first.engine.dispose()  # the process stops while the customer waits
     clock.advance(days=2, minutes=1)
@@ -214,14 +217,7 @@ def test_steps_run_as_rq_jobs_on_real_redis(
     engine: Engine, tmp_path: Path, clock: Clock, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     container = build(engine, tmp_path)
-    steps = [
-        {"id": "wait", "type": "wait", "hours": 6},
-        {"id": "after", "type": "tag", "tag": "six-hours-later"},
-    ]
-    workflow_id = active_workflow(container, "Queued", "tag_added", {"tag": "start"}, steps)
-    with container.uow() as uow:
-        customer_id = make_audience(uow, 1)[0]
-        uow.commit()
+    workflow_id, customer_id = _waiting(container, "Queued", {"hours": 6}, "six-hours-later")
     prefix = f"wf-{uuid.uuid4().hex[:8]}-"
     queue = RqQueue(redis_url, prefix=prefix)
     container.tasks = queue

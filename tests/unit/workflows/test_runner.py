@@ -159,24 +159,32 @@ def test_an_unsubscribed_customer_leaves_before_the_next_step(
     assert recorded.sends == []
 
 
+def _tagging_enrolment(uows: Callable[[], UnitOfWork], clock: FakeClock, name: str) -> int:
+    """A customer enrolled in a one-step workflow that tags them."""
+    with uows() as uow:
+        customer = make_customer(uow, name)
+        workflow = _workflow(uow, [{"id": "t", "type": "tag", "tag": "x"}])
+        enrolment = enrol(uow.session, workflow, customer.id, clock())
+        assert enrolment is not None
+        uow.commit()
+        return enrolment.id
+
+
 def test_a_claimed_enrolment_is_not_run_by_a_second_job_until_the_lease_lapses(
     uows: Callable[[], UnitOfWork],
 ) -> None:
     from crm_core.campaigns.workflows.runner import claim
 
     clock, recorded = FakeClock(), Recorded()
+    enrolment_id = _tagging_enrolment(uows, clock, "Di")
     with uows() as uow:
-        customer = make_customer(uow, "Di")
-        workflow = _workflow(uow, [{"id": "t", "type": "tag", "tag": "x"}])
-        enrolment = enrol(uow.session, workflow, customer.id, clock())
-        assert enrolment is not None
-        assert claim(uow.session, enrolment.id, clock(), 300) is not None  # a job that dies
+        assert claim(uow.session, enrolment_id, clock(), 300) is not None  # a job that dies
         uow.commit()
-    assert run_enrolment(uows, enrolment.id, recorded.ports(), clock) == 0
+    assert run_enrolment(uows, enrolment_id, recorded.ports(), clock) == 0
     clock.advance(seconds=301)
-    assert run_enrolment(uows, enrolment.id, recorded.ports(), clock) == 1
+    assert run_enrolment(uows, enrolment_id, recorded.ports(), clock) == 1
     with uows() as uow:
-        assert [k for k, _ in _log(uow, enrolment.id)] == ["enrolled", "tag", "completed"]
+        assert [k for k, _ in _log(uow, enrolment_id)] == ["enrolled", "tag", "completed"]
 
 
 def test_a_step_that_keeps_crashing_is_given_up_on(
@@ -189,19 +197,14 @@ def test_a_step_that_keeps_crashing_is_given_up_on(
 
     monkeypatch.setitem(steps.STEP_RUNNERS, "tag", broken)
     clock, recorded = FakeClock(), Recorded()
-    with uows() as uow:
-        customer = make_customer(uow, "Flo")
-        workflow = _workflow(uow, [{"id": "t", "type": "tag", "tag": "x"}])
-        enrolment = enrol(uow.session, workflow, customer.id, clock())
-        assert enrolment is not None
-        uow.commit()
+    enrolment_id = _tagging_enrolment(uows, clock, "Flo")
     for _ in range(3):
         with pytest.raises(RuntimeError):
-            run_enrolment(uows, enrolment.id, recorded.ports(), clock)
+            run_enrolment(uows, enrolment_id, recorded.ports(), clock)
         clock.advance(seconds=301)
-    assert run_enrolment(uows, enrolment.id, recorded.ports(), clock) == 0
+    assert run_enrolment(uows, enrolment_id, recorded.ports(), clock) == 0
     with uows() as uow:
-        row = uow.session.get(Enrolment, enrolment.id)
+        row = uow.session.get(Enrolment, enrolment_id)
         assert row is not None
         assert (row.status, row.exit_reason) == (EnrolmentStatus.FAILED, "step t crashed 3 times")
-        assert _log(uow, enrolment.id)[-1] == ("failed", "failed")
+        assert _log(uow, enrolment_id)[-1] == ("failed", "failed")
