@@ -83,7 +83,9 @@ def test_a_workflow_is_saved_checked_and_activated(
     assert "step 2 (email): campaign_id: no campaign 999" in text
     no_token = _form(page, bad)
     no_token.pop("csrf_token")
-    assert client.post("/marketing/workflows/new", data=no_token).status_code == 400
+    refused = client.post("/marketing/workflows/new", data=no_token)
+    assert refused.status_code == 400
+    assert "The CSRF token is missing." in refused.get_data(as_text=True)  # CSRFProtect
     good = [
         {"id": "s1", "type": "tag", "tag": "welcome"},
         {"id": "s2", "type": "wait", "days": 2},
