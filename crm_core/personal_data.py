@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.models import Delivery, Suppression
+from crm_core.campaigns.workflows import privacy as workflow_privacy
 from crm_core.contracts.personal_data import add_contract_parts
 from crm_core.customers.field_models import CustomFieldValue
 from crm_core.customers.notes import CustomerNote
@@ -64,6 +65,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     campaign_tables = ["marketing_deliveries", "marketing_suppressions"]
     registry.add_eraser("campaign_mail", erase_campaign_traces, campaign_tables)
     add_contract_parts(registry)
+    workflow_privacy.register(registry)
     return registry
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelAdapter
 from channels.registry import AdapterRegistry
+from crm_core.campaigns.workflows.events import MarketingEvent
+from crm_core.campaigns.workflows.hook import SINK_KEY
 from crm_core.crypto import FieldCrypto, derive_keys, session_info
 from crm_core.customers.standard import PHONE_REGION_KEY
 from crm_core.db import UnitOfWork, make_engine, make_session_factory
@@ -53,6 +55,11 @@ def crm_session_info(config: Config) -> dict[str, object]:
         search_key=config.crm_search_key.encode() if config.crm_search_key else derived_search,
     )
     return session_info(crypto, **{PHONE_REGION_KEY: config.crm_phone_region})
+
+
+def _enrol_later(container: Container, found: list[MarketingEvent]) -> None:
+    """Hand the marketing events of a commit to the workflows' enrolment job."""
+    container.tasks.enqueue("default", "enrol_in_workflows", [event.as_json() for event in found])
 
 
 if TYPE_CHECKING:
@@ -97,7 +104,11 @@ class Container:
         built = cls(
             config=config,
             engine=engine,
-            sessions=make_session_factory(engine, crm_session_info(config)),
+            sessions=make_session_factory(
+                engine,
+                # Marketing events (workflow triggers) noticed in a commit become a job.
+                {**crm_session_info(config), SINK_KEY: lambda found: _enrol_later(built, found)},
+            ),
             # The web app swaps in its Socket.IO server; elsewhere Redis carries the events.
             notifier=RedisNotifier(config.redis_url) if config.redis_url else RecordingNotifier(),
         )

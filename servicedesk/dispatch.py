@@ -126,5 +126,6 @@ def _schedule_desk_work(event: object, tasks: TaskQueue) -> None:
         case events.RequestSolved(request_id=rid):
             tasks.enqueue("mail", "invite_rating", rid)
             tasks.enqueue("default", "ask_rating", rid)  # Slack asks in the thread
+            tasks.enqueue("default", "enrol_on_solved_request", rid)  # marketing workflows
         case events.PresenceChanged(presence="online") | events.CapacityChanged():
             tasks.enqueue("default", "assign_waiting")

@@ -23,6 +23,7 @@ from servicedesk.desk.sla import sweep
 from servicedesk.job_context import JobContext
 from servicedesk.lanes import off_loop
 from servicedesk.realtime import rooms
+from servicedesk.workflow_jobs import WORKFLOW_JOBS
 
 if TYPE_CHECKING:
     pass
@@ -239,6 +240,7 @@ def send_due_campaigns(context: JobContext) -> list[int]:
 JOBS: dict[str, Callable[..., Any]] = {
     **CRM_JOBS,
     **CONTRACT_JOBS,
+    **WORKFLOW_JOBS,
     "send_reply": send_reply,
     "send_confirmation": send_confirmation,
     "invite_rating": invite_rating,

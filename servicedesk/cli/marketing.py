@@ -147,12 +147,15 @@ def report_command(campaign: str, as_json: bool) -> None:
 
 @marketing.command("tick")
 def tick_command() -> None:
-    """Send scheduled campaigns that are due and A/B winners whose test window is over
-    (run every few minutes from cron)."""
+    """Send scheduled campaigns that are due and A/B winners whose test window is over,
+    and run the workflow steps that are due (run every few minutes from cron)."""
     from servicedesk.jobs import send_due_campaigns
+    from servicedesk.workflow_jobs import sweep_workflows
 
-    due = send_due_campaigns(container())
+    built = container()
+    due = send_due_campaigns(built)
     click.echo(f"{len(due)} campaigns sent or continued")
+    click.echo(f"{sweep_workflows(built)} workflow enrolments had a step due")
 
 
 commands: list[click.Command] = [marketing]

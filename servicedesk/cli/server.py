@@ -43,8 +43,10 @@ def demo(port: int, no_serve: bool) -> None:
     lines += load_contract_demo(built.uow, built.router)
     mark_outage(built.uow, load_slack_conversation(built))
     from servicedesk.demo_marketing import load_marketing_demo
+    from servicedesk.demo_workflows import load_workflows_demo
 
     lines += load_marketing_demo(built.uow)
+    lines += load_workflows_demo(built.uow)
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:
@@ -68,7 +70,7 @@ def _run_web(host: str, port: int) -> None:
     # CLI's container runs them inline.
     web = Container.build(config)
     web.warm_up()
-    for job in ("sweep_sla", "sweep_automations"):
+    for job in ("sweep_sla", "sweep_automations", "sweep_workflows"):
         Ticker(web.tasks, job, config.sla_sweep_seconds).start()
     app = create_app(container=web)
     start_daily(web.tasks)  # retention and the other daily jobs (jobs.DAILY)
@@ -88,7 +90,7 @@ def worker(burst: bool) -> None:
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
     runtime.install(built)  # the container rq's entry point hands to every job
-    for job in ("sweep_sla", "sweep_automations") if not burst else ():
+    for job in ("sweep_sla", "sweep_automations", "sweep_workflows") if not burst else ():
         Ticker(built.tasks, job, built.config.sla_sweep_seconds).start()
     run_worker(built.config.redis_url, burst=burst)
 

@@ -1,9 +1,21 @@
-"""Marketing console pages: segments, campaigns and their analytics; tracking endpoints.
+"""Marketing console pages: segments, campaigns and their analytics, workflows; tracking
+endpoints.
 
 One module of views per concern; importing it registers its routes on the blueprint.
 """
 
-from servicedesk.web.marketing import campaign_views, segment_views, tracking_views
+from servicedesk.web.marketing import (
+    campaign_views,
+    segment_views,
+    tracking_views,
+    workflow_views,
+)
 from servicedesk.web.marketing.blueprint import marketing
 
-__all__ = ["campaign_views", "marketing", "segment_views", "tracking_views"]
+__all__ = [
+    "campaign_views",
+    "marketing",
+    "segment_views",
+    "tracking_views",
+    "workflow_views",
+]
