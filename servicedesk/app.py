@@ -147,6 +147,7 @@ NAVIGATION: tuple[tuple[str, str, str | tuple[str, ...] | None], ...] = (
     ("sales.leads", "Leads", ("sales", "marketing", "admin")),
     ("sales.board", "Deals", None),
     ("marketing.index", "Marketing", ("marketing", "admin")),
+    ("marketing.resources", "Resources", None),  # the library: every console role reads it
     ("reports.service", "Reports", None),
     ("console.satisfaction", "Satisfaction", None),
     ("router.index", "Routing", None),

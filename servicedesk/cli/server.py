@@ -40,7 +40,9 @@ def demo(port: int, no_serve: bool) -> None:
     lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
     mark_outage(built.uow, load_slack_conversation(built))
     from servicedesk.demo_marketing import load_marketing_demo
+    from servicedesk.demo_resources import load_resource_demo
 
+    built.knowledge.index_articles(load_resource_demo(built.uow, built.attachments))
     lines += load_marketing_demo(built.uow)
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
