@@ -45,12 +45,11 @@ def sync_resource_document(session: Session, resource: Resource) -> int | None:
         session.delete(article)
         session.flush()
         return article.id
+    version = session.get(ResourceVersion, resource.current_version_id or 0)
     if article is None:
         article = Article(external_key=key, author_agent_id=resource.owner_id)
         article.helpful_count = article.unhelpful_count = article.used_in_reply_count = 0
         article.review_required = False
-        session.add(article)
-    version = session.get(ResourceVersion, resource.current_version_id or 0)
     article.title = resource.title[:500]
     article.summary = resource.description
     article.body = _searchable_text(resource, version)
@@ -59,6 +58,7 @@ def sync_resource_document(session: Session, resource: Resource) -> int | None:
     article.visibility, article.status = Visibility.INTERNAL, ArticleStatus.PUBLISHED
     article.updated_at = utcnow()
     article.published_at = article.published_at or article.updated_at
+    session.add(article)
     session.flush()
     return article.id
 
