@@ -24,7 +24,7 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from tests.integration.resources.helpers import PDF
-from tests.integration.web.conftest import csrf_token, sign_in
+from tests.integration.web.conftest import csrf_token, signed_in
 
 KEYWORD = "Quokkafleet"
 
@@ -53,12 +53,6 @@ def container(engine: Engine, tmp_path: Path, embedder: MiniLMEmbedder) -> Itera
     built.engine.dispose()
 
 
-def _client(app: Flask, who: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, f"{who}@desk.example", f"{who}-password").status_code == 302
-    return client
-
-
 def _create(client: FlaskClient, **fields) -> int:  # type: ignore[no-untyped-def]
     token = csrf_token(client.get("/marketing/resources/new").get_data(as_text=True))
     response = client.post(
@@ -84,10 +78,10 @@ def _paper(client: FlaskClient) -> int:
 def test_marketing_changes_the_library_and_every_console_role_reads_it(
     app: Flask, agent_client: FlaskClient
 ) -> None:
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     resource_id = _paper(marketer)
     page = f"/marketing/resources/{resource_id}"
-    for reader in (agent_client, _client(app, "sam"), _client(app, "rhea")):
+    for reader in (agent_client, signed_in(app, "sam"), signed_in(app, "rhea")):
         assert KEYWORD in reader.get("/marketing/resources").get_data(as_text=True)
         assert reader.get(page).status_code == 200
         assert reader.get("/marketing/resources/new").status_code == 403
@@ -100,7 +94,7 @@ def test_marketing_changes_the_library_and_every_console_role_reads_it(
 
 
 def test_a_download_is_an_attachment_and_counts(app: Flask, agent_client: FlaskClient) -> None:
-    resource_id = _paper(_client(app, "mia"))
+    resource_id = _paper(signed_in(app, "mia"))
     response = agent_client.get(f"/marketing/resources/{resource_id}/download")
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Disposition"] == "attachment; filename=paper.pdf"
@@ -121,7 +115,7 @@ def test_a_download_is_an_attachment_and_counts(app: Flask, agent_client: FlaskC
 def test_the_signed_link_serves_the_file_and_a_forged_one_does_not(
     app: Flask, container: Container
 ) -> None:
-    resource_id = _paper(_client(app, "mia"))
+    resource_id = _paper(signed_in(app, "mia"))
     anonymous = app.test_client()
     token = link_token("test-secret", resource_id)
     response = anonymous.get(f"/marketing/r/{token}")
@@ -131,12 +125,12 @@ def test_the_signed_link_serves_the_file_and_a_forged_one_does_not(
         anonymous.get(f"/marketing/r/{link_token('other-secret', resource_id)}").status_code == 404
     )
     assert anonymous.get(f"/marketing/r/{token[:-2]}xx").status_code == 404
-    detail = _client(app, "mia").get(f"/marketing/resources/{resource_id}").get_data(as_text=True)
+    detail = signed_in(app, "mia").get(f"/marketing/resources/{resource_id}").get_data(as_text=True)
     assert "link 1" in detail and f"/marketing/r/{token}" in detail
 
 
 def test_bad_input_is_refused_naming_the_field(app: Flask) -> None:
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     token = csrf_token(marketer.get("/marketing/resources/new").get_data(as_text=True))
     paper = {"kind": "white_paper", "title": "x"}
     template = {"kind": "email_template", "title": "x", "subject": "s"}
@@ -159,7 +153,7 @@ def test_bad_input_is_refused_naming_the_field(app: Flask) -> None:
 def test_template_versions_diff_restore_and_a_sanitised_preview(
     app: Flask, container: Container
 ) -> None:
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     html = '<p onclick="steal()">Hi {{ customer.first_name }}</p><script>alert(1)</script>'
     resource_id = _create(
         marketer, kind="email_template", title="Spring mail",
@@ -187,7 +181,7 @@ def test_template_versions_diff_restore_and_a_sanitised_preview(
 
 
 def test_a_campaign_picks_a_library_template(app: Flask, container: Container) -> None:
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     _create(
         marketer, kind="email_template", title="Winter mail",
         subject="Winter, {{ customer.first_name }}", body_text="Cold outside",
@@ -219,7 +213,7 @@ def test_a_campaign_picks_a_library_template(app: Flask, container: Container) -
 def test_the_console_search_finds_a_resource_and_the_help_centre_never_does(
     app: Flask, agent_client: FlaskClient, container: Container
 ) -> None:
-    resource_id = _paper(_client(app, "mia"))
+    resource_id = _paper(signed_in(app, "mia"))
     _public_article(container)
     found = agent_client.get(f"/marketing/resources?q={KEYWORD}").get_data(as_text=True)
     assert f'href="/marketing/resources/{resource_id}"' in found
@@ -236,7 +230,7 @@ def test_the_console_search_finds_a_resource_and_the_help_centre_never_does(
     assert "Public routing guide" in help_centre  # the search works: it shows public articles
     assert "routing white paper" not in help_centre
     # Deleted: gone from the console's search too.
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     token = csrf_token(marketer.get(f"/marketing/resources/{resource_id}").get_data(as_text=True))
     marketer.post(f"/marketing/resources/{resource_id}/delete", data={"csrf_token": token})
     after = container.knowledge.search(KEYWORD, mode="keyword", audience="agent", log=False)
