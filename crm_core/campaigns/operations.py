@@ -64,17 +64,7 @@ def save_campaign(
 ) -> Campaign:
     """Create or change a campaign and its mail variants (templates checked in the sandbox)."""
     require_write(viewer)
-    if not draft.name.strip():
-        raise ValueError("name: a campaign needs a name")
-    if not 0 <= draft.ab_sample_percent <= 100:
-        raise ValueError("ab_sample_percent: between 0 and 100")
-    if draft.ab_metric not in {"open", "click"}:
-        raise ValueError("ab_metric: open or click")
-    mails = [_from_library(session, mail) for mail in draft.mails]
-    for mail in mails:
-        for part in (mail.subject, mail.body_text, mail.body_html):
-            check_template(part)
-    draft = replace(draft, mails=mails)
+    draft = _checked(session, draft)
     campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
     if campaign is None:
         raise LookupError(f"no campaign {campaign_id}")
@@ -101,6 +91,21 @@ def save_campaign(
     session.flush()
     _save_mails(session, campaign, draft.mails)
     return campaign
+
+
+def _checked(session: Session, draft: CampaignDraft) -> CampaignDraft:
+    """The draft with library templates filled in, after checking its fields and templates."""
+    if not draft.name.strip():
+        raise ValueError("name: a campaign needs a name")
+    if not 0 <= draft.ab_sample_percent <= 100:
+        raise ValueError("ab_sample_percent: between 0 and 100")
+    if draft.ab_metric not in {"open", "click"}:
+        raise ValueError("ab_metric: open or click")
+    mails = [_from_library(session, mail) for mail in draft.mails]
+    for mail in mails:
+        for part in (mail.subject, mail.body_text, mail.body_html):
+            check_template(part)
+    return replace(draft, mails=mails)
 
 
 def _save_mails(session: Session, campaign: Campaign, mails: list[MailDraft]) -> None:

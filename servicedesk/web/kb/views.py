@@ -20,6 +20,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
 from servicedesk.current import container_of
+from servicedesk.desk.resource_search import resource_id_of
 from servicedesk.web.ids import guard_rows, parse_id
 from servicedesk.web.kb.blueprint import kb
 from servicedesk.web.kb.forms import ArticleForm
@@ -104,6 +105,9 @@ def show(article_id: int) -> ResponseReturnValue:
         article = uow.session.get(Article, article_id)
         if article is None:
             abort(404)
+        resource_id = resource_id_of(article.external_key)
+        if resource_id is not None:  # a library resource's search entry: its page is there
+            return redirect(url_for("marketing.resource", resource_id=resource_id))
         return render_template(
             "kb/show.html",
             article=article,

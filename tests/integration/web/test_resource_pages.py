@@ -217,9 +217,13 @@ def test_the_console_search_finds_a_resource_and_the_help_centre_never_does(
     _public_article(container)
     found = agent_client.get(f"/marketing/resources?q={KEYWORD}").get_data(as_text=True)
     assert f'href="/marketing/resources/{resource_id}"' in found
-    assert f"{KEYWORD} routing white paper" in agent_client.get(
-        f"/console/kb?q={KEYWORD}"
-    ).get_data(as_text=True)
+    kb_page = agent_client.get(f"/console/kb?q={KEYWORD}").get_data(as_text=True)
+    assert f"{KEYWORD} routing white paper" in kb_page
+    # The knowledge base's entry for it leads to the resource's own page.
+    entry = re.search(r'href="(/console/kb/\d+)">Quokkafleet routing white paper', kb_page)
+    assert entry is not None
+    moved = agent_client.get(entry.group(1))
+    assert moved.headers["Location"].endswith(f"/marketing/resources/{resource_id}")
     for mode in ("keyword", "semantic", "hybrid"):
         agent = container.knowledge.search(KEYWORD, mode=mode, audience="agent", log=False)
         public = container.knowledge.search(KEYWORD, mode=mode, audience="portal", log=False)
