@@ -77,3 +77,10 @@ def search_resources(knowledge: KnowledgeBase, text: str, limit: int = 30) -> li
     )
     found = (resource_id_of(hit.key) for hit in response.hits)
     return [rid for rid in found if rid is not None]
+
+
+def sync_resource_documents(session: Session) -> list[int]:
+    """Bring every resource's search article up to date (`servicedesk kb reindex` runs it
+    first: resources made by a migration or an import have none yet)."""
+    changed = (sync_resource_document(session, r) for r in session.scalars(select(Resource)))
+    return [article_id for article_id in changed if article_id is not None]
