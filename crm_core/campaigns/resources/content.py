@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.campaigns.models import Variant
 from crm_core.campaigns.resources.files import BlobStore, ResourceInvalid
 from crm_core.campaigns.resources.library import version_of
 from crm_core.campaigns.resources.models import Resource, ResourceKind, ResourceVersion
@@ -66,3 +68,14 @@ def file_bytes(store: BlobStore, version: ResourceVersion) -> bytes:
         return store.read(version.sha256)
     except FileNotFoundError as error:
         raise LookupError(f"the file of version {version.number} is missing") from error
+
+
+def pinned_templates(session: Session, campaign_id: int) -> list[tuple[str, ResourceVersion]]:
+    """The campaign's variants made from a library template: (label, pinned version)."""
+    rows = session.execute(
+        select(Variant.label, ResourceVersion)
+        .join(ResourceVersion, ResourceVersion.id == Variant.template_version_id)
+        .where(Variant.campaign_id == campaign_id)
+        .order_by(Variant.label)
+    ).all()
+    return [(label, version) for label, version in rows]

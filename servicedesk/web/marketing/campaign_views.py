@@ -15,6 +15,7 @@ from crm_core.campaigns.analytics import campaign_report
 from crm_core.campaigns.models import SENDABLE_CHANNELS, Campaign, Segment, Variant
 from crm_core.campaigns.operations import save_campaign
 from crm_core.campaigns.rendering import TemplateProblem
+from crm_core.campaigns.resources.content import pinned_templates
 from crm_core.campaigns.resources.files import ResourceInvalid
 from crm_core.campaigns.resources.library import list_resources
 from crm_core.campaigns.resources.models import ResourceKind, ResourceVersion
@@ -121,6 +122,7 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
             figures=figures,
             chart=chart,
             sendable=row.channel in SENDABLE_CHANNELS,
+            templates=pinned_templates(uow.session, row.id),
             may_write=viewer.may_write,
         )
 

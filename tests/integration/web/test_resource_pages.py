@@ -201,6 +201,11 @@ def test_a_campaign_picks_a_library_template(app: Flask, container: Container) -
         variant = uow.session.scalars(select(Variant)).one()
         assert variant.subject == "Winter, {{ customer.first_name }}"
         assert variant.template_version_id == int(version_id.group(1))
+    campaign_page = marketer.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Mail A from the library:" in campaign_page
+        and "Winter mail</a>, version 1" in campaign_page
+    )
     empty = marketer.post(
         "/marketing/campaigns/new",
         data={"csrf_token": csrf_token(page), "name": "Empty", "channel": "email",
