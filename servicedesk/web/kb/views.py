@@ -28,6 +28,21 @@ from servicedesk.web.kb.forms import ArticleForm
 guard_rows(kb, "article_id", Article)
 
 
+@kb.before_request
+def _resources_live_in_their_library() -> ResponseReturnValue | None:
+    """A resource's search entry is written from the resource library on each version:
+    it is shown, and changed, on the resource's page, never edited as an article."""
+    article_id = (request.view_args or {}).get("article_id")
+    if article_id is None or not current_user.is_authenticated:
+        return None
+    with container_of().uow() as uow:
+        key = uow.session.scalar(select(Article.external_key).where(Article.id == article_id))
+    resource_id = resource_id_of(key)
+    if resource_id is None:
+        return None
+    return redirect(url_for("marketing.resource", resource_id=resource_id))
+
+
 def _can_review() -> bool:
     """Reviewers and admins (`has_role` counts admins as every role)."""
     return bool(current_user.has_role("reviewer"))
@@ -105,9 +120,6 @@ def show(article_id: int) -> ResponseReturnValue:
         article = uow.session.get(Article, article_id)
         if article is None:
             abort(404)
-        resource_id = resource_id_of(article.external_key)
-        if resource_id is not None:  # a library resource's search entry: its page is there
-            return redirect(url_for("marketing.resource", resource_id=resource_id))
         return render_template(
             "kb/show.html",
             article=article,

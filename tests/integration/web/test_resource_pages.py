@@ -229,6 +229,11 @@ def test_the_console_search_finds_a_resource_and_the_help_centre_never_does(
     assert entry is not None
     moved = agent_client.get(entry.group(1))
     assert moved.headers["Location"].endswith(f"/marketing/resources/{resource_id}")
+    # ... and is never edited as an article (the next version would overwrite it).
+    edit = agent_client.post(
+        f"{entry.group(1)}/edit", data={"title": "Hijacked", "csrf_token": csrf_token(kb_page)}
+    )
+    assert edit.status_code == 302 and "/marketing/resources/" in edit.headers["Location"]
     for mode in ("keyword", "semantic", "hybrid"):
         agent = container.knowledge.search(KEYWORD, mode=mode, audience="agent", log=False)
         public = container.knowledge.search(KEYWORD, mode=mode, audience="portal", log=False)
