@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm_core.access import Viewer
 from crm_core.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from crm_core.campaigns.operations import CampaignDraft, MailDraft, save_campaign
+from crm_core.campaigns.resources.models import Resource, ResourceKind
 from crm_core.campaigns.segments import find_segment, save_segment
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
@@ -32,6 +33,7 @@ SEGMENTS = {
     "Loyal, no order in 60 days": "stage = loyal\norders = 0 within 60",
 }
 CAMPAIGN = "Autumn offer (demo)"
+TEMPLATE_TITLE = "Autumn offer email (demo)"  # servicedesk.demo_resources.EMAIL_TEMPLATE
 HTML = (
     "<p>Hello {{ customer.first_name }},</p><p>Our autumn offer is on: "
     '<a href="https://shop.example/autumn">see what is new</a>.</p>'
@@ -61,7 +63,11 @@ def _past_campaign(uow: UnitOfWork, owner_id: int) -> None:
     _demo_consents(session)
     mails = [
         MailDraft(
-            "A", "Our autumn offer, {{ customer.first_name }}", "See shop.example/autumn", HTML
+            "A",
+            "Our autumn offer, {{ customer.first_name }}",
+            "See shop.example/autumn",
+            HTML,
+            template_version_id=_library_template(session),
         ),
         MailDraft(
             "B", "{{ customer.first_name }}, 15% off this week", "15% off: shop.example", HTML
@@ -84,6 +90,16 @@ def _past_campaign(uow: UnitOfWork, owner_id: int) -> None:
             row.clicked_at = sent_at + timedelta(hours=3)
     campaign.status, campaign.ab_winner = CampaignStatus.SENT, "B"
     session.flush()
+
+
+def _library_template(session: Session) -> int | None:
+    """The demo email template's version in the resource library, when it was loaded
+    (`servicedesk.demo_resources`): variant A is sent from it."""
+    return session.scalar(
+        select(Resource.current_version_id).where(
+            Resource.title == TEMPLATE_TITLE, Resource.kind == ResourceKind.EMAIL_TEMPLATE
+        )
+    )
 
 
 def _demo_consents(session: Session) -> None:

@@ -10,6 +10,7 @@ import channels.slack.models
 import channels.webchat.models
 import crm_core.audit
 import crm_core.campaigns.models
+import crm_core.campaigns.resources.models
 import crm_core.campaigns.workflows.models
 import crm_core.confirmations
 import crm_core.contracts.models

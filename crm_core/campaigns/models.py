@@ -104,6 +104,11 @@ class Variant(Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The library's email template version the three parts were taken from (pinned: a
+    # version never changes, so the copy above is that version's text). None: written inline.
+    template_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marketing_resource_versions.id")
+    )
 
 
 class Delivery(Base):

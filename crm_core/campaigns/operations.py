@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm_core.access import ADMIN, MARKETING, READ_ONLY, Viewer
 from crm_core.campaigns.models import Campaign, CampaignStatus, Channel, Variant
 from crm_core.campaigns.rendering import check_template
+from crm_core.campaigns.resources.content import email_template
 
 VIEW_ROLES = frozenset({ADMIN, MARKETING, READ_ONLY})
 WRITE_ROLES = frozenset({ADMIN, MARKETING})
@@ -37,6 +38,8 @@ class MailDraft:
     subject: str
     body_text: str
     body_html: str = ""
+    # An email template version from the library: its parts replace the three above.
+    template_version_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,20 +64,12 @@ def save_campaign(
 ) -> Campaign:
     """Create or change a campaign and its mail variants (templates checked in the sandbox)."""
     require_write(viewer)
-    if not draft.name.strip():
-        raise ValueError("name: a campaign needs a name")
-    if not 0 <= draft.ab_sample_percent <= 100:
-        raise ValueError("ab_sample_percent: between 0 and 100")
-    if draft.ab_metric not in {"open", "click"}:
-        raise ValueError("ab_metric: open or click")
-    for mail in draft.mails:
-        for part in (mail.subject, mail.body_text, mail.body_html):
-            check_template(part)
+    draft = _checked(session, draft)
     campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
     if campaign is None:
         raise LookupError(f"no campaign {campaign_id}")
     if campaign_id and campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
-        draft = CampaignDraft(**{**draft.__dict__, "mails": []})  # sent mail stays as sent
+        draft = replace(draft, mails=[])  # sent mail stays as sent
     for name in (
         "goal",
         "channel",
@@ -98,6 +93,21 @@ def save_campaign(
     return campaign
 
 
+def _checked(session: Session, draft: CampaignDraft) -> CampaignDraft:
+    """The draft with library templates filled in, after checking its fields and templates."""
+    if not draft.name.strip():
+        raise ValueError("name: a campaign needs a name")
+    if not 0 <= draft.ab_sample_percent <= 100:
+        raise ValueError("ab_sample_percent: between 0 and 100")
+    if draft.ab_metric not in {"open", "click"}:
+        raise ValueError("ab_metric: open or click")
+    mails = [_from_library(session, mail) for mail in draft.mails]
+    for mail in mails:
+        for part in (mail.subject, mail.body_text, mail.body_html):
+            check_template(part)
+    return replace(draft, mails=mails)
+
+
 def _save_mails(session: Session, campaign: Campaign, mails: list[MailDraft]) -> None:
     existing = {
         v.label: v
@@ -110,8 +120,19 @@ def _save_mails(session: Session, campaign: Campaign, mails: list[MailDraft]) ->
             mail.body_text,
             mail.body_html,
         )
+        variant.template_version_id = mail.template_version_id
         session.add(variant)
     session.flush()
+
+
+def _from_library(session: Session, mail: MailDraft) -> MailDraft:
+    """The mail with its template version's parts, when it names one."""
+    if mail.template_version_id is None:
+        return mail
+    template = email_template(session, mail.template_version_id)
+    return replace(
+        mail, subject=template.subject, body_text=template.body_text, body_html=template.body_html
+    )
 
 
 def find_campaign(session: Session, name_or_id: str) -> Campaign | None:

@@ -30,6 +30,7 @@ from crm_core.campaigns.models import (
     Variant,
 )
 from crm_core.campaigns.rendering import personalisation
+from crm_core.campaigns.resources.usage import record_campaign_uses
 from crm_core.customers.models import Customer
 from crm_core.db import UnitOfWork
 
@@ -85,6 +86,7 @@ def plan_deliveries(
     added = (session.scalar(mine) or 0) - before
     campaign.status = CampaignStatus.TESTING if testing else CampaignStatus.SENDING
     campaign.started_at = campaign.started_at or now
+    record_campaign_uses(session, campaign.id)
     session.flush()
     return int(added or 0)
 

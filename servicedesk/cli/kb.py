@@ -113,9 +113,14 @@ def reindex_command() -> None:
     Safe while the app runs: the new index is built aside and swapped in at the end.
     """
 
+    from servicedesk.desk.resource_search import sync_resource_documents
+
     def progress(done: int, total: int) -> None:
         click.echo(f"  {done}/{total} articles", err=True)
 
+    with container().uow() as uow:  # the resource library's entries are articles too
+        sync_resource_documents(uow.session)
+        uow.commit()
     report = _knowledge_base().rebuild(progress=progress)
     click.echo(
         f"reindexed {report.articles} published articles, {report.passages} passages "

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from servicedesk.cli.context import container
+
+if TYPE_CHECKING:
+    from servicedesk.container import Container
 
 
 @click.command("serve")
@@ -22,31 +26,14 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
 def demo(port: int, no_serve: bool) -> None:
     """Load demo data (idempotent) and serve on 127.0.0.1."""
-    from servicedesk.demo import AGENT, load_articles, load_demo, mark_outage, train_router
+    from servicedesk.demo import AGENT, load_articles, load_demo
     from servicedesk.demo_portal import load_portal_demo
-    from servicedesk.demo_sales import load_sales_demo
-    from servicedesk.demo_slack import load_slack_conversation
 
     built = container()
     click.echo("Loading demo data (the first run also indexes the help articles)...")
     load_articles(built.uow, built.knowledge)
-    if built.router is not None and built.router.classifier is not None:
-        started = time.monotonic()
-        trained = train_router(built.router.classifier)
-        if trained is not None:
-            seconds = time.monotonic() - started
-            click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
-    lines = load_demo(built.uow, built.router)
-    lines += load_sales_demo(built.uow, built.config.lifecycle_rules())
-    from servicedesk.demo_contracts import load_contract_demo
-
-    lines += load_contract_demo(built.uow, built.router)
-    mark_outage(built.uow, load_slack_conversation(built))
-    from servicedesk.demo_marketing import load_marketing_demo
-    from servicedesk.demo_workflows import load_workflows_demo
-
-    lines += load_marketing_demo(built.uow)
-    lines += load_workflows_demo(built.uow)
+    _train_demo_router(built)
+    lines = load_demo(built.uow, built.router) + _load_business_demo(built)
     base_url = built.config.served_at("127.0.0.1", port).base_url
     click.echo(f"Demo data loaded. Sign in at {base_url}/login with:")
     for line in lines:
@@ -56,6 +43,38 @@ def demo(port: int, no_serve: bool) -> None:
         click.echo(line)
     if not no_serve:
         _run_web("127.0.0.1", port)
+
+
+def _train_demo_router(built: Container) -> None:
+    from servicedesk.demo import train_router
+
+    if built.router is None or built.router.classifier is None:
+        return
+    started = time.monotonic()
+    trained = train_router(built.router.classifier)
+    if trained is not None:
+        seconds = time.monotonic() - started
+        click.echo(f"Trained the demo router (model v{trained.version}) in {seconds:.1f} s")
+
+
+def _load_business_demo(built: Container) -> list[str]:
+    """Sales, contracts, the Slack conversation, the resource library, campaigns and
+    workflows; the accounts' sign-in lines."""
+    from servicedesk.demo import mark_outage
+    from servicedesk.demo_contracts import load_contract_demo
+    from servicedesk.demo_marketing import load_marketing_demo
+    from servicedesk.demo_resources import load_resource_demo
+    from servicedesk.demo_sales import load_sales_demo
+    from servicedesk.demo_slack import load_slack_conversation
+    from servicedesk.demo_workflows import load_workflows_demo
+
+    lines = load_sales_demo(built.uow, built.config.lifecycle_rules())
+    lines += load_contract_demo(built.uow, built.router)
+    mark_outage(built.uow, load_slack_conversation(built))
+    built.knowledge.index_articles(load_resource_demo(built.uow, built.attachments))
+    lines += load_marketing_demo(built.uow)
+    lines += load_workflows_demo(built.uow)
+    return lines
 
 
 def _run_web(host: str, port: int) -> None:

@@ -51,7 +51,7 @@ NAVIGATION: tuple[Group, ...] = (
         (
             Link("marketing.index", "Campaigns", MARKETERS),
             Link("marketing.workflows", "Workflows", MARKETERS),
-            Link("marketing.resources", "Resources", MARKETERS),
+            Link("marketing.resources", "Resources"),
         ),
     ),
     Group("Reports", (Link("reports.service", "Reports"),)),

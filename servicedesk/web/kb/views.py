@@ -20,11 +20,27 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Article, ArticleStatus, Category
 from knowledge.rendering import render_markdown
 from servicedesk.current import container_of
+from servicedesk.desk.resource_search import resource_id_of
 from servicedesk.web.ids import guard_rows, parse_id
 from servicedesk.web.kb.blueprint import kb
 from servicedesk.web.kb.forms import ArticleForm
 
 guard_rows(kb, "article_id", Article)
+
+
+@kb.before_request
+def _resources_live_in_their_library() -> ResponseReturnValue | None:
+    """A resource's search entry is written from the resource library on each version:
+    it is shown, and changed, on the resource's page, never edited as an article."""
+    article_id = (request.view_args or {}).get("article_id")
+    if article_id is None or not current_user.is_authenticated:
+        return None
+    with container_of().uow() as uow:
+        key = uow.session.scalar(select(Article.external_key).where(Article.id == article_id))
+    resource_id = resource_id_of(key)
+    if resource_id is None:
+        return None
+    return redirect(url_for("marketing.resource", resource_id=resource_id))
 
 
 def _can_review() -> bool:

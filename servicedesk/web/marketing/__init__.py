@@ -1,11 +1,13 @@
-"""Marketing console pages: segments, campaigns and their analytics, workflows; tracking
-endpoints.
+"""Marketing console pages: segments, campaigns and their analytics, workflows, the
+resource library; tracking endpoints.
 
 One module of views per concern; importing it registers its routes on the blueprint.
 """
 
 from servicedesk.web.marketing import (
     campaign_views,
+    resource_files,
+    resource_views,
     segment_views,
     tracking_views,
     workflow_views,
@@ -15,6 +17,8 @@ from servicedesk.web.marketing.blueprint import marketing
 __all__ = [
     "campaign_views",
     "marketing",
+    "resource_files",
+    "resource_views",
     "segment_views",
     "tracking_views",
     "workflow_views",

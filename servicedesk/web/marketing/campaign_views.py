@@ -6,13 +6,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from crm_core.access import Viewer
 from crm_core.campaigns.abtest import choose_winner
 from crm_core.campaigns.analytics import campaign_report
 from crm_core.campaigns.models import SENDABLE_CHANNELS, Campaign, Segment, Variant
 from crm_core.campaigns.operations import save_campaign
 from crm_core.campaigns.rendering import TemplateProblem
+from crm_core.campaigns.resources.content import pinned_templates
+from crm_core.campaigns.resources.files import ResourceInvalid
+from crm_core.campaigns.resources.library import list_resources
+from crm_core.campaigns.resources.models import ResourceKind, ResourceVersion
 from servicedesk.current import container_of
 from servicedesk.web.marketing.access import marketing_viewer
 from servicedesk.web.marketing.blueprint import marketing
@@ -41,6 +47,7 @@ def _edit(campaign_id: int | None) -> ResponseReturnValue:
         form.segment_id.choices = [SelectChoice(0, "(none yet)")] + [
             SelectChoice(s.id, s.name) for s in segments
         ]
+        form.template_a.choices = template_choices(uow.session, viewer)
         if not form.is_submitted() and campaign_id is not None:
             _fill(form, uow.session, campaign_id)
         elif form.validate_on_submit():
@@ -49,7 +56,7 @@ def _edit(campaign_id: int | None) -> ResponseReturnValue:
                     uow.session, viewer, form.to_draft(viewer.user_id), campaign_id
                 )
                 uow.commit()
-            except (TemplateProblem, ValueError, LookupError) as error:
+            except (TemplateProblem, ResourceInvalid, ValueError, LookupError) as error:
                 form.form_errors.append(str(error))
             else:
                 flash("Campaign saved.", "ok")
@@ -65,12 +72,34 @@ def _fill(form: CampaignForm, session, campaign_id: int) -> None:  # type: ignor
     form.process(obj=row)
     form.channel.data = row.channel.value
     form.segment_id.data = row.segment_id or 0
-    for variant in session.scalars(select(Variant).where(Variant.campaign_id == campaign_id)):
+    variants = list(session.scalars(select(Variant).where(Variant.campaign_id == campaign_id)))
+    for variant in variants:
         suffix = variant.label.lower()
         if suffix in {"a", "b"}:
             getattr(form, f"subject_{suffix}").data = variant.subject
             getattr(form, f"text_{suffix}").data = variant.body_text
             getattr(form, f"html_{suffix}").data = variant.body_html
+    form.template_a.data = next((v.template_version_id or 0 for v in variants if v.label == "A"), 0)
+
+
+def template_choices(session: Session, viewer: Viewer) -> list[SelectChoice]:
+    """ "Write inline", then every email template's current version (a campaign pins it)."""
+    templates = list_resources(session, viewer, ResourceKind.EMAIL_TEMPLATE)
+    versions = {
+        v.id: v.number
+        for v in session.scalars(
+            select(ResourceVersion).where(
+                ResourceVersion.id.in_([t.current_version_id for t in templates])
+            )
+        )
+    }
+    return [SelectChoice(0, "(written below)")] + [
+        SelectChoice(
+            t.current_version_id, f"{t.title} (version {versions.get(t.current_version_id or 0)})"
+        )
+        for t in templates
+        if t.current_version_id
+    ]
 
 
 @marketing.get("/campaigns/<int:campaign_id>")
@@ -93,6 +122,7 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
             figures=figures,
             chart=chart,
             sendable=row.channel in SENDABLE_CHANNELS,
+            templates=pinned_templates(uow.session, row.id),
             may_write=viewer.may_write,
         )
 

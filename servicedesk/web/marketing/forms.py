@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm_core.campaigns.models import Channel
 from crm_core.campaigns.operations import CampaignDraft, MailDraft
@@ -45,8 +45,11 @@ class CampaignForm(FlaskForm):
     attribution_days = IntegerField(
         "Attribution window (days)", default=30, validators=[NumberRange(1, 365)]
     )
-    subject_a = StringField("Subject (A)", validators=[DataRequired(), Length(max=300)])
-    text_a = TextAreaField("Plain text (A)", validators=[DataRequired()])
+    template_a = SelectField(
+        "Email template from the library (A)", coerce=int, default=0, validators=[Optional()]
+    )
+    subject_a = StringField("Subject (A)", validators=[Length(max=300)])
+    text_a = TextAreaField("Plain text (A)")
     html_a = TextAreaField("HTML (A)", validators=[Optional()])
     subject_b = StringField(
         "Subject (B, for an A/B test)", validators=[Optional(), Length(max=300)]
@@ -59,10 +62,22 @@ class CampaignForm(FlaskForm):
     ab_metric = SelectField("A/B metric", choices=METRICS, default="click")
     ab_hours = IntegerField("A/B test window (hours)", default=24, validators=[NumberRange(1, 720)])
 
+    def validate_subject_a(self, field: StringField) -> None:
+        if not self.template_a.data and not (field.data or "").strip():
+            raise ValidationError("write a subject or pick an email template")
+
+    def validate_text_a(self, field: TextAreaField) -> None:
+        if not self.template_a.data and not (field.data or "").strip():
+            raise ValidationError("write the text or pick an email template")
+
     def to_draft(self, owner_id: int | None) -> CampaignDraft:
         mails = [
             MailDraft(
-                "A", self.subject_a.data or "", self.text_a.data or "", self.html_a.data or ""
+                "A",
+                self.subject_a.data or "",
+                self.text_a.data or "",
+                self.html_a.data or "",
+                template_version_id=self.template_a.data or None,
             )
         ]
         if self.subject_b.data:

@@ -63,3 +63,10 @@ def agent_client(app: Flask) -> FlaskClient:
     response = sign_in(client)
     assert response.status_code == 302
     return client
+
+
+def signed_in(app: Flask, who: str) -> FlaskClient:
+    """A client signed in as `who@desk.example` (password `who-password`)."""
+    client = app.test_client()
+    assert sign_in(client, f"{who}@desk.example", f"{who}-password").status_code == 302
+    return client

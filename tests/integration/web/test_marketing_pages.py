@@ -19,7 +19,7 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 from tests.integration.marketing.helpers import Sink, make_audience, smtp_sink
-from tests.integration.web.conftest import csrf_token, sign_in
+from tests.integration.web.conftest import csrf_token, signed_in
 
 
 @pytest.fixture
@@ -59,15 +59,9 @@ def container(engine: Engine, tmp_path: Path, sink: tuple[Sink, str]) -> Iterato
     built.engine.dispose()
 
 
-def _client(app: Flask, who: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, f"{who}@desk.example", f"{who}-password").status_code == 302
-    return client
-
-
 def test_roles_decide_who_sees_and_who_changes(app: Flask, agent_client: FlaskClient) -> None:
     assert agent_client.get("/marketing/").status_code == 403
-    reader = _client(app, "rhea")
+    reader = signed_in(app, "rhea")
     assert reader.get("/marketing/").status_code == 200
     page = reader.get("/marketing/segments/new").get_data(as_text=True)
     response = reader.post(
@@ -75,7 +69,7 @@ def test_roles_decide_who_sees_and_who_changes(app: Flask, agent_client: FlaskCl
         data={"name": "x", "rules": "stage = loyal", "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 403
-    marketer = _client(app, "mia")
+    marketer = signed_in(app, "mia")
     assert 'href="/marketing/"' in marketer.get("/marketing/").get_data(as_text=True)
     assert 'href="/marketing/"' not in agent_client.get("/").get_data(as_text=True)
 
@@ -83,7 +77,7 @@ def test_roles_decide_who_sees_and_who_changes(app: Flask, agent_client: FlaskCl
 def test_marketer_builds_a_segment_and_sends_a_campaign(
     app: Flask, container: Container, sink: tuple[Sink, str]
 ) -> None:
-    client = _client(app, "mia")
+    client = signed_in(app, "mia")
     page = client.get("/marketing/segments/new").get_data(as_text=True)
     token = csrf_token(page)
     preview = client.post(
@@ -196,7 +190,7 @@ def test_ab_campaign_sample_then_winner_by_hand(
         draft = CampaignDraft("Test AB", segment_id=segment.id, mails=mails, ab_sample_percent=50)
         campaign_id = save_campaign(uow.session, Viewer.system(), draft).id
         uow.commit()
-    client = _client(app, "mia")
+    client = signed_in(app, "mia")
     token = csrf_token(client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True))
     client.post(f"/marketing/campaigns/{campaign_id}/send", data={"csrf_token": token})
     mails, _ = sink
@@ -204,7 +198,7 @@ def test_ab_campaign_sample_then_winner_by_hand(
     assert 0 < sample < 10
     page = client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True)
     assert "A/B test" in page and "Send the winner to the rest" in page
-    reader = _client(app, "rhea")
+    reader = signed_in(app, "rhea")
     assert "Send the winner" not in reader.get(f"/marketing/campaigns/{campaign_id}").get_data(
         as_text=True
     )
