@@ -11,13 +11,19 @@ article id on the `knowledge` queue (`index_article`, safe for deleted ids).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.resources.models import Resource, ResourceVersion
 from crm_core.db import utcnow
 from knowledge.models import Article, ArticleStatus, Visibility
-from knowledge.service import KnowledgeBase
+
+if TYPE_CHECKING:
+    # Only for annotations: the search stack (whoosh) loads when a search runs, not when
+    # the web app is built.
+    from knowledge.service import KnowledgeBase
 
 RESOURCE_CATEGORY = "Marketing resources"
 KEY_PREFIX = "resource:"
