@@ -6,6 +6,7 @@ the request itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -28,22 +29,35 @@ MAX_MINUTES = 24 * 60  # one entry: a day's work at most
 
 def entitlement_of(session: Session, contract: Contract) -> Entitlement:
     """The contract's entitlement with every covered incident and logged minute counted."""
-    incidents = session.scalar(
-        select(func.count(IncidentUse.id)).where(
-            IncidentUse.contract_id == contract.id, IncidentUse.standing == Standing.COVERED
+    return entitlements_of(session, [contract])[contract.id]
+
+
+def entitlements_of(session: Session, contracts: Sequence[Contract]) -> dict[int, Entitlement]:
+    """The entitlements of many contracts (a list page) in two grouped queries."""
+    ids = [contract.id for contract in contracts]
+    incidents = dict(
+        session.execute(
+            select(IncidentUse.contract_id, func.count(IncidentUse.id))
+            .where(IncidentUse.contract_id.in_(ids), IncidentUse.standing == Standing.COVERED)
+            .group_by(IncidentUse.contract_id)
+        ).all()
+    )
+    minutes = dict(
+        session.execute(
+            select(TimeEntry.contract_id, func.sum(TimeEntry.minutes))
+            .where(TimeEntry.contract_id.in_(ids))
+            .group_by(TimeEntry.contract_id)
+        ).all()
+    )
+    return {
+        c.id: Entitlement(
+            c.incidents_included,
+            int(incidents.get(c.id) or 0),
+            c.minutes_included,
+            int(minutes.get(c.id) or 0),
         )
-    )
-    minutes = session.scalar(
-        select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-            TimeEntry.contract_id == contract.id
-        )
-    )
-    return Entitlement(
-        contract.incidents_included,
-        int(incidents or 0),
-        contract.minutes_included,
-        int(minutes or 0),
-    )
+        for c in contracts
+    }
 
 
 def candidates_for(

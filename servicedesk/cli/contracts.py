@@ -26,14 +26,16 @@ def list_command(as_json: bool) -> None:
     from crm_core.contracts.operations import list_contracts
     from crm_core.contracts.reminders import holder_of
     from crm_core.contracts.terms import status_on
-    from crm_core.contracts.usage import entitlement_of
+    from crm_core.contracts.usage import entitlements_of
     from crm_core.db import utcnow
 
     today = utcnow().date()
     rows = []
     with container().uow() as uow:
-        for contract in list_contracts(uow.session, Viewer.system("cli")):
-            left = entitlement_of(uow.session, contract)
+        listed = list_contracts(uow.session, Viewer.system("cli"))
+        entitlements = entitlements_of(uow.session, listed)
+        for contract in listed:
+            left = entitlements[contract.id]
             rows.append({
                 "number": contract.number, "holder": holder_of(uow.session, contract)[0],
                 "status": status_on(contract, today).value, "sla_tier": contract.sla_tier,

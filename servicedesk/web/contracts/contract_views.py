@@ -14,7 +14,7 @@ from crm_core.contracts.models import Contract, IncidentUse, TimeEntry
 from crm_core.contracts.operations import get_contract, list_contracts, save_contract
 from crm_core.contracts.reminders import holder_of
 from crm_core.contracts.terms import status_on
-from crm_core.contracts.usage import entitlement_of
+from crm_core.contracts.usage import entitlement_of, entitlements_of
 from crm_core.db import utcnow
 from crm_core.orders.models import Product
 from servicedesk.current import container_of
@@ -34,14 +34,10 @@ def index() -> ResponseReturnValue:
     with container_of().uow() as uow:
         viewer = contract_viewer(uow.session)
         today = utcnow().date()
+        listed = list_contracts(uow.session, viewer)
+        left = entitlements_of(uow.session, listed)
         rows = [
-            (
-                c,
-                status_on(c, today).value,
-                holder_of(uow.session, c)[0],
-                entitlement_of(uow.session, c),
-            )
-            for c in list_contracts(uow.session, viewer)
+            (c, status_on(c, today).value, holder_of(uow.session, c)[0], left[c.id]) for c in listed
         ]
         return render_template(
             "contracts/index.html", rows=rows, may_write=bool(viewer.roles & {"admin", "sales"})
