@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from crm_core.db import UnitOfWork
-from servicedesk.desk.ports import Notifier, RepNotifier
+from servicedesk.desk.ports import Notifier, RepNotifier, TaskQueue
 
 if TYPE_CHECKING:
     from channels.registry import AdapterRegistry
@@ -28,6 +28,7 @@ class JobContext(Protocol):
     notifier: Notifier
     router: Router | None
     rep_notifier: RepNotifier
+    tasks: TaskQueue  # where a job enqueues its follow-ups
 
     def uow(self) -> UnitOfWork: ...
 
