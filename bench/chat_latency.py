@@ -141,6 +141,9 @@ def start_worker(workdir: Path, redis_url: str, base: str) -> Any:
         "SERVICEDESK_BASE_URL": base,
     }
     command = [sys.executable, "-c", "from servicedesk.entry import main; main()", "worker"]
+    # Niced like the embedded suggestion child: on shared cores the web processes' sockets
+    # come first (a deployment with the worker on the web machine would do the same).
+    command = ["nice", "-n", "10", *command]
     # rq logs every job on stdout, which is the bench's JSON line with --json.
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
