@@ -28,7 +28,7 @@ class JobContext(Protocol):
     notifier: Notifier
     router: Router | None
     rep_notifier: RepNotifier
-    tasks: TaskQueue  # for jobs that queue others (the workflows' sweep)
+    tasks: TaskQueue  # where a job enqueues its follow-ups (workflow steps, suggestion drains)
 
     def uow(self) -> UnitOfWork: ...
 

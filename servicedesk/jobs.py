@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crm_core.confirmations import ERASE_ACCOUNT, LINK_CONTACT, SIGN_IN
-from servicedesk import notices
+from servicedesk import notices, redis_lane
 from servicedesk.contract_jobs import CONTRACT_JOBS
 from servicedesk.crm_jobs import CRM_JOBS, crm_row_settings, imports_dir, recompute_lifecycle
 from servicedesk.desk import events, identity, satisfaction, suggestions
@@ -97,6 +97,14 @@ def suggest_for_requests(context: JobContext, batch: list[tuple[int]]) -> None:
         context.notifier.emit(
             "suggestions.ready", {"request_id": request_id}, rooms.request(request_id)
         )
+
+
+def drain_pending(context: JobContext, job: str) -> int:
+    """The worker's lane: a batch of the waiting runs of `job` in one go (`redis_lane`)."""
+    if not context.config.redis_url:
+        raise LookupError("drain_pending runs on the Redis lane only")
+    redis = redis_lane.connection(context.config.redis_url)
+    return redis_lane.drain(redis, context.tasks, job, lambda name, b: run_batch(context, name, b))
 
 
 def remember_solved_request(context: JobContext, request_id: int) -> None:
@@ -245,6 +253,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "send_confirmation": send_confirmation,
     "invite_rating": invite_rating,
     "suggest_for_request": suggest_for_request,
+    redis_lane.DRAIN_JOB: drain_pending,
     "remember_solved_request": remember_solved_request,
     "index_article": index_article,
     "assign_waiting": assign_waiting,

@@ -11,8 +11,7 @@ against the sockets that deliver messages. Its work
 is bounded: one batch at a time, one run per request however many messages arrived, so
 under overload suggestions arrive later and batches grow, never at the cost of delivery.
 
-With Redis, `RedisClaims` coalesces the same way across processes: a job is enqueued only
-when no run of it is waiting, and the run releases its claim as it starts.
+With Redis, `servicedesk worker` runs them, batched the same way (`redis_lane.RedisLane`).
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from servicedesk.desk.ports import TaskQueue
+from servicedesk.redis_lane import COALESCED_JOBS, RedisLane
 from servicedesk.suggestion_process import (
     CHILD_CPU,
     REMOTE_WORK,
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Key = tuple[str, tuple[Any, ...]]
 Runner = Callable[[str, list[tuple[Any, ...]]], None]  # a job and the arguments of its runs
-COALESCED_JOBS = frozenset({"suggest_for_request"})
 
 
 @dataclass
@@ -168,38 +167,6 @@ class LaneTasks:
         self.lane.join()
 
 
-CLAIM_SECONDS = 120  # a claim whose run never started (a worker died) expires
-
-
-def claim_key(job: str, args: tuple[Any, ...]) -> str:
-    return f"servicedesk:claim:{job}:" + ":".join(str(a) for a in args)
-
-
-class RedisClaims:
-    """A `TaskQueue` over rq: a coalesced job is enqueued only while no run of it waits."""
-
-    def __init__(self, inner: TaskQueue, redis: Any, jobs: Iterable[str] = COALESCED_JOBS):
-        self.inner, self.redis, self.jobs = inner, redis, frozenset(jobs)
-
-    def enqueue(self, queue: str, job: str, *args: Any) -> None:
-        if job in self.jobs and not self.redis.set(
-            claim_key(job, args), 1, nx=True, ex=CLAIM_SECONDS
-        ):
-            return  # a run is already waiting: it will read the newest messages
-        self.inner.enqueue(queue, job, *args)
-
-
-def release_claim(job: str, args: tuple[Any, ...]) -> None:
-    """Called as an rq run starts: events from now on need a run of their own."""
-    if job not in COALESCED_JOBS:
-        return
-    from rq import get_current_job
-
-    current = get_current_job()
-    if current is not None:
-        current.connection.delete(claim_key(job, args))
-
-
 OFF_LOOP_CPU = CpuMeter()  # the OS thread's work and the child's, as one figure
 _pool: Any = None
 _process: Any = None  # a SuggestionProcess once `use_process` was called
@@ -271,12 +238,13 @@ def coalescing(
     synchronous: bool,
     config: Any = None,
 ) -> TaskQueue:
-    """The process's queue with coalesced jobs: claims on Redis, else the in-process lane
-    (which calls `run(job, batch)`; given `config`, its searches run in a child process)."""
+    """The process's queue with coalesced jobs: the worker's drains with Redis, else the
+    in-process lane (which calls `run(job, batch)`; given `config`, its searches run in a
+    child process)."""
     if redis_url:
         from redis import Redis
 
-        return RedisClaims(tasks, Redis.from_url(redis_url))
+        return RedisLane(tasks, Redis.from_url(redis_url))
     if synchronous:  # the CLI and tests run every job at once, in order
         return tasks
     if config is not None:

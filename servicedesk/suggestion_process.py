@@ -59,6 +59,10 @@ class ChildHung(RuntimeError):
     """The child gave no answer within the call's time-out; it was killed."""
 
 
+# The child runs at a lower CPU priority than the web process: on a busy machine the
+# sockets that deliver messages come first, and suggestions wait (they coalesce meanwhile).
+CHILD_NICENESS = 10
+
 # A search batch takes tens of milliseconds (seconds on a loaded machine; the model is
 # loaded before the child is ready): a child silent this long is stuck, and the lane
 # would wait on it forever.
@@ -210,6 +214,7 @@ def _read_frame(fd: int) -> Any:
 
 def _serve(requests: int, replies: int) -> None:
     """The child's loop: build once, then answer requests until the parent's end closes."""
+    os.nice(CHILD_NICENESS)
     config = _read_frame(requests)
     uow, knowledge = _collaborators(config)
     _write_frame(replies, ("ready",))

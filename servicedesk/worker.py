@@ -10,7 +10,6 @@ from rq.serializers import JSONSerializer
 
 from servicedesk import runtime
 from servicedesk.jobs import run_job as run_with
-from servicedesk.lanes import release_claim
 from servicedesk.queues import QUEUES
 
 
@@ -33,5 +32,4 @@ def run_job(name: str, *args: Any) -> Any:
 
     The one place that reads the process-wide container; everything else is handed it.
     """
-    release_claim(name, args)  # messages from now on need a run of their own
     return run_with(runtime.current(), name, *args)

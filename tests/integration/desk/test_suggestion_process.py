@@ -11,7 +11,7 @@ import pytest
 
 from servicedesk.container import Container
 from servicedesk.desk.suggestions import search_for_requests
-from servicedesk.suggestion_process import ChildHung, SuggestionProcess
+from servicedesk.suggestion_process import CHILD_NICENESS, ChildHung, SuggestionProcess
 from tests.integration.desk import test_suggestion_lane
 from tests.integration.desk.test_suggestion_lane import chat
 
@@ -45,6 +45,17 @@ def test_the_child_finds_the_same_suggestions_as_the_thread(
 
     assert here[request_id].articles.hits  # the comparison below compares something
     assert _summary(there) == _summary(here)
+
+
+def test_the_child_yields_the_cpu_to_the_web_process(
+    lane_container: Container, process: SuggestionProcess
+) -> None:
+    request_id = chat(lane_container, 1, "How do I reset my password? The link expired.")
+    process.call(search_for_requests, [request_id])
+    child = process.pid()
+    assert child is not None
+    parent_niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(parent_niceness + CHILD_NICENESS, 19)
 
 
 def test_a_killed_child_is_restarted_and_the_job_retried(

@@ -6,10 +6,7 @@ import threading
 import time
 from typing import Any
 
-import redis
-
-from servicedesk.lanes import CoalescingLane, LaneTasks, RedisClaims, claim_key
-from tests.conftest import REDIS_TEST_URL
+from servicedesk.lanes import CoalescingLane, LaneTasks
 
 
 class Recorder:
@@ -85,25 +82,3 @@ def test_lane_tasks_send_only_coalesced_jobs_to_the_lane() -> None:
     tasks.join()
     assert inner.enqueued == [("default", "send_reply", (3,))]
     assert runner.batches == [("suggest_for_request", [(4,)])]
-
-
-def test_redis_claims_enqueue_a_coalesced_job_once_until_its_run_starts() -> None:
-    connection = redis.Redis.from_url(REDIS_TEST_URL)
-    connection.delete(claim_key("suggest_for_request", (9,)))
-    inner = Inner()
-    tasks = RedisClaims(inner, connection)
-    try:
-        for _ in range(3):
-            tasks.enqueue("knowledge", "suggest_for_request", 9)
-        tasks.enqueue("default", "send_reply", 9)
-        tasks.enqueue("default", "send_reply", 9)
-        assert inner.enqueued == [
-            ("knowledge", "suggest_for_request", (9,)),
-            ("default", "send_reply", (9,)),
-            ("default", "send_reply", (9,)),
-        ]
-        connection.delete(claim_key("suggest_for_request", (9,)))  # what a starting run does
-        tasks.enqueue("knowledge", "suggest_for_request", 9)
-        assert len(inner.enqueued) == 4
-    finally:
-        connection.delete(claim_key("suggest_for_request", (9,)))
