@@ -43,10 +43,12 @@ class Crash(BaseException):
     """Stands for the process dying: not an error intake may catch and quarantine."""
 
 
-def crashing_at(subject: str) -> Callable[..., object]:
+def failing_at(subject: str, error: BaseException) -> Callable[..., object]:
+    """The desk's entry, raising `error` for the mail with this subject."""
+
     def deliver(uow: UnitOfWork, message: InboundMessage, *, team_id: int | None) -> object:
         if message.subject == subject:
-            raise Crash
+            raise error
         return receive_inbound(uow, message, team_id=team_id)
 
     return deliver
@@ -65,7 +67,7 @@ def test_a_crash_mid_batch_loses_nothing_reported_and_a_rerun_decides_each_mail_
 ) -> None:
     mails = [(f"m{i}", new_mail(i)) for i in range(7)]
     adapter = EmailAdapter(smtp=None, from_address="support@desk.example")
-    crashing = EmailIntake(adapter, crashing_at("Broken thing 4"))  # type: ignore[arg-type]
+    crashing = EmailIntake(adapter, failing_at("Broken thing 4", Crash()))  # type: ignore[arg-type]
     reported: list[MailResult] = []
     with pytest.raises(Crash):
         reported.extend(ingest_in_batches(uow_factory, mails, crashing, batch_size=3))
@@ -77,21 +79,14 @@ def test_a_crash_mid_batch_loses_nothing_reported_and_a_rerun_decides_each_mail_
     assert counts(uow_factory) == (7, 7, 7)
 
 
-def refusing_at(subject: str) -> Callable[..., object]:
-    def deliver(uow: UnitOfWork, message: InboundMessage, *, team_id: int | None) -> object:
-        if message.subject == subject:
-            raise ValueError("the desk refuses this one")
-        return receive_inbound(uow, message, team_id=team_id)
-
-    return deliver
-
-
 def test_a_mail_the_desk_refuses_is_quarantined_and_the_rest_of_its_batch_kept(
     uow_factory: UowFactory,
 ) -> None:
     mails = [(f"m{i}", new_mail(i)) for i in range(5)]
     adapter = EmailAdapter(smtp=None, from_address="support@desk.example")
-    refusing = EmailIntake(adapter, refusing_at("Broken thing 2"))  # type: ignore[arg-type]
+    refusing = EmailIntake(
+        adapter, failing_at("Broken thing 2", ValueError("the desk refuses this one"))
+    )  # type: ignore[arg-type]
     results = list(ingest_in_batches(uow_factory, mails, refusing, batch_size=5))
     assert [r.outcome for r in results] == ["created"] * 2 + ["quarantined"] + ["created"] * 2
     assert "intake failed: ValueError: the desk refuses this one" in (results[2].reason or "")
