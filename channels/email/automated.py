@@ -81,13 +81,14 @@ def _report_type(message: Message) -> str:
 
 
 def _looks_like_bounce(message: Message) -> bool:
-    senders = [address for _, address in address_header(message, "From")]
-    from_daemon = any(a.split("@")[0] in _DAEMON_LOCALPARTS for a in senders)
-    null_return = header_text(message, "Return-Path").strip() == "<>"
     subject_says_so = bool(_BOUNCE_SUBJECT.match(header_text(message, "Subject")))
-    return (subject_says_so and (from_daemon or null_return)) or (
-        from_daemon and bool(header_text(message, "X-Failed-Recipients"))
-    )
+    failed_header = bool(header_text(message, "X-Failed-Recipients"))
+    if not (subject_says_so or failed_header):
+        return False  # most mail: its From need not be parsed here (the sender is, later)
+    if subject_says_so and header_text(message, "Return-Path").strip() == "<>":
+        return True
+    senders = [address for _, address in address_header(message, "From")]
+    return any(a.split("@")[0] in _DAEMON_LOCALPARTS for a in senders)
 
 
 def _failed(message: Message) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import Organization
@@ -78,14 +78,17 @@ def domains_of(session: Session, organisation: Organization) -> list[str]:
     return list(session.scalars(query.order_by(OrganizationDomain.id)))
 
 
+# Built once: intake asks it for every new customer at a company domain.
+_BY_DOMAIN = (
+    select(Organization)
+    .join(OrganizationDomain, OrganizationDomain.organization_id == Organization.id)
+    .where(OrganizationDomain.domain == bindparam("domain"))
+)
+
+
 def find_organisation_by_domain(session: Session, domain: str) -> Organization | None:
     """The organisation that claimed `domain` (already normalised), if any."""
-    query = (
-        select(Organization)
-        .join(OrganizationDomain, OrganizationDomain.organization_id == Organization.id)
-        .where(OrganizationDomain.domain == domain)
-    )
-    return session.scalars(query).one_or_none()
+    return session.scalars(_BY_DOMAIN, {"domain": domain}).one_or_none()
 
 
 def find_organisation_by_name(session: Session, name: str) -> Organization | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import IdentityKind, find_identity
@@ -111,9 +111,18 @@ def _limited(name: str, text: str) -> str:
     return text
 
 
+# Built once: every inbound mail asks it (behaviour notes), and building a statement
+# costs more than running it.
+_OPEN_LEAD_BY_EMAIL = (
+    select(Lead)
+    .where(Lead.email == bindparam("email"), Lead.status.in_(OPEN_STATUSES))
+    .order_by(Lead.id.desc())
+    .limit(1)
+)
+
+
 def open_lead_by_email(session: Session, email: str) -> Lead | None:
-    query = select(Lead).where(Lead.email == email, Lead.status.in_(OPEN_STATUSES))
-    return session.scalars(query.order_by(Lead.id.desc()).limit(1)).first()
+    return session.scalars(_OPEN_LEAD_BY_EMAIL, {"email": email}).first()
 
 
 def capture_lead(

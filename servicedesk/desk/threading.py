@@ -32,6 +32,11 @@ _BY_THREAD_KEY = (
     .order_by(ServiceRequest.id.desc())
     .limit(1)
 )
+# One query for both Message-ID rules, the references as an expanding list.
+_BY_EXTERNAL_IDS = select(Message).where(
+    Message.channel == bindparam("channel"),
+    Message.external_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -50,25 +55,12 @@ def find_thread(
     """
     if not message.sender.verified:
         return None
-    rules = (_by_account, _by_own_message_id, _by_known_message_id, _by_thread_key, _by_tokens)
+    rules = (_by_account, _by_message_id, _by_thread_key, _by_tokens)
     for rule in rules:
         match = rule(session, message, customer)
         if match is not None:
             return ThreadMatch(_follow_merges(session, match.request), match.rule)
     return None
-
-
-def _messages_with_ids(session: Session, message: InboundMessage, outbound: bool) -> list[Message]:
-    if not message.references:
-        return []
-    query = select(Message).where(
-        Message.channel == message.channel, Message.external_id.in_(message.references)
-    )
-    direction = Message.direction == Direction.OUTBOUND
-    query = query.where(direction if outbound else ~direction)
-    found = {m.external_id: m for m in session.scalars(query)}
-    # References are ordered newest first, so the nearest parent decides.
-    return [found[ref] for ref in message.references if ref in found]
 
 
 def _by_account(
@@ -96,18 +88,21 @@ def _by_account(
     return None
 
 
-def _by_own_message_id(
+def _by_message_id(
     session: Session, message: InboundMessage, _customer: Customer
 ) -> ThreadMatch | None:
-    hits = _messages_with_ids(session, message, outbound=True)
-    return ThreadMatch(hits[0].request, "own_message_id") if hits else None
-
-
-def _by_known_message_id(
-    session: Session, message: InboundMessage, _customer: Customer
-) -> ThreadMatch | None:
-    hits = _messages_with_ids(session, message, outbound=False)
-    return ThreadMatch(hits[0].request, "known_message_id") if hits else None
+    """A Message-ID we sent wins (own_message_id), then one we received (known_message_id);
+    among either, the nearest parent (references are ordered newest first)."""
+    if not message.references:
+        return None
+    params = {"channel": message.channel, "ids": list(message.references)}
+    found = list(session.scalars(_BY_EXTERNAL_IDS, params))
+    for outbound, rule in ((True, "own_message_id"), (False, "known_message_id")):
+        ours = {m.external_id: m for m in found if (m.direction == Direction.OUTBOUND) == outbound}
+        nearest = next((ours[ref] for ref in message.references if ref in ours), None)
+        if nearest is not None:
+            return ThreadMatch(nearest.request, rule)
+    return None
 
 
 def _by_thread_key(

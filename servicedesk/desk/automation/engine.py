@@ -26,12 +26,16 @@ HOURLY_CAP = 20
 LOG_KINDS = ("automation_ran", "automation_stopped")
 
 
+# Built once: every opened or updated request runs it (a job per request).
+_ENABLED_RULES = (
+    select(AutomationRule)
+    .where(AutomationRule.enabled.is_(True))
+    .order_by(AutomationRule.position, AutomationRule.id)
+)
+
+
 def load_specs(session: Session, on: str) -> list[AutomationSpec]:
-    rows = session.scalars(
-        select(AutomationRule)
-        .where(AutomationRule.enabled.is_(True))
-        .order_by(AutomationRule.position, AutomationRule.id)
-    )
+    rows = session.scalars(_ENABLED_RULES)
     specs = (spec_from_dict({"name": r.name, **r.definition}) for r in rows)
     return [s for s in specs if s.on == on]
 
@@ -54,11 +58,12 @@ def automation_facts(request: ServiceRequest) -> dict[str, Any]:
 def run_triggers(uow: UnitOfWork, request_id: int, on: str, now: datetime) -> list[str]:
     """Run the enabled triggers for `on` (created or updated); the names of those that ran."""
     session = uow.session
-    request = session.get(ServiceRequest, request_id)
+    specs = load_specs(session, on)  # first: with no trigger for `on`, the request is not read
+    request = session.get(ServiceRequest, request_id) if specs else None
     if request is None or request.merged_into_id is not None:
         return []
     ran = []
-    for spec in load_specs(session, on):
+    for spec in specs:
         if not all_hold(spec.conditions, automation_facts(request)):
             continue
         if _latest_change_by(session, request.id) == spec.name:

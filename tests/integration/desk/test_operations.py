@@ -105,6 +105,23 @@ def test_reply_referencing_our_message_threads_onto_the_request(uow_factory: Uow
     )
 
 
+def test_our_message_id_wins_over_a_nearer_customer_message_id(uow_factory: UowFactory) -> None:
+    agent_id = new_agent(uow_factory)
+    ours = intake(uow_factory, mail("m1@example.com"))
+    with uow_factory() as uow:
+        reply = post_reply(uow, ours.request_id, agent_id, "Have you tried water?")
+        reply.external_id = "sr-reply-1@desk.test"
+        uow.commit()
+    theirs = intake(uow_factory, mail("t1@example.com", subject="Another thing", text="Other"))
+    assert theirs.request_id != ours.request_id
+    # Newest first: the customer's own message is the nearer parent, ours the older one.
+    references = ("t1@example.com", "sr-reply-1@desk.test")
+    answer = intake(uow_factory, mail("m2@example.com", references=references))
+    assert (answer.request_id, answer.thread_rule) == (ours.request_id, "own_message_id")
+    known = intake(uow_factory, mail("m3@example.com", references=("nope@x", "t1@example.com")))
+    assert (known.request_id, known.thread_rule) == (theirs.request_id, "known_message_id")
+
+
 def test_subject_token_only_threads_for_the_requests_customer(uow_factory: UowFactory) -> None:
     opened = intake(uow_factory, mail("m1@example.com"))
     subject = f"Re: Printer [{opened.reference}]"

@@ -18,7 +18,7 @@ from channels.email.adapter import EmailAdapter
 from channels.email.automated import Bounce
 from channels.email.intake import EmailIntake, ingest_in_batches
 from channels.email.ledger import MailResult
-from channels.email.models import IngestedMail
+from channels.email.models import IngestedMail, QuarantinedMail
 from channels.email.parser import ParseLimits
 from channels.messages import InboundMessage
 from crm_core.db import UnitOfWork
@@ -43,10 +43,12 @@ class Crash(BaseException):
     """Stands for the process dying: not an error intake may catch and quarantine."""
 
 
-def crashing_at(subject: str) -> Callable[..., object]:
+def failing_at(subject: str, error: BaseException) -> Callable[..., object]:
+    """The desk's entry, raising `error` for the mail with this subject."""
+
     def deliver(uow: UnitOfWork, message: InboundMessage, *, team_id: int | None) -> object:
         if message.subject == subject:
-            raise Crash
+            raise error
         return receive_inbound(uow, message, team_id=team_id)
 
     return deliver
@@ -65,7 +67,7 @@ def test_a_crash_mid_batch_loses_nothing_reported_and_a_rerun_decides_each_mail_
 ) -> None:
     mails = [(f"m{i}", new_mail(i)) for i in range(7)]
     adapter = EmailAdapter(smtp=None, from_address="support@desk.example")
-    crashing = EmailIntake(adapter, crashing_at("Broken thing 4"))  # type: ignore[arg-type]
+    crashing = EmailIntake(adapter, failing_at("Broken thing 4", Crash()))  # type: ignore[arg-type]
     reported: list[MailResult] = []
     with pytest.raises(Crash):
         reported.extend(ingest_in_batches(uow_factory, mails, crashing, batch_size=3))
@@ -75,6 +77,26 @@ def test_a_crash_mid_batch_loses_nothing_reported_and_a_rerun_decides_each_mail_
     rerun = [r.outcome for r in ingest_in_batches(uow_factory, mails, intake, batch_size=3)]
     assert rerun == ["duplicate"] * 3 + ["created"] * 4
     assert counts(uow_factory) == (7, 7, 7)
+
+
+def test_a_mail_the_desk_refuses_is_quarantined_and_the_rest_of_its_batch_kept(
+    uow_factory: UowFactory,
+) -> None:
+    mails = [(f"m{i}", new_mail(i)) for i in range(5)]
+    adapter = EmailAdapter(smtp=None, from_address="support@desk.example")
+    refusing = EmailIntake(
+        adapter, failing_at("Broken thing 2", ValueError("the desk refuses this one"))
+    )  # type: ignore[arg-type]
+    results = list(ingest_in_batches(uow_factory, mails, refusing, batch_size=5))
+    assert [r.outcome for r in results] == ["created"] * 2 + ["quarantined"] + ["created"] * 2
+    assert "intake failed: ValueError: the desk refuses this one" in (results[2].reason or "")
+    assert counts(uow_factory) == (5, 4, 4)
+    with uow_factory() as uow:
+        held = uow.session.scalars(select(QuarantinedMail)).all()
+        assert [row.source for row in held] == ["m2"]
+    rerun = [r.outcome for r in ingest_in_batches(uow_factory, mails, refusing, batch_size=5)]
+    assert rerun == ["duplicate"] * 2 + ["quarantined"] + ["duplicate"] * 2
+    assert counts(uow_factory) == (5, 4, 4)
 
 
 def test_the_same_mail_twice_in_one_batch_is_stored_once(uow_factory: UowFactory) -> None:
