@@ -186,9 +186,11 @@ def test_calendar_edit_moves_running_due_times(desk: Container) -> None:
     with desk.uow() as uow:
         save_calendar(uow.session, {"name": "around", "timezone": "UTC", "hours": {}})
         assert recompute_due_times(uow, "around") == 0, "never open: no due time to move to"
+        # Hours closed right now, whatever the time of the run: the clocks must move. (Open
+        # 00:00-12:00 left them where they were when the suite ran in the small hours.)
+        hours = "13:00-23:00" if utcnow().hour < 12 else "01:00-11:00"
         save_calendar(
-            uow.session,
-            {"name": "around", "timezone": "UTC", "hours": dict.fromkeys(WEEK, "00:00-12:00")},
+            uow.session, {"name": "around", "timezone": "UTC", "hours": dict.fromkeys(WEEK, hours)}
         )
         moved = recompute_due_times(uow, "around")
         uow.commit()
