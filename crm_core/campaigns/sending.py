@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from crm_core.campaigns.compose import SendSettings, compose_campaign_mail
 from crm_core.campaigns.eligibility import ConsentFilter, eligible_recipients, marketing_consent
 from crm_core.campaigns.models import (
-    SENDABLE_CHANNELS,
     Campaign,
     CampaignStatus,
+    Channel,
     Delivery,
     DeliveryStatus,
     Variant,
@@ -90,9 +90,9 @@ def plan_deliveries(
 
 
 def _sendable_labels(session: Session, campaign: Campaign) -> list[str]:
-    """The campaign's variant labels; refused for a channel this version does not send."""
-    if campaign.channel not in SENDABLE_CHANNELS:
-        raise CampaignError(f"channel {campaign.channel.value}: not sent by this version")
+    """The campaign's variant labels; refused for a campaign that is not mail."""
+    if campaign.channel != Channel.EMAIL:
+        raise CampaignError(f"channel {campaign.channel.value}: not a mail campaign")
     labels = sorted(
         session.scalars(select(Variant.label).where(Variant.campaign_id == campaign.id))
     )

@@ -1,4 +1,4 @@
-"""Public endpoints that campaign mail points at: open pixel, tracked links, unsubscribe.
+"""Public endpoints that campaigns point at: open pixel, tracked links, unsubscribe.
 
 Every token is HMAC-signed (crm_core.campaigns.tracking): a forged or altered one gets 404
 and never a redirect. Rate limited, since anyone can call them.
@@ -13,6 +13,7 @@ from flask import Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
+from crm_core.campaigns.touches import record_touch_click
 from crm_core.campaigns.tracking import (
     UNSUBSCRIBE,
     BadToken,
@@ -22,6 +23,7 @@ from crm_core.campaigns.tracking import (
     record_open,
     unsubscribe,
 )
+from crm_core.db import utcnow
 from crm_core.sales.capture import LeadInvalid, record_campaign_response
 from servicedesk.current import container_of
 from servicedesk.extensions import csrf, limiter
@@ -89,3 +91,19 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
             abort(404)
         uow.commit()
     return render_template("marketing/unsubscribe.html", token=token, done=True)
+
+
+@marketing.get("/t/l/<token>")
+@limiter.limit(LIMIT)
+def touch_click(token: str) -> ResponseReturnValue:
+    """A tracked link of a Slack announcement: counted per channel, then redirected."""
+    container = container_of()
+    with container.uow() as uow:
+        try:
+            url = record_touch_click(
+                uow.session, container.config.secret_key, token, None, utcnow()
+            )
+        except BadToken:
+            abort(404)
+        uow.commit()
+    return redirect(url, code=302)
