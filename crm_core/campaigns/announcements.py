@@ -103,18 +103,7 @@ def post_announcement(
 
     No transaction stays open during a Slack call: the post ledger writes in its own."""
     with uow_factory() as uow:
-        campaign = uow.session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise LookupError(f"no campaign {campaign_id}")
-        template, values = _template(uow.session, campaign_id) or "", post_values(campaign)
-        pending = list(
-            uow.session.scalars(
-                select(ChannelPost.target).where(
-                    ChannelPost.campaign_id == campaign_id,
-                    ChannelPost.status == PostStatus.PENDING,
-                )
-            )
-        )
+        template, values, pending = _work(uow.session, campaign_id)
     outcome = PostOutcome()
     for target in pending:
         link = partial(touch_link, secret, base_url, campaign_id, slack_source(target))
@@ -131,6 +120,19 @@ def post_announcement(
         _finish(uow.session, campaign_id)
         uow.commit()
     return outcome
+
+
+def _work(session: Session, campaign_id: int) -> tuple[str, dict[str, Any], list[str]]:
+    """The post's template and values, and the channels still waiting for it."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    pending = session.scalars(
+        select(ChannelPost.target).where(
+            ChannelPost.campaign_id == campaign_id, ChannelPost.status == PostStatus.PENDING
+        )
+    )
+    return _template(session, campaign_id) or "", post_values(campaign), list(pending)
 
 
 def _record(

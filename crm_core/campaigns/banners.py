@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -33,6 +33,7 @@ from crm_core.campaigns.models import (
 from crm_core.campaigns.rendering import render_html, render_text, track_links
 from crm_core.customers.models import Customer
 from crm_core.privacy.consent import ALL_PURPOSES, ConsentRecord, Purpose, is_suppressed
+from crm_core.timeline import as_utc
 
 LIVE_STATUSES = (CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
 # The audience of a segment's rules at a moment: `SELECT customers.id ...` (the desk's
@@ -66,11 +67,6 @@ def _within(campaign: Campaign, now: datetime) -> bool:
     if start is None or as_utc(start) > now:
         return False
     return campaign.ends_at is None or now < as_utc(campaign.ends_at)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timezone-aware columns back naive; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def may_see(

@@ -83,23 +83,7 @@ def save_campaign(
         raise LookupError(f"no campaign {campaign_id}")
     if campaign_id and campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
         draft = CampaignDraft(**{**draft.__dict__, "mails": []})  # sent mail stays as sent
-    for name in (
-        "goal",
-        "channel",
-        "segment_id",
-        "scheduled_at",
-        "slack_channels",
-        "ends_at",
-        "show_anonymous",
-        "budget",
-        "actual_cost",
-        "owner_id",
-        "ab_sample_percent",
-        "ab_metric",
-        "ab_hours",
-        "attribution_days",
-    ):
-        setattr(campaign, name, getattr(draft, name))
+    _copy_plan(campaign, draft)
     campaign.name = draft.name.strip()
     if draft.scheduled_at and campaign.status == CampaignStatus.DRAFT:
         campaign.status = CampaignStatus.SCHEDULED
@@ -107,6 +91,29 @@ def save_campaign(
     session.flush()
     _save_mails(session, campaign, draft.mails)
     return campaign
+
+
+PLAN_FIELDS = (
+    "goal",
+    "channel",
+    "segment_id",
+    "scheduled_at",
+    "slack_channels",
+    "ends_at",
+    "show_anonymous",
+    "budget",
+    "actual_cost",
+    "owner_id",
+    "ab_sample_percent",
+    "ab_metric",
+    "ab_hours",
+    "attribution_days",
+)
+
+
+def _copy_plan(campaign: Campaign, draft: CampaignDraft) -> None:
+    for name in PLAN_FIELDS:
+        setattr(campaign, name, getattr(draft, name))
 
 
 def _check_channel(draft: CampaignDraft) -> None:

@@ -14,10 +14,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns import segments
-from crm_core.campaigns.banners import Banner, as_utc, banner_content, live_banners, may_see
+from crm_core.campaigns.banners import Banner, banner_content, live_banners, may_see
 from crm_core.campaigns.models import Campaign, CampaignStatus, Channel, TouchKind
 from crm_core.campaigns.sending import CampaignError
 from crm_core.campaigns.touches import BANNER, add_touch, dismissed_by
+from crm_core.timeline import as_utc
 from servicedesk.desk.campaigns import REQUEST_RULES
 
 # A campaign's id -> how its banner's links are tracked.
