@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.abtest import ab_result
@@ -240,18 +240,24 @@ def channel_report(session: Session) -> dict[str, dict[str, object]]:
 
 
 def responsiveness(session: Session, limit: int = 10) -> list[tuple[int, int, int, int]]:
-    """The most responsive customers: (customer_id, received, opened, clicked), by clicks
-    then opens, over every campaign."""
+    """The most responsive customers: (customer_id, mails received, opened, clicked), by
+    clicks then opens, over every campaign; clicks on banners and Slack posts by signed-in
+    customers count as clicks."""
+    mails = select(
+        Delivery.customer_id.label("customer_id"),
+        literal(1).label("received"),
+        case((Delivery.opened_at.is_not(None), 1), else_=0).label("opened"),
+        case((Delivery.clicked_at.is_not(None), 1), else_=0).label("clicked"),
+    ).where(Delivery.status == DeliveryStatus.SENT)
+    clicks = select(Touch.customer_id, literal(0), literal(0), literal(1)).where(
+        Touch.kind == TouchKind.CLICK, Touch.customer_id.is_not(None)
+    )
+    both = union_all(mails, clicks).subquery()
+    clicked, opened = func.sum(both.c.clicked), func.sum(both.c.opened)
     rows = session.execute(
-        select(
-            Delivery.customer_id,
-            func.count(Delivery.id),
-            func.count(Delivery.opened_at),
-            func.count(Delivery.clicked_at),
-        )
-        .where(Delivery.status == DeliveryStatus.SENT)
-        .group_by(Delivery.customer_id)
-        .order_by(func.count(Delivery.clicked_at).desc(), func.count(Delivery.opened_at).desc())
+        select(both.c.customer_id, func.sum(both.c.received), opened, clicked)
+        .group_by(both.c.customer_id)
+        .order_by(clicked.desc(), opened.desc(), both.c.customer_id)
         .limit(limit)
     ).all()
     return [(int(a), int(b), int(c), int(d)) for a, b, c, d in rows]

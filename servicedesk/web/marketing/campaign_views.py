@@ -19,7 +19,17 @@ from servicedesk.web.marketing.access import marketing_viewer
 from servicedesk.web.marketing.blueprint import marketing
 from servicedesk.web.marketing.forms import CampaignForm
 
-CHART_FIGURES = ("sent", "delivered", "opened", "clicked", "converted")
+CHART_FIGURES = {
+    Channel.EMAIL: ("sent", "delivered", "opened", "clicked", "converted"),
+    Channel.SLACK: ("posted", "clicked", "converted"),
+    Channel.PORTAL: ("impressions", "reach", "clicked", "dismissed", "converted"),
+}
+MONEY = ("orders", "revenue", "cost", "roi")
+COLUMNS = {
+    Channel.EMAIL: (*CHART_FIGURES[Channel.EMAIL], *MONEY, "unsubscribed", "bounced"),
+    Channel.SLACK: (*CHART_FIGURES[Channel.SLACK], *MONEY),
+    Channel.PORTAL: (*CHART_FIGURES[Channel.PORTAL], *MONEY),
+}
 
 
 @marketing.route("/campaigns/new", methods=["GET", "POST"])
@@ -83,16 +93,15 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         report = campaign_report(uow.session, row)
         figures = report["figures"]
         assert isinstance(figures, dict)
-        chart = {
-            "labels": list(CHART_FIGURES),
-            "series": [[row.name, [figures[name] for name in CHART_FIGURES]]],
-        }
+        shown = CHART_FIGURES[row.channel]
+        chart = {"labels": list(shown), "series": [[row.name, [figures[n] for n in shown]]]}
         return render_template(
             "marketing/campaign.html",
             campaign=row,
             report=report,
             figures=figures,
             chart=chart,
+            columns=COLUMNS[row.channel],
             sendable=row.channel in SENDABLE_CHANNELS,
             may_write=viewer.may_write,
         )
