@@ -43,6 +43,7 @@ class Figures:
     delivered: int = 0
     opened: int = 0
     clicked: int = 0
+    replied: int = 0
     unsubscribed: int = 0
     # Slack announcements: channels posted in (also counted in `sent`); banners: views,
     # the signed-in customers who saw one, and dismissals.
@@ -97,6 +98,7 @@ def _counts(session: Session, campaign_ids: list[int], figures: Figures) -> None
     sent = and_(mine, Delivery.status == DeliveryStatus.SENT)
     figures.opened = session.scalar(select(func.count(Delivery.opened_at)).where(sent)) or 0
     figures.clicked = session.scalar(select(func.count(Delivery.clicked_at)).where(sent)) or 0
+    figures.replied = session.scalar(select(func.count(Delivery.replied_at)).where(sent)) or 0
     bounced_identity = select(func.lower(ChannelIdentity.address)).where(
         ChannelIdentity.kind == IdentityKind.EMAIL, ChannelIdentity.bouncing.is_(True)
     )

@@ -1,5 +1,5 @@
 """The campaign touches of a customer's 360 timeline: mail sent, opened, clicked,
-unsubscribed; clicks on a banner or a Slack post; and conversions attributed to a campaign
+replied, unsubscribed; clicks on a banner or a Slack post; and conversions attributed to a campaign
 (an order or a deal within its attribution window after the touch, a lead it brought)."""
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ def _mail_entries(
         if delivery.clicked_at:
             yield TimelineEntry(
                 delivery.clicked_at, KIND, f"Clicked campaign mail: {name}", "", ref
+            )
+        if delivery.replied_at:
+            yield TimelineEntry(
+                delivery.replied_at, KIND, f"Replied to campaign mail: {name}", "", ref
             )
 
 

@@ -1,4 +1,4 @@
-"""campaign Slack posts, portal banners and their touches
+"""campaign Slack posts, portal banners and their touches, replies to campaign mail
 
 Revision ID: 0022
 Revises: 0018
@@ -25,6 +25,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("show_anonymous", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("marketing_deliveries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "marketing_posts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,6 +91,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_marketing_touches_campaign")
     op.drop_table("marketing_touches")
     op.drop_table("marketing_posts")
+    with op.batch_alter_table("marketing_deliveries", schema=None) as batch_op:
+        batch_op.drop_column("replied_at")
     with op.batch_alter_table("marketing_campaigns", schema=None) as batch_op:
         batch_op.drop_column("show_anonymous")
         batch_op.drop_column("ends_at")

@@ -26,7 +26,7 @@ CHART_FIGURES = {
 }
 MONEY = ("orders", "revenue", "cost", "roi")
 COLUMNS = {
-    Channel.EMAIL: (*CHART_FIGURES[Channel.EMAIL], *MONEY, "unsubscribed", "bounced"),
+    Channel.EMAIL: (*CHART_FIGURES[Channel.EMAIL], "replied", *MONEY, "unsubscribed", "bounced"),
     Channel.SLACK: (*CHART_FIGURES[Channel.SLACK], *MONEY),
     Channel.PORTAL: (*CHART_FIGURES[Channel.PORTAL], *MONEY),
 }
