@@ -57,3 +57,20 @@ def test_the_360_view_lists_every_campaign_event(uow_factory) -> None:  # type: 
         "Opened campaign mail: " + name,
         "Campaign mail sent: " + name,
     ]
+
+
+def test_clicked_segments_count_banner_clicks(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    from crm_core.campaigns.segments import count_segment, parse_rules
+
+    with uow_factory() as uow:
+        session = uow.session
+        kim, _other = make_audience(uow, 2)
+        banner = save_campaign(
+            session,
+            Viewer.system(),
+            CampaignDraft("Banner", channel=Channel.PORTAL, mails=[MailDraft("A", "Hi", "")]),
+        )
+        add_touch(session, banner.id, TouchKind.CLICK, "banner", kim, utcnow())
+        add_touch(session, banner.id, TouchKind.CLICK, "banner", None, utcnow())  # anonymous
+        assert count_segment(session, parse_rules(f"clicked = {banner.id}"), utcnow()) == 1
+        assert count_segment(session, parse_rules(f"clicked != {banner.id}"), utcnow()) == 1
