@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from crm_core.campaigns.models import Delivery, DeliveryStatus, Segment, Touch, TouchKind
 from crm_core.customers.models import Customer, LifecycleStage, Organization
+from crm_core.customers.records import Tag, customer_tags
 from crm_core.lifecycle.models import StageChange
+from crm_core.normalise import fold
 from crm_core.orders.models import NOT_REVENUE, Order
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -219,6 +221,20 @@ def _owner(context: RuleContext) -> ColumnElement[bool]:
     return ~condition if context.rule.op == "!=" else condition
 
 
+def _tag(context: RuleContext) -> ColumnElement[bool]:
+    """`tag = beta, reseller`: carries any of these tags; `tag != beta`: carries none."""
+    if context.rule.op not in {"=", "!="}:
+        raise SegmentError("tag: use = or !=")
+    keys = [fold(value) for value in context.rule.values()]
+    tagged = (
+        select(customer_tags.c.customer_id)
+        .join(Tag, Tag.id == customer_tags.c.tag_id)
+        .where(Tag.name_key.in_(keys))
+    )
+    condition = Customer.id.in_(tagged)
+    return ~condition if context.rule.op == "!=" else condition
+
+
 def _vip(context: RuleContext) -> ColumnElement[bool]:
     wanted = context.rule.value.strip().lower() in {"1", "true", "yes"}
     if context.rule.op == "!=":
@@ -239,6 +255,7 @@ COMPILERS: dict[str, RuleCompiler] = {
     "tier": _tier,
     "owner": _owner,
     "vip": _vip,
+    "tag": _tag,
 }
 
 

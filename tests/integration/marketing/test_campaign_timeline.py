@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from crm_core.access import Viewer
@@ -74,3 +75,24 @@ def test_clicked_segments_count_banner_clicks(uow_factory) -> None:  # type: ign
         add_touch(session, banner.id, TouchKind.CLICK, "banner", None, utcnow())  # anonymous
         assert count_segment(session, parse_rules(f"clicked = {banner.id}"), utcnow()) == 1
         assert count_segment(session, parse_rules(f"clicked != {banner.id}"), utcnow()) == 1
+
+
+def test_tag_rules_select_by_tag(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import insert
+
+    from crm_core.campaigns.segments import SegmentError, count_segment, parse_rules
+    from crm_core.customers.records import Tag, customer_tags
+
+    with uow_factory() as uow:
+        session = uow.session
+        kim, _other, third = make_audience(uow, 3)
+        beta = Tag(name="Beta", name_key="beta")
+        session.add(beta)
+        session.flush()
+        session.execute(
+            insert(customer_tags), [{"customer_id": c, "tag_id": beta.id} for c in (kim, third)]
+        )
+        assert count_segment(session, parse_rules("tag = BETA, nothing"), utcnow()) == 2
+        assert count_segment(session, parse_rules("tag != beta"), utcnow()) == 1
+        with pytest.raises(SegmentError, match="tag"):
+            count_segment(session, parse_rules("tag > beta"), utcnow())
