@@ -28,6 +28,7 @@ from crm_core.sales.capture import LeadInvalid, record_campaign_response
 from servicedesk.current import container_of
 from servicedesk.extensions import csrf, limiter
 from servicedesk.web.marketing.blueprint import marketing
+from servicedesk.web.portal.session import portal_user
 
 LIMIT = "120 per minute"
 # A transparent 1x1 GIF.
@@ -96,12 +97,16 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
 @marketing.get("/t/l/<token>")
 @limiter.limit(LIMIT)
 def touch_click(token: str) -> ResponseReturnValue:
-    """A tracked link of a Slack announcement: counted per channel, then redirected."""
+    """A tracked link of a Slack announcement: counted per channel, then redirected; for
+    the customer when this browser is signed in to the help centre (Slack does not say
+    who clicked)."""
     container = container_of()
+    user = portal_user()
+    customer_id = user.customer_id if user else None
     with container.uow() as uow:
         try:
             url = record_touch_click(
-                uow.session, container.config.secret_key, token, None, utcnow()
+                uow.session, container.config.secret_key, token, customer_id, utcnow()
             )
         except BadToken:
             abort(404)

@@ -110,3 +110,32 @@ def test_a_slack_campaign_without_channels_is_refused_by_field(container: Contai
             Viewer.system(),
             CampaignDraft(name="x", channel=Channel.SLACK, mails=[MailDraft("A", "", "hi")]),
         )
+
+
+def test_a_click_from_a_browser_signed_in_to_the_help_centre_is_the_customers(
+    client: FlaskClient, container: Container, stub: SlackStub
+) -> None:
+    import time
+
+    from sqlalchemy import select
+
+    from crm_core.campaigns.models import Touch
+    from servicedesk.desk.customer_accounts import account_of
+    from servicedesk.sockets.portal_realm import CUSTOMER, SIGNED_IN_AT, VERSION
+    from tests.factories import make_customer
+
+    with container.uow() as uow:
+        customer = make_customer(uow, "Maria", email="maria@customer.example")
+        version = account_of(uow.session, customer).session_version
+        customer_id = customer.id
+        uow.commit()
+    campaign_id = announcement(container, "CNEWS")
+    send_campaign(container, campaign_id)
+    link = re.findall(
+        r"http://desk\.example(/marketing/t/l/[^\s|>]+)", str(posts_of(stub)[0]["text"])
+    )
+    with client.session_transaction() as session:
+        session.update({CUSTOMER: customer_id, VERSION: version, SIGNED_IN_AT: int(time.time())})
+    assert client.get(link[0]).status_code == 302
+    with container.uow() as uow:
+        assert uow.session.scalars(select(Touch.customer_id)).all() == [customer_id]
