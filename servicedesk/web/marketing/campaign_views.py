@@ -10,7 +10,14 @@ from wtforms.fields.choices import SelectChoice
 
 from crm_core.campaigns.abtest import choose_winner
 from crm_core.campaigns.analytics import campaign_report
-from crm_core.campaigns.models import SENDABLE_CHANNELS, Campaign, Channel, Segment, Variant
+from crm_core.campaigns.models import (
+    SENDABLE_CHANNELS,
+    Campaign,
+    Channel,
+    ChannelPost,
+    Segment,
+    Variant,
+)
 from crm_core.campaigns.operations import save_campaign
 from crm_core.campaigns.rendering import TemplateProblem
 from servicedesk.config import Config
@@ -102,6 +109,9 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
             figures=figures,
             chart=chart,
             columns=COLUMNS[row.channel],
+            posts=uow.session.scalars(
+                select(ChannelPost).where(ChannelPost.campaign_id == row.id)
+            ).all(),
             sendable=row.channel in SENDABLE_CHANNELS,
             may_write=viewer.may_write,
         )

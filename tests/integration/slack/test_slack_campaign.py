@@ -14,8 +14,10 @@ from crm_core.campaigns.analytics import campaign_report, channel_report
 from crm_core.campaigns.models import Campaign, CampaignStatus, Channel, ChannelPost, PostStatus
 from crm_core.campaigns.operations import CampaignDraft, MailDraft, save_campaign
 from servicedesk.container import Container
+from servicedesk.desk.accounts import create_agent
 from servicedesk.jobs import send_campaign
 from tests.fixtures.slack_stub import SlackStub
+from tests.integration.web.conftest import sign_in
 
 TEXT = (
     "*{{ campaign.name }}* is on: <https://shop.example/spring?a=1|see the offers> "
@@ -101,6 +103,14 @@ def test_a_channel_slack_refuses_is_recorded_and_the_others_posted(
         assert "channel_not_found" in (rows["CGONE"].error or "")
         assert rows["CNEWS"].status == PostStatus.POSTED
     assert [p["channel"] for p in posts_of(stub) if "_ts" in p] == ["CNEWS"]
+    with container.uow() as uow:
+        create_agent(
+            uow.session, "mia@desk.example", "mia-password", name="Mia", roles=["marketing"]
+        )
+        uow.commit()
+    assert sign_in(client, "mia@desk.example", "mia-password").status_code == 302
+    page = client.get(f"/marketing/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "CGONE: failed" in page and "channel_not_found" in page and "CNEWS: posted" in page
 
 
 def test_a_slack_campaign_without_channels_is_refused_by_field(container: Container) -> None:
