@@ -20,7 +20,6 @@ import random
 import statistics
 import tempfile
 import time
-import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, insert, text
 
 import servicedesk.schema  # noqa: F401  (every table)
+from bench.people import LAST, ascii_local, person_name
 from crm_core.crypto import FieldCrypto, crypto_of
 from crm_core.customers import (
     ChannelIdentity,
@@ -49,74 +49,6 @@ from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FIRST = [
-    "José",
-    "María",
-    "Jürgen",
-    "Anna",
-    "Jean",
-    "Zoë",
-    "Li",
-    "Wei",
-    "Björn",
-    "Chloé",
-    "Lucas",
-    "Emma",
-    "Noah",
-    "Mia",
-    "Léa",
-    "Hugo",
-    "Sofía",
-    "Mateo",
-    "Ines",
-    "Oskar",
-    "Fatima",
-    "Omar",
-    "Yuki",
-    "Hana",
-    "Pedro",
-    "Lucía",
-    "Felix",
-    "Clara",
-    "Paul",
-    "Ana",
-]
-LAST = [
-    "García",
-    "Müller",
-    "Martin",
-    "Schmidt",
-    "Dubois",
-    "Rossi",
-    "Wang",
-    "Zhang",
-    "Kim",
-    "Nguyen",
-    "Smith",
-    "Jones",
-    "Novak",
-    "Silva",
-    "Santos",
-    "Fischer",
-    "Weber",
-    "Moreau",
-    "Bernard",
-    "López",
-    "Pérez",
-    "Sánchez",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Hoffmann",
-    "Wilson",
-    "Taylor",
-    "Lefèvre",
-    "Girard",
-    "Ruiz",
-    "Svensson",
-    "Tanaka",
-    "Sato",
-]
 ORG_WORDS = [
     "Acme",
     "Globex",
@@ -183,12 +115,11 @@ def _batch(rnd: random.Random, crypto: FieldCrypto, start: int, end: int):  # ty
     rows, identities, tags = [], [], []
     now = utcnow()
     for i in range(start, end):
-        first, last = rnd.choice(FIRST), rnd.choice(LAST)
+        first, last = person_name(rnd)
         name = f"{first} {last}"
-        ascii_name = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore")
         org = rnd.randrange(1, 2001) if rnd.random() < 0.7 else None
         domain = f"org{org}.example" if org else rnd.choice(FREEMAIL)
-        email = f"{ascii_name.decode().lower()}.{i}@{domain}"
+        email = f"{ascii_local(first, last)}.{i}@{domain}"
         phone = f"+4915{rnd.randrange(10**8, 10**9)}"
         rows.append({
             "id": i + 1, "name": name, "name_key": fold(name), "email": email,

@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 import servicedesk.schema  # noqa: F401  (every table)
+from bench.people import LAST, ascii_local, person_name
 from crm_core.crypto import FieldCrypto, session_info
 from crm_core.db import Base, UnitOfWork, make_engine, make_session_factory
 from crm_core.dedupe import find_duplicates
@@ -32,84 +33,14 @@ from crm_core.importing import IMPORT_KINDS, ImportOptions, RowSettings, run_imp
 from crm_core.normalise import DateOrder
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FIRST = [
-    "José",
-    "María",
-    "Jürgen",
-    "Anna",
-    "Jean",
-    "Zoë",
-    "Li",
-    "Wei",
-    "Björn",
-    "Chloé",
-    "Lucas",
-    "Emma",
-    "Noah",
-    "Mia",
-    "Léa",
-    "Hugo",
-    "Sofía",
-    "Mateo",
-    "Ines",
-    "Oskar",
-    "Fatima",
-    "Omar",
-    "Yuki",
-    "Hana",
-    "Pedro",
-    "Lucía",
-    "Felix",
-    "Clara",
-    "Paul",
-    "Nora",
-]
-LAST = [
-    "García",
-    "Müller",
-    "Martin",
-    "Smith",
-    "Dubois",
-    "Rossi",
-    "Wang",
-    "Zhang",
-    "Schmidt",
-    "López",
-    "Bernard",
-    "Fischer",
-    "Weber",
-    "Moreau",
-    "Fernández",
-    "Chen",
-    "Liu",
-    "Meyer",
-    "Novak",
-    "Kowalski",
-    "Jensen",
-    "Nielsen",
-    "Silva",
-    "Santos",
-    "Costa",
-    "Ivanov",
-    "Kim",
-    "Park",
-    "Tanaka",
-    "Sato",
-    "Brown",
-    "Wilson",
-    "Taylor",
-    "Lefèvre",
-    "Girard",
-    "Ruiz",
-]
 HEADER = ["First name", "Last name", "E-Mail", "Telefon", "Company", "Customer since", "Address"]
 
 
 def person(i: int, rnd: random.Random) -> list[str]:
-    first, last = rnd.choice(FIRST), rnd.choice(LAST)
-    local = unicodedata.normalize("NFKD", f"{first}.{last}.{i}").encode("ascii", "ignore")
+    first, last = person_name(rnd)
+    local = f"{ascii_local(first, last)}.{i}"
     org = rnd.randrange(2000)
-    email = f"{local.decode().lower()}@org{org}.example"
+    email = f"{local}@org{org}.example"
     digits = f"{rnd.randrange(10**7, 10**8)}"
     phone = rnd.choice([f"+49 151 {digits}", f"0151 {digits}", f"0049151{digits}"])
     day = f"{rnd.randrange(1, 29):02d}"

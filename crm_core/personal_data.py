@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from crm_core.campaigns.models import Delivery, Suppression
+from crm_core.campaigns.models import Delivery, Suppression, Touch
 from crm_core.campaigns.workflows import privacy as workflow_privacy
 from crm_core.contracts.personal_data import add_contract_parts
 from crm_core.customers.field_models import CustomFieldValue
@@ -50,6 +50,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
         ("addresses", Address, "addresses"),
         ("custom_fields", CustomFieldValue, "custom_field_values"),
         ("campaign_mail", Delivery, "marketing_deliveries"),
+        ("campaign_touches", Touch, "marketing_touches"),
     ]
     for name, model, table in parts:
         registry.add_exporter(name, _rows_of(model), [table])
@@ -62,7 +63,7 @@ def personal_data_registry(registry: PrivacyRegistry | None = None) -> PrivacyRe
     registry.add_exporter("tags", _tags, ["customer_tags"])
     record_tables = ["addresses", "custom_field_values", "customer_tags"]
     registry.add_eraser("customer_records", erase_records, record_tables)
-    campaign_tables = ["marketing_deliveries", "marketing_suppressions"]
+    campaign_tables = ["marketing_deliveries", "marketing_suppressions", "marketing_touches"]
     registry.add_eraser("campaign_mail", erase_campaign_traces, campaign_tables)
     add_contract_parts(registry)
     workflow_privacy.register(registry)
@@ -145,10 +146,15 @@ def erase_records(session: Session, erasure: Erasure) -> None:
 
 
 def erase_campaign_traces(session: Session, erasure: Erasure) -> None:
-    """Deliveries stay counted in the campaigns' figures, without the address; the plain
-    suppression rows go (the consent's hashed suppression keeps the address unmailed)."""
+    """Deliveries and touches stay counted in the campaigns' figures, without the address
+    or the person; the plain suppression rows go (the consent's hashed suppression keeps
+    the address unmailed)."""
     session.execute(
         update(Delivery).where(Delivery.customer_id == erasure.customer_id).values(email="")
+    )
+    # Banner and Slack touches stay counted, as anonymous ones.
+    session.execute(
+        update(Touch).where(Touch.customer_id == erasure.customer_id).values(customer_id=None)
     )
     if erasure.emails:
         emails = [email.lower() for email in erasure.emails]

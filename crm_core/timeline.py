@@ -44,10 +44,10 @@ def merge_timeline(
 ) -> list[TimelineEntry]:
     """Every source's entries for these customers, newest first, at most `limit`."""
     entries = [entry for source in sources for entry in source(session, customer_ids)]
-    entries.sort(key=lambda entry: _as_utc(entry.at), reverse=True)
+    entries.sort(key=lambda entry: as_utc(entry.at), reverse=True)
     return entries[:limit]
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back naive (they were stored in UTC); PostgreSQL aware.
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back naive (they were stored in UTC); PostgreSQL aware."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

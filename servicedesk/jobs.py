@@ -220,15 +220,13 @@ def notify_rep_of_sla(context: JobContext, request_id: int, clock: str, kind: st
 
 
 def send_campaign(context: JobContext, campaign_id: int) -> None:
-    """Plan and send a campaign's mail, rate-limited (mail queue); safe to run twice: each
-    recipient's row is claimed before their mail goes out."""
+    """Plan and send a campaign (mail queue): mail rate-limited, a Slack announcement, or a
+    banner put up; safe to run twice: each recipient's row and each Slack channel's post
+    is claimed before it goes out."""
     from crm_core.db import utcnow
-    from servicedesk.campaign_mail import campaign_settings, run_campaign
+    from servicedesk.campaign_channels import run_any_campaign
 
-    config = context.config
-    outcome = run_campaign(
-        context.uow, campaign_id, campaign_settings(config), str(config.mail_smtp_url), utcnow
-    )
+    outcome = run_any_campaign(context, campaign_id, utcnow)
     log.info("send_campaign %d: %s", campaign_id, outcome)
 
 
@@ -236,10 +234,13 @@ def send_due_campaigns(context: JobContext) -> list[int]:
     """Queue scheduled campaigns that are due and A/B tests whose window is over (run it
     from cron: `servicedesk marketing tick`)."""
     from crm_core.db import utcnow
+    from servicedesk.desk.banners import end_banners
     from servicedesk.desk.campaigns import due_campaigns
 
     with context.uow() as uow:
         due = due_campaigns(uow.session, utcnow())
+        end_banners(uow.session, utcnow())
+        uow.commit()
     for campaign_id in due:
         send_campaign(context, campaign_id)
     return due

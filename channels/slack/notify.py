@@ -1,4 +1,5 @@
-"""Direct messages from the app to a desk user (a rep told about their customer)."""
+"""Posts the app makes on its own: direct messages to a desk user (a rep told about their
+customer) and campaign announcements in our channels."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from channels.slack.adapter import SlackAdapter
+from channels.base import ChannelNotConfigured, DeliveryRefused
+from channels.slack.adapter import MAX_TEXT, PERMANENT_ERRORS, SlackAdapter
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +40,18 @@ def direct_message(
         log.warning("slack: DM to agent %s failed: %s", agent_id, error)
         return False
     return True
+
+
+def announce(adapter: SlackAdapter, *, key: str, channel: str, text: str) -> str:
+    """Post a campaign's announcement (Slack mrkdwn, the marketer's own markup) in one of
+    our channels, once per `key`; its `ts`. `DeliveryRefused` when no retry can help."""
+    if adapter.posts is None:
+        raise ChannelNotConfigured("slack: no bot token")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    try:
+        return adapter.posts.post(key, channel, text[:MAX_TEXT], blocks=blocks)
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "")
+        if code in PERMANENT_ERRORS:
+            raise DeliveryRefused(f"slack: {code}") from error
+        raise  # rate limits, Slack's own trouble: the job tries again

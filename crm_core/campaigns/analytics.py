@@ -1,8 +1,10 @@
-"""Campaign figures: sent, delivered, opened, clicked, converted, revenue, cost, ROI.
+"""Campaign figures: sent, delivered, opened, clicked, converted, revenue, cost, ROI, and
+the Slack posts and banner views; summed per campaign or per channel.
 
 A conversion is attributed to a campaign when a recipient orders (revenue), opens a deal,
-or becomes a lead within `attribution_days` after their mail was sent; a lead carrying
-the campaign's id counts whenever it came.
+or becomes a lead within `attribution_days` after their mail was sent (or after they
+clicked its banner or Slack post, signed in to the help centre); a lead carrying the
+campaign's id counts whenever it came.
 """
 
 from __future__ import annotations
@@ -12,11 +14,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns.abtest import ab_result
-from crm_core.campaigns.models import Campaign, Delivery, DeliveryStatus, Suppression
+from crm_core.campaigns.models import (
+    Campaign,
+    ChannelPost,
+    Delivery,
+    DeliveryStatus,
+    PostStatus,
+    Suppression,
+    Touch,
+    TouchKind,
+)
 from crm_core.customers.models import ChannelIdentity, IdentityKind
 from crm_core.orders.models import NOT_REVENUE, Order
 from crm_core.sales.models import Lead, Opportunity
@@ -32,7 +43,14 @@ class Figures:
     delivered: int = 0
     opened: int = 0
     clicked: int = 0
+    replied: int = 0
     unsubscribed: int = 0
+    # Slack announcements: channels posted in (also counted in `sent`); banners: views,
+    # the signed-in customers who saw one, and dismissals.
+    posted: int = 0
+    impressions: int = 0
+    reach: int = 0
+    dismissed: int = 0
     converted: int = 0
     orders: int = 0
     leads: int = 0
@@ -46,7 +64,9 @@ class Figures:
         return float((self.revenue - self.cost) / self.cost) if self.cost else None
 
     def rate(self, part: int) -> float:
-        return part / self.delivered if self.delivered else 0.0
+        """Per mail or post delivered; a banner's per impression."""
+        base = self.delivered or self.impressions
+        return part / base if base else 0.0
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -78,6 +98,7 @@ def _counts(session: Session, campaign_ids: list[int], figures: Figures) -> None
     sent = and_(mine, Delivery.status == DeliveryStatus.SENT)
     figures.opened = session.scalar(select(func.count(Delivery.opened_at)).where(sent)) or 0
     figures.clicked = session.scalar(select(func.count(Delivery.clicked_at)).where(sent)) or 0
+    figures.replied = session.scalar(select(func.count(Delivery.replied_at)).where(sent)) or 0
     bounced_identity = select(func.lower(ChannelIdentity.address)).where(
         ChannelIdentity.kind == IdentityKind.EMAIL, ChannelIdentity.bouncing.is_(True)
     )
@@ -101,17 +122,51 @@ def _counts(session: Session, campaign_ids: list[int], figures: Figures) -> None
     )
 
 
+def _touch_counts(session: Session, campaign_ids: list[int], figures: Figures) -> None:
+    """Slack posts and banner reactions; their clicks add to the mail's."""
+    figures.posted = (
+        session.scalar(
+            select(func.count(ChannelPost.id)).where(
+                ChannelPost.campaign_id.in_(campaign_ids), ChannelPost.status == PostStatus.POSTED
+            )
+        )
+        or 0
+    )
+    figures.sent += figures.posted
+    figures.delivered += figures.posted
+    mine = Touch.campaign_id.in_(campaign_ids)
+    by_kind = dict(
+        session.execute(select(Touch.kind, func.count()).where(mine).group_by(Touch.kind)).all()
+    )
+    figures.impressions = by_kind.get(TouchKind.IMPRESSION, 0)
+    figures.dismissed = by_kind.get(TouchKind.DISMISS, 0)
+    figures.clicked += by_kind.get(TouchKind.CLICK, 0)
+    seen = select(func.count(func.distinct(Touch.customer_id)))
+    figures.reach = session.scalar(seen.where(mine, Touch.kind == TouchKind.IMPRESSION)) or 0
+
+
+def reached(campaign_id: int) -> Select[Any]:
+    """(customer_id, sent_at) of everyone the campaign reached, once each: its mail sent,
+    or a click on its Slack post or banner by a signed-in customer (the first click)."""
+    mails = select(Delivery.customer_id, Delivery.sent_at).where(
+        Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.SENT
+    )
+    clicks = select(Touch.customer_id, Touch.at.label("sent_at")).where(
+        Touch.campaign_id == campaign_id,
+        Touch.kind == TouchKind.CLICK,
+        Touch.customer_id.is_not(None),
+    )
+    touches = mails.union_all(clicks).subquery()
+    return select(touches.c.customer_id, func.min(touches.c.sent_at).label("sent_at")).group_by(
+        touches.c.customer_id
+    )
+
+
 def _conversions(session: Session, campaigns: list[Campaign], figures: Figures) -> None:
     converted: set[int] = set()
     for campaign in campaigns:
-        last_sent = session.scalar(
-            select(func.max(Delivery.sent_at)).where(Delivery.campaign_id == campaign.id)
-        )
-        sent = (
-            select(Delivery.customer_id, Delivery.sent_at)
-            .where(Delivery.campaign_id == campaign.id, Delivery.status == DeliveryStatus.SENT)
-            .subquery()
-        )
+        sent = reached(campaign.id).subquery()
+        last_sent = session.scalar(select(func.max(sent.c.sent_at)))
         # After the recipient's own mail, and before the window closes after the last mail
         # (no date arithmetic in SQL: SQLite stores datetimes as text).
         end = (last_sent or datetime.min) + timedelta(days=campaign.attribution_days)
@@ -149,6 +204,7 @@ def campaign_figures(session: Session, campaigns: list[Campaign]) -> Figures:
     if not ids:
         return figures
     _counts(session, ids, figures)
+    _touch_counts(session, ids, figures)
     _conversions(session, campaigns, figures)
     figures.cost = sum((c.actual_cost or Decimal("0") for c in campaigns), Decimal("0"))
     return figures
@@ -186,18 +242,24 @@ def channel_report(session: Session) -> dict[str, dict[str, object]]:
 
 
 def responsiveness(session: Session, limit: int = 10) -> list[tuple[int, int, int, int]]:
-    """The most responsive customers: (customer_id, received, opened, clicked), by clicks
-    then opens, over every campaign."""
+    """The most responsive customers: (customer_id, mails received, opened, clicked), by
+    clicks then opens, over every campaign; clicks on banners and Slack posts by signed-in
+    customers count as clicks."""
+    mails = select(
+        Delivery.customer_id.label("customer_id"),
+        literal(1).label("received"),
+        case((Delivery.opened_at.is_not(None), 1), else_=0).label("opened"),
+        case((Delivery.clicked_at.is_not(None), 1), else_=0).label("clicked"),
+    ).where(Delivery.status == DeliveryStatus.SENT)
+    clicks = select(Touch.customer_id, literal(0), literal(0), literal(1)).where(
+        Touch.kind == TouchKind.CLICK, Touch.customer_id.is_not(None)
+    )
+    both = union_all(mails, clicks).subquery()
+    clicked, opened = func.sum(both.c.clicked), func.sum(both.c.opened)
     rows = session.execute(
-        select(
-            Delivery.customer_id,
-            func.count(Delivery.id),
-            func.count(Delivery.opened_at),
-            func.count(Delivery.clicked_at),
-        )
-        .where(Delivery.status == DeliveryStatus.SENT)
-        .group_by(Delivery.customer_id)
-        .order_by(func.count(Delivery.clicked_at).desc(), func.count(Delivery.opened_at).desc())
+        select(both.c.customer_id, func.sum(both.c.received), opened, clicked)
+        .group_by(both.c.customer_id)
+        .order_by(clicked.desc(), opened.desc(), both.c.customer_id)
         .limit(limit)
     ).all()
     return [(int(a), int(b), int(c), int(d)) for a, b, c, d in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email._policybase import Compat32
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -17,6 +18,27 @@ from crm_core.campaigns.tracking import CLICK, OPEN, UNSUBSCRIBE, make_token
 from crm_core.customers.models import Customer
 from crm_core.db import utcnow
 
+
+class _QuickFold(Compat32):
+    """compat32, minus the folding work for headers that need none.
+
+    compat32 runs every header through `Header.encode` when the mail is serialised: a
+    fifth of the CPU of a campaign mail. An ASCII value that fits on its line comes out
+    of it unchanged (the same bytes), so it is written as it is."""
+
+    def _fold(self, name: str, value: object, sanitize: bool) -> str:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) + 2 <= 78
+            and "\r" not in value
+            and "\n" not in value
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
+
+
+QUICK_FOLD = _QuickFold()
 # The public paths of the tracking endpoints (servicedesk/web/marketing/tracking.py).
 OPEN_PATH, CLICK_PATH, UNSUBSCRIBE_PATH = "/marketing/t/o/", "/marketing/t/c/", "/marketing/u/"
 
@@ -62,15 +84,18 @@ def compose_campaign_mail(
     values = {**values, "unsubscribe_url": unsubscribe_url}
     rendered = render_mail(variant.subject, variant.body_text, variant.body_html, values, tracked)
     text = f"{rendered.text.rstrip()}\n\n--\nUnsubscribe: {unsubscribe_url}\n"
-    body: Message = MIMEText(text, "plain", "utf-8")
+    body: Message = MIMEText(text, "plain", "utf-8", policy=QUICK_FOLD)
     if rendered.html:
         pixel = f"{base}{OPEN_PATH}{make_token(secret, OPEN, delivery.id)}.gif"
         footer = (
             f'<p><a href="{escape(unsubscribe_url)}">Unsubscribe</a></p>'
             f'<img src="{escape(pixel)}" width="1" height="1" alt="">'
         )
-        body = MIMEMultipart("alternative", _subparts=[body])
-        body.attach(MIMEText(f"{rendered.html}{footer}", "html", "utf-8"))
+        # A boundary of our own: the generator would otherwise make one and compile a
+        # regex per mail to check it. Both parts are base64, which has no "-" in it.
+        boundary = f"==campaign-{delivery.campaign_id}.{delivery.customer_id}=="
+        body = MIMEMultipart("alternative", boundary, [body], policy=QUICK_FOLD)
+        body.attach(MIMEText(f"{rendered.html}{footer}", "html", "utf-8", policy=QUICK_FOLD))
     headers = _headers(settings, delivery, rendered.subject, unsubscribe_url)
     for name, value in headers.items():
         body[name] = value

@@ -1,7 +1,7 @@
 """Who may get a campaign mail: the audience minus suppressed, bouncing and unconsented.
 
 `eligible_recipients` is the one place these checks are made, before deliveries are
-planned and again for every recipient just before their mail goes out.
+planned and again for each batch of recipients just before their mail goes out.
 """
 
 from __future__ import annotations

@@ -14,15 +14,15 @@ from crm_core.money import Money
 
 
 class Channel(enum.StrEnum):
-    """How a campaign reaches its audience. This version sends email only; the other two
-    are recorded (planned, budgeted, reported) but not sent."""
+    """How a campaign reaches its audience: mail to each recipient, one post in each of
+    the campaign's Slack channels, or a banner in the help centre while it runs."""
 
     EMAIL = "email"
     SLACK = "slack"  # a Slack announcement
     PORTAL = "portal"  # a help-centre banner
 
 
-SENDABLE_CHANNELS = frozenset({Channel.EMAIL})
+SENDABLE_CHANNELS = frozenset({Channel.EMAIL, Channel.SLACK, Channel.PORTAL})
 
 
 class CampaignStatus(enum.StrEnum):
@@ -90,6 +90,16 @@ class Campaign(Base):
     attribution_days: Mapped[int] = mapped_column(Integer, default=30)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A Slack announcement: the channel ids of our workspace it is posted in, one per word.
+    slack_channels: Mapped[str] = mapped_column(String(500), default="")
+    # A portal banner shows from `scheduled_at` (or its start) until `ends_at`, to the
+    # segment's signed-in customers, and to anonymous visitors too when this is set.
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    show_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def slack_targets(self) -> list[str]:
+        return list(dict.fromkeys(self.slack_channels.replace(",", " ").split()))
 
 
 class Variant(Base):
@@ -134,6 +144,8 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     clicked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first reply by mail (the desk's intake opened or continued a request with it).
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -145,4 +157,53 @@ class Suppression(Base):
     email: Mapped[str] = mapped_column(String(320), primary_key=True)  # normalised
     reason: Mapped[str] = mapped_column(String(40))  # unsubscribed, bounced, complained
     campaign_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PostStatus(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    FAILED = "failed"  # Slack refused it for good (no such channel, not a member, ...)
+
+
+class ChannelPost(Base):
+    """A Slack announcement's post in one channel: at most one row per (campaign, channel).
+
+    Slack's own exactly-once (claim, call, record) is the Slack post ledger's, under the
+    key `campaign:<id>:<channel>`; this row is the campaign's record of it.
+    """
+
+    __tablename__ = "marketing_posts"
+    __table_args__ = (UniqueConstraint("campaign_id", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaigns.id"))
+    target: Mapped[str] = mapped_column(String(80))  # the Slack channel id
+    status: Mapped[PostStatus] = mapped_column(string_enum(PostStatus), default=PostStatus.PENDING)
+    ts: Mapped[str | None] = mapped_column(String(40))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class TouchKind(enum.StrEnum):
+    IMPRESSION = "impression"  # a banner shown
+    CLICK = "click"  # a tracked link of a Slack post or a banner followed
+    DISMISS = "dismiss"  # a banner closed by a signed-in customer: not shown to them again
+
+
+class Touch(Base):
+    """One reaction to a Slack post or a banner; `customer_id` when we know who (a
+    signed-in help centre customer), None for anonymous visitors and Slack readers."""
+
+    __tablename__ = "marketing_touches"
+    __table_args__ = (
+        Index("ix_marketing_touches_campaign", "campaign_id", "kind"),
+        Index("ix_marketing_touches_customer", "customer_id", "campaign_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("marketing_campaigns.id"))
+    kind: Mapped[TouchKind] = mapped_column(string_enum(TouchKind))
+    source: Mapped[str] = mapped_column(String(80))  # "banner" or "slack:<channel id>"
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -11,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from crm_core.access import ADMIN, MARKETING, READ_ONLY, Viewer
 from crm_core.campaigns.models import Campaign, CampaignStatus, Channel, Variant
-from crm_core.campaigns.rendering import check_template
+from crm_core.campaigns.rendering import CAMPAIGN_SAMPLE, SAMPLE, check_template
 from crm_core.campaigns.resources.content import email_template
 
 VIEW_ROLES = frozenset({ADMIN, MARKETING, READ_ONLY})
 WRITE_ROLES = frozenset({ADMIN, MARKETING})
+# Slack conversation ids: public (C), private (G) channels; separated by spaces or commas.
+_SLACK_IDS = re.compile(r"[CG][A-Z0-9]{2,20}([ ,]+[CG][A-Z0-9]{2,20})*")
 
 
 class NotAllowed(PermissionError):
@@ -49,6 +52,9 @@ class CampaignDraft:
     channel: Channel = Channel.EMAIL
     segment_id: int | None = None
     scheduled_at: datetime | None = None
+    slack_channels: str = ""
+    ends_at: datetime | None = None
+    show_anonymous: bool = False
     budget: Decimal = Decimal("0")
     actual_cost: Decimal = Decimal("0")
     owner_id: int | None = None
@@ -70,20 +76,7 @@ def save_campaign(
         raise LookupError(f"no campaign {campaign_id}")
     if campaign_id and campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
         draft = replace(draft, mails=[])  # sent mail stays as sent
-    for name in (
-        "goal",
-        "channel",
-        "segment_id",
-        "scheduled_at",
-        "budget",
-        "actual_cost",
-        "owner_id",
-        "ab_sample_percent",
-        "ab_metric",
-        "ab_hours",
-        "attribution_days",
-    ):
-        setattr(campaign, name, getattr(draft, name))
+    _copy_plan(campaign, draft)
     campaign.name = draft.name.strip()
     if draft.scheduled_at and campaign.status == CampaignStatus.DRAFT:
         campaign.status = CampaignStatus.SCHEDULED
@@ -101,11 +94,46 @@ def _checked(session: Session, draft: CampaignDraft) -> CampaignDraft:
         raise ValueError("ab_sample_percent: between 0 and 100")
     if draft.ab_metric not in {"open", "click"}:
         raise ValueError("ab_metric: open or click")
+    _check_channel(draft)
+    sample = SAMPLE if draft.channel == Channel.EMAIL else CAMPAIGN_SAMPLE
     mails = [_from_library(session, mail) for mail in draft.mails]
     for mail in mails:
         for part in (mail.subject, mail.body_text, mail.body_html):
-            check_template(part)
+            check_template(part, sample)
     return replace(draft, mails=mails)
+
+
+PLAN_FIELDS = (
+    "goal",
+    "channel",
+    "segment_id",
+    "scheduled_at",
+    "slack_channels",
+    "ends_at",
+    "show_anonymous",
+    "budget",
+    "actual_cost",
+    "owner_id",
+    "ab_sample_percent",
+    "ab_metric",
+    "ab_hours",
+    "attribution_days",
+)
+
+
+def _copy_plan(campaign: Campaign, draft: CampaignDraft) -> None:
+    for name in PLAN_FIELDS:
+        setattr(campaign, name, getattr(draft, name))
+
+
+def _check_channel(draft: CampaignDraft) -> None:
+    """What each channel needs, named by field."""
+    if draft.channel == Channel.SLACK and not _SLACK_IDS.fullmatch(draft.slack_channels.strip()):
+        raise ValueError("slack_channels: one or more Slack channel ids (C0123ABCD), by spaces")
+    if draft.show_anonymous and (draft.channel != Channel.PORTAL or draft.segment_id):
+        raise ValueError("show_anonymous: only for a banner to everyone (no segment)")
+    if draft.ends_at and draft.scheduled_at and draft.ends_at <= draft.scheduled_at:
+        raise ValueError("ends_at: must come after the start")
 
 
 def _save_mails(session: Session, campaign: Campaign, mails: list[MailDraft]) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 import nh3
@@ -65,11 +66,15 @@ SAMPLE = {
 }
 
 
-def check_template(source: str) -> None:
+# What a Slack post or banner template may use (see `announcements.post_values`).
+CAMPAIGN_SAMPLE = {"campaign": {"name": "Spring sale", "goal": "Orders from loyal customers"}}
+
+
+def check_template(source: str, sample: Mapping[str, Any] = SAMPLE) -> None:
     """Raise `TemplateProblem` unless the template renders in the sandbox with sample
     values: a syntax error, an unknown name or a reach for Python internals is refused."""
     try:
-        _CHECK.from_string(source).render(SAMPLE)
+        _CHECK.from_string(source).render(sample)
     except TemplateError as error:
         raise TemplateProblem(str(error)) from error
 
@@ -89,9 +94,31 @@ def render_mail(
     except TemplateError as error:  # SecurityError is one
         raise TemplateProblem(str(error)) from error
     clean = nh3.clean(rendered_html) if rendered_html else ""
-    if link is not None and clean:
-        clean = _HREF.sub(lambda m: f'href="{link(_unescape(m.group(1)))}"', clean)
+    if link is not None:
+        clean = track_links(clean, link)
     return RenderedMail(" ".join(rendered_subject.split()), rendered_text, clean)
+
+
+def track_links(clean_html: str, link: Callable[[str], str]) -> str:
+    """Sanitised HTML with its http(s) links sent through `link` (a tracked redirect)."""
+    return _HREF.sub(lambda m: f'href="{escape(link(_unescape(m.group(1))))}"', clean_html)
+
+
+def render_text(source: str, values: Mapping[str, Any]) -> str:
+    """A plain-text template rendered in the sandbox (a Slack post's mrkdwn)."""
+    try:
+        return _compiled(False, source).render(values)
+    except TemplateError as error:
+        raise TemplateProblem(str(error)) from error
+
+
+def render_html(source: str, values: Mapping[str, Any]) -> str:
+    """An HTML template rendered in the sandbox (autoescaped), then sanitised with nh3."""
+    try:
+        rendered = _compiled(True, source).render(values)
+    except TemplateError as error:
+        raise TemplateProblem(str(error)) from error
+    return nh3.clean(rendered)
 
 
 @lru_cache(maxsize=64)

@@ -20,9 +20,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
-from crm_core.campaigns.models import Delivery, DeliveryStatus, Segment
+from crm_core.campaigns.models import Delivery, DeliveryStatus, Segment, Touch, TouchKind
 from crm_core.customers.models import Customer, LifecycleStage, Organization
+from crm_core.customers.records import Tag, customer_tags
 from crm_core.lifecycle.models import StageChange
+from crm_core.normalise import fold
 from crm_core.orders.models import NOT_REVENUE, Order
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -177,13 +179,21 @@ def _campaigns(context: RuleContext) -> ColumnElement[bool]:
     return count_condition(context.rule, Customer.id, amount, where, Delivery.customer_id)
 
 
-def _touched(column: Any) -> RuleCompiler:
-    """`received = 3`, `opened = 3`, `clicked = 3`: took part in campaign 3 (`!=`: did not)."""
+def _touched(column: Any, touch: TouchKind | None = None) -> RuleCompiler:
+    """`received = 3`, `opened = 3`, `clicked = 3`: took part in campaign 3 (`!=`: did not);
+    a click on a campaign's banner or Slack post by a signed-in customer is a click too."""
 
     def compile_rule(context: RuleContext) -> ColumnElement[bool]:
         rule = context.rule
         ids = [int(_number(Rule(rule.field, rule.op, value))) for value in rule.values()]
-        members = select(Delivery.customer_id).where(Delivery.campaign_id.in_(ids), column)
+        members: Any = select(Delivery.customer_id).where(Delivery.campaign_id.in_(ids), column)
+        if touch is not None:
+            members = members.union(
+                # Anonymous touches have no customer: a NULL would empty a NOT IN.
+                select(Touch.customer_id).where(
+                    Touch.campaign_id.in_(ids), Touch.kind == touch, Touch.customer_id.is_not(None)
+                )
+            )
         if rule.op == "!=":
             return Customer.id.not_in(members)
         return Customer.id.in_(members)
@@ -211,6 +221,20 @@ def _owner(context: RuleContext) -> ColumnElement[bool]:
     return ~condition if context.rule.op == "!=" else condition
 
 
+def _tag(context: RuleContext) -> ColumnElement[bool]:
+    """`tag = beta, reseller`: carries any of these tags; `tag != beta`: carries none."""
+    if context.rule.op not in {"=", "!="}:
+        raise SegmentError("tag: use = or !=")
+    keys = [fold(value) for value in context.rule.values()]
+    tagged = (
+        select(customer_tags.c.customer_id)
+        .join(Tag, Tag.id == customer_tags.c.tag_id)
+        .where(Tag.name_key.in_(keys))
+    )
+    condition = Customer.id.in_(tagged)
+    return ~condition if context.rule.op == "!=" else condition
+
+
 def _vip(context: RuleContext) -> ColumnElement[bool]:
     wanted = context.rule.value.strip().lower() in {"1", "true", "yes"}
     if context.rule.op == "!=":
@@ -226,11 +250,12 @@ COMPILERS: dict[str, RuleCompiler] = {
     "campaigns": _campaigns,
     "received": _touched(Delivery.status == DeliveryStatus.SENT),
     "opened": _touched(Delivery.opened_at.is_not(None)),
-    "clicked": _touched(Delivery.clicked_at.is_not(None)),
+    "clicked": _touched(Delivery.clicked_at.is_not(None), TouchKind.CLICK),
     "organisation": _organisation,
     "tier": _tier,
     "owner": _owner,
     "vip": _vip,
+    "tag": _tag,
 }
 
 

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from crm_core.campaigns.compose import SendSettings, compose_campaign_mail
 from crm_core.campaigns.eligibility import ConsentFilter, eligible_recipients, marketing_consent
 from crm_core.campaigns.models import (
-    SENDABLE_CHANNELS,
     Campaign,
     CampaignStatus,
+    Channel,
     Delivery,
     DeliveryStatus,
     Variant,
@@ -92,9 +92,9 @@ def plan_deliveries(
 
 
 def _sendable_labels(session: Session, campaign: Campaign) -> list[str]:
-    """The campaign's variant labels; refused for a channel this version does not send."""
-    if campaign.channel not in SENDABLE_CHANNELS:
-        raise CampaignError(f"channel {campaign.channel.value}: not sent by this version")
+    """The campaign's variant labels; refused for a campaign that is not mail."""
+    if campaign.channel != Channel.EMAIL:
+        raise CampaignError(f"channel {campaign.channel.value}: not a mail campaign")
     labels = sorted(
         session.scalars(select(Variant.label).where(Variant.campaign_id == campaign.id))
     )
@@ -163,14 +163,14 @@ class _Sender:
     uow: UnitOfWork
     settings: SendSettings
     mailer: Mailer
-    consent: ConsentFilter
     clock: Callable[[], datetime]
     variants: dict[str, Variant]
+    eligible: set[int]  # the batch's customers still eligible when it was claimed
 
     def send(self, delivery: Delivery, outcome: SendOutcome) -> None:
         session = self.uow.session
         customer = session.get(Customer, delivery.customer_id)
-        if customer is None or not self._still_eligible(delivery):
+        if customer is None or delivery.customer_id not in self.eligible:
             delivery.status = DeliveryStatus.SKIPPED
             self.uow.commit()
             outcome.skipped += 1
@@ -190,11 +190,6 @@ class _Sender:
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, self.clock()
             outcome.sent += 1
         self.uow.commit()
-
-    def _still_eligible(self, delivery: Delivery) -> bool:
-        one = select(literal(delivery.customer_id))
-        query = eligible_recipients(one, self.consent)
-        return self.uow.session.execute(query.limit(1)).first() is not None
 
 
 def send_campaign(
@@ -249,12 +244,23 @@ def _send_batches(
             # One query loads the batch's customers; `send` then finds them in the session.
             ids = [delivery.customer_id for delivery in batch]
             uow.session.scalars(select(Customer).where(Customer.id.in_(ids))).all()
-            sender = _Sender(uow, settings, mailer, consent, clock, variants)
+            eligible = still_eligible(uow.session, ids, consent)
+            sender = _Sender(uow, settings, mailer, clock, variants, eligible)
             for delivery in batch:
                 if gap:
                     next_at += gap
                     sleep(max(0.0, next_at - time.monotonic()))
                 sender.send(delivery, outcome)
+
+
+def still_eligible(session: Session, customer_ids: list[int], consent: ConsentFilter) -> set[int]:
+    """Those of a batch who may still be mailed, checked once per batch just before it goes
+    out (an unsubscribe, bounce or withdrawn consent since planning skips them).
+
+    Once per batch, not per mail: building and running that query for every recipient
+    cost a quarter of the CPU of a send."""
+    audience = select(Customer.id).where(Customer.id.in_(customer_ids))
+    return set(session.scalars(select(eligible_recipients(audience, consent).subquery().c.id)))
 
 
 def finish_if_done(session: Session, campaign_id: int) -> bool:

@@ -48,8 +48,10 @@ def segment_count_command(segment: str, as_json: bool) -> None:
 @click.option("--queue", "queued", is_flag=True, help="Hand it to the mail queue (rq workers).")
 @click.option("--winner", metavar="LABEL", help="End the A/B test now: LABEL goes to the rest.")
 def send_command(campaign: str, dry_run: bool, queued: bool, winner: str | None) -> None:
-    """Send CAMPAIGN (id or name) to its audience; run it again to resume: nobody gets it
-    twice. An A/B test's winner goes to the rest once its window is over (or --winner)."""
+    """Send CAMPAIGN (id or name): mail to its audience, a Slack announcement to its
+    channels, or a help centre banner put up. Run it again to resume: nobody gets a mail
+    twice, no channel a second post. An A/B test's winner goes to the rest once its window
+    is over (or --winner)."""
     from crm_core.campaigns.operations import find_campaign
     from servicedesk.jobs import send_campaign
 
@@ -73,8 +75,17 @@ def send_command(campaign: str, dry_run: bool, queued: bool, winner: str | None)
     except (LookupError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     with app.uow() as uow:
-        figures = _report(uow.session, campaign_id)["figures"]
-    click.echo(f"{name}: {figures['sent']} sent, {figures['failed']} failed so far")
+        report = _report(uow.session, campaign_id)
+    click.echo(f"{name}: {_progress(report)}")
+
+
+def _progress(report: dict[str, Any]) -> str:
+    figures, channel = report["figures"], report["campaign"]["channel"]
+    if channel == "slack":
+        return f"posted in {figures['posted']} Slack channels"
+    if channel == "portal":
+        return f"banner {report['campaign']['status']}, {figures['impressions']} views so far"
+    return f"{figures['sent']} sent, {figures['failed']} failed so far"
 
 
 def _choose_winner(uow: Any, campaign: Any, label: str) -> None:
@@ -96,7 +107,11 @@ def _dry_run(session: Any, campaign: Any) -> str:
     from crm_core.db import utcnow
     from servicedesk.desk.campaigns import REQUEST_RULES
 
+    if campaign.channel.value == "slack":
+        return f"dry run, nothing posted: {campaign.name} would go to {campaign.slack_targets}"
     segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
+    if campaign.channel.value == "portal":
+        return f"dry run, nothing changed: {campaign.name} {_banner_audience(session, segment)}"
     if segment is None:
         raise click.ClickException("the campaign has no audience segment")
     audience = segment_query(parse_rules(segment.rules), utcnow(), REQUEST_RULES)
@@ -108,6 +123,19 @@ def _dry_run(session: Any, campaign: Any) -> str:
         f"dry run, nothing sent: {campaign.name} would go to {eligible} of {everyone} customers "
         f"in {segment.name} (the rest have no address, unsubscribed, bounced or gave no consent)"
     )
+
+
+def _banner_audience(session: Any, segment: Any) -> str:
+    from sqlalchemy import func, select
+
+    from crm_core.db import utcnow
+    from servicedesk.desk.banners import audience_of
+
+    if segment is None:
+        return "would show to every signed-in customer (and visitors if allowed)"
+    query = audience_of(segment.rules, utcnow())
+    count = session.scalar(select(func.count()).select_from(query.subquery()))
+    return f"would show to the {count} customers of {segment.name} who sign in (less opt-outs)"
 
 
 def _report(session: Any, campaign_id: int) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The 360 view of a customer or an organisation, assembled where the desk may be read.
 
 crm_core may not read requests, so the desk adds them here as one more timeline source
-beside crm_core's own (notes now; orders, opportunities, campaign touches and stage
-changes as their packages add theirs to `CRM_SOURCES`). Internal notes on requests are
+beside crm_core's own (notes, orders, opportunities, campaign touches, stage changes:
+`CRM_SOURCES`). Internal notes on requests are
 shown to support agents only, marked as such; other roles never get them.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.access import Viewer
+from crm_core.campaigns.timeline import campaign_timeline
 from crm_core.customers import Customer, Organization
 from crm_core.customers.notes import note_entries
 from crm_core.customers.visibility import NotAllowed, check_crm_user, may_see_internal_notes
@@ -28,13 +29,15 @@ from servicedesk.desk import customer_access
 from servicedesk.desk.contracts import ContractCard, holder_contract
 from servicedesk.desk.models import Agent, Direction, Message, ServiceRequest
 
-# crm_core's timeline sources: notes, stage changes, orders, deals and sales activities.
+# crm_core's timeline sources: notes, stage changes, orders, deals, sales activities and
+# campaign touches.
 CRM_SOURCES: list[TimelineSource] = [
     note_entries,
     stage_timeline,
     order_timeline,
     opportunity_timeline,
     activity_timeline,
+    campaign_timeline,
 ]
 DEFAULT_TIER = "standard"
 MESSAGES_SHOWN = 500

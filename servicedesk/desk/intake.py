@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
+from crm_core.campaigns.replies import note_campaign_reply
 from crm_core.confirmations import unconfirmed_addresses
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
@@ -92,6 +93,7 @@ def receive_inbound(
     refresh_request_sla(uow.session, request, utcnow())
     if message.channel == "email":  # a reply by mail is behaviour the lead score counts
         note_behaviour(uow.session, message.sender.address, ActivityKind.REPLY, request.reference)
+        note_campaign_reply(uow.session, message.references, customer.id, utcnow())
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
 

@@ -23,6 +23,7 @@ REF_ENDPOINTS = {
     "opportunity": ("sales.opportunity", "opportunity_id"),
     "order": ("sales.order", "order_id"),
     "lead": ("sales.show_lead", "lead_id"),
+    "campaign": ("marketing.campaign", "campaign_id"),
 }
 
 

@@ -12,19 +12,37 @@ from wtforms.fields.choices import SelectChoice
 from crm_core.access import Viewer
 from crm_core.campaigns.abtest import choose_winner
 from crm_core.campaigns.analytics import campaign_report
-from crm_core.campaigns.models import SENDABLE_CHANNELS, Campaign, Segment, Variant
+from crm_core.campaigns.models import (
+    SENDABLE_CHANNELS,
+    Campaign,
+    Channel,
+    ChannelPost,
+    Segment,
+    Variant,
+)
 from crm_core.campaigns.operations import save_campaign
 from crm_core.campaigns.rendering import TemplateProblem
 from crm_core.campaigns.resources.content import pinned_templates
 from crm_core.campaigns.resources.files import ResourceInvalid
 from crm_core.campaigns.resources.library import list_resources
 from crm_core.campaigns.resources.models import ResourceKind, ResourceVersion
+from servicedesk.config import Config
 from servicedesk.current import container_of
 from servicedesk.web.marketing.access import marketing_viewer
 from servicedesk.web.marketing.blueprint import marketing
 from servicedesk.web.marketing.forms import CampaignForm
 
-CHART_FIGURES = ("sent", "delivered", "opened", "clicked", "converted")
+CHART_FIGURES = {
+    Channel.EMAIL: ("sent", "delivered", "opened", "clicked", "converted"),
+    Channel.SLACK: ("posted", "clicked", "converted"),
+    Channel.PORTAL: ("impressions", "reach", "clicked", "dismissed", "converted"),
+}
+MONEY = ("orders", "revenue", "cost", "roi")
+COLUMNS = {
+    Channel.EMAIL: (*CHART_FIGURES[Channel.EMAIL], "replied", *MONEY, "unsubscribed", "bounced"),
+    Channel.SLACK: (*CHART_FIGURES[Channel.SLACK], *MONEY),
+    Channel.PORTAL: (*CHART_FIGURES[Channel.PORTAL], *MONEY),
+}
 
 
 @marketing.route("/campaigns/new", methods=["GET", "POST"])
@@ -111,16 +129,18 @@ def campaign(campaign_id: int) -> ResponseReturnValue:
         report = campaign_report(uow.session, row)
         figures = report["figures"]
         assert isinstance(figures, dict)
-        chart = {
-            "labels": list(CHART_FIGURES),
-            "series": [[row.name, [figures[name] for name in CHART_FIGURES]]],
-        }
+        shown = CHART_FIGURES[row.channel]
+        chart = {"labels": list(shown), "series": [[row.name, [figures[n] for n in shown]]]}
         return render_template(
             "marketing/campaign.html",
             campaign=row,
             report=report,
             figures=figures,
             chart=chart,
+            columns=COLUMNS[row.channel],
+            posts=uow.session.scalars(
+                select(ChannelPost).where(ChannelPost.campaign_id == row.id)
+            ).all(),
             sendable=row.channel in SENDABLE_CHANNELS,
             templates=pinned_templates(uow.session, row.id),
             may_write=viewer.may_write,
@@ -135,14 +155,28 @@ def send(campaign_id: int) -> ResponseReturnValue:
     with container.uow() as uow:
         marketing_viewer(uow.session, write=True)
         row = uow.session.get(Campaign, campaign_id) or abort(404)
-        if row.channel not in SENDABLE_CHANNELS:
-            flash(f"{row.channel.value} campaigns are not sent by this version.", "error")
-        elif not (container.config.mail_smtp_url and container.config.mail_from):
-            flash("Set SERVICEDESK_MAIL_SMTP_URL and SERVICEDESK_MAIL_FROM to send mail.", "error")
+        missing = _missing_settings(container.config, row.channel)
+        if missing:
+            flash(missing, "error")
         else:
             container.tasks.enqueue("mail", "send_campaign", campaign_id)
-            flash("Sending: the figures below fill in as mail goes out.", "ok")
+            flash(SENDING[row.channel], "ok")
     return redirect(url_for("marketing.campaign", campaign_id=campaign_id))
+
+
+SENDING = {
+    Channel.EMAIL: "Sending: the figures below fill in as mail goes out.",
+    Channel.SLACK: "Posting the announcement in its Slack channels.",
+    Channel.PORTAL: "The banner is up in the help centre for its audience (from its start).",
+}
+
+
+def _missing_settings(config: Config, channel: Channel) -> str | None:
+    if channel == Channel.EMAIL and not (config.mail_smtp_url and config.mail_from):
+        return "Set SERVICEDESK_MAIL_SMTP_URL and SERVICEDESK_MAIL_FROM to send mail."
+    if channel == Channel.SLACK and not config.slack_enabled:
+        return "Set SERVICEDESK_SLACK_BOT_TOKEN and SERVICEDESK_SLACK_SIGNING_SECRET to post."
+    return None
 
 
 @marketing.post("/campaigns/<int:campaign_id>/winner")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     DecimalField,
     IntegerField,
@@ -21,8 +22,10 @@ from crm_core.campaigns.operations import CampaignDraft, MailDraft
 
 CHANNELS = [
     SelectChoice(Channel.EMAIL.value, "Email"),
-    SelectChoice(Channel.SLACK.value, "Slack announcement (recorded, not sent by this version)"),
-    SelectChoice(Channel.PORTAL.value, "Help-centre banner (recorded, not sent by this version)"),
+    SelectChoice(Channel.SLACK.value, "Slack announcement (plain text A, in Slack's markup)"),
+    SelectChoice(
+        Channel.PORTAL.value, "Help-centre banner (subject A is its title, HTML A its body)"
+    ),
 ]
 METRICS = [SelectChoice("click", "clicks"), SelectChoice("open", "opens")]
 
@@ -38,6 +41,11 @@ class CampaignForm(FlaskForm):
     channel = SelectField("Channel", choices=CHANNELS, default=Channel.EMAIL.value)
     segment_id = SelectField("Audience segment", coerce=int, validators=[Optional()])
     scheduled_at = DateTimeLocalField("Send at (UTC)", validators=[Optional()])
+    slack_channels = StringField(
+        "Slack channel ids (announcements)", validators=[Optional(), Length(max=500)]
+    )
+    ends_at = DateTimeLocalField("Banner ends at (UTC)", validators=[Optional()])
+    show_anonymous = BooleanField("Banner: show to visitors not signed in (audience: everyone)")
     budget = DecimalField("Budget", places=2, default=Decimal("0"), validators=[NumberRange(min=0)])
     actual_cost = DecimalField(
         "Actual costs", places=2, default=Decimal("0"), validators=[NumberRange(min=0)]
@@ -95,6 +103,9 @@ class CampaignForm(FlaskForm):
             channel=Channel(self.channel.data),
             segment_id=self.segment_id.data or None,
             scheduled_at=self.scheduled_at.data,
+            slack_channels=self.slack_channels.data or "",
+            ends_at=self.ends_at.data,
+            show_anonymous=bool(self.show_anonymous.data),
             budget=self.budget.data or Decimal("0"),
             actual_cost=self.actual_cost.data or Decimal("0"),
             owner_id=owner_id,

@@ -25,6 +25,7 @@ RULE_HELP = [
     ("open_requests >= 1", "has an open request; requests >= 1 within 30: asked recently"),
     ("campaigns = 0 within 30", "campaign mails received; received/opened/clicked = ID"),
     ("organisation = 4", "organisation id; tier = gold; owner = agent id; vip = true"),
+    ("tag = beta, reseller", "carries any of these tags; tag != beta: carries none"),
 ]
 
 

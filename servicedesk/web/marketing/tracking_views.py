@@ -1,4 +1,4 @@
-"""Public endpoints that campaign mail points at: open pixel, tracked links, unsubscribe.
+"""Public endpoints that campaigns point at: open pixel, tracked links, unsubscribe.
 
 Every token is HMAC-signed (crm_core.campaigns.tracking): a forged or altered one gets 404
 and never a redirect. Rate limited, since anyone can call them.
@@ -13,6 +13,7 @@ from flask import Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
+from crm_core.campaigns.touches import record_touch_click
 from crm_core.campaigns.tracking import (
     UNSUBSCRIBE,
     BadToken,
@@ -22,10 +23,12 @@ from crm_core.campaigns.tracking import (
     record_open,
     unsubscribe,
 )
+from crm_core.db import utcnow
 from crm_core.sales.capture import LeadInvalid, record_campaign_response
 from servicedesk.current import container_of
 from servicedesk.extensions import csrf, limiter
 from servicedesk.web.marketing.blueprint import marketing
+from servicedesk.web.portal.session import portal_user
 
 LIMIT = "120 per minute"
 # A transparent 1x1 GIF.
@@ -89,3 +92,23 @@ def unsubscribe_page(token: str) -> ResponseReturnValue:
             abort(404)
         uow.commit()
     return render_template("marketing/unsubscribe.html", token=token, done=True)
+
+
+@marketing.get("/t/l/<token>")
+@limiter.limit(LIMIT)
+def touch_click(token: str) -> ResponseReturnValue:
+    """A tracked link of a Slack announcement: counted per channel, then redirected; for
+    the customer when this browser is signed in to the help centre (Slack does not say
+    who clicked)."""
+    container = container_of()
+    user = portal_user()
+    customer_id = user.customer_id if user else None
+    with container.uow() as uow:
+        try:
+            url = record_touch_click(
+                uow.session, container.config.secret_key, token, customer_id, utcnow()
+            )
+        except BadToken:
+            abort(404)
+        uow.commit()
+    return redirect(url, code=302)

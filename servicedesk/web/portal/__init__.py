@@ -2,6 +2,7 @@
 
 from servicedesk.web.portal import (  # noqa: F401  (registers the routes)
     account,
+    banner,
     confirm,
     contact,
     data_rights,

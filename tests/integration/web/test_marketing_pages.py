@@ -208,3 +208,34 @@ def test_ab_campaign_sample_then_winner_by_hand(
     assert len(mails.recipients) == len(set(mails.recipients)) == 10
     later = [m["Subject"] for _, m in mails.mails[sample:]]
     assert set(later) == {"B subject"}
+
+
+def test_a_banner_is_planned_in_the_console_and_slack_needs_its_channels(
+    app: Flask, container: Container
+) -> None:
+    client = signed_in(app, "mia")
+    token = csrf_token(client.get("/marketing/campaigns/new").get_data(as_text=True))
+    form = {
+        "name": "Help banner",
+        "channel": "portal",
+        "segment_id": "0",
+        "budget": "0",
+        "actual_cost": "0",
+        "attribution_days": "30",
+        "subject_a": "Spring offers",
+        "text_a": "Spring offers",
+        "html_a": '<p><a href="https://shop.example/">Shop</a></p>',
+        "ab_sample_percent": "0",
+        "ab_metric": "click",
+        "ab_hours": "24",
+        "show_anonymous": "y",
+        "csrf_token": token,
+    }
+    slack = client.post("/marketing/campaigns/new", data={**form, "channel": "slack"})
+    assert slack.status_code == 400 and "slack_channels:" in slack.get_data(as_text=True)
+    created = client.post("/marketing/campaigns/new", data=form)
+    assert created.status_code == 302, created.get_data(as_text=True)
+    client.post(f"{created.headers['Location']}/send", data={"csrf_token": token})
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "impressions" in page and "anonymous visitors too" in page
+    assert "Spring offers" in app.test_client().get("/help").get_data(as_text=True)
