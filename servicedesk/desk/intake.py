@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy import bindparam, select
 
 from channels.messages import InboundMessage
-from crm_core.campaigns.replies import note_campaign_reply
+from crm_core.campaigns.replies import asks_for_help, note_campaign_reply
 from crm_core.confirmations import unconfirmed_addresses
 from crm_core.customers import Customer
 from crm_core.db import UnitOfWork, utcnow
@@ -90,12 +90,31 @@ def receive_inbound(
     if outcome == "created":
         cover_new_request(uow.session, request, utcnow())
         _announce_opened(uow, request)
+    if message.channel == "email":
+        _note_mail_reply(uow, request, message, customer, opened=outcome == "created")
     refresh_request_sla(uow.session, request, utcnow())
-    if message.channel == "email":  # a reply by mail is behaviour the lead score counts
-        note_behaviour(uow.session, message.sender.address, ActivityKind.REPLY, request.reference)
-        note_campaign_reply(uow.session, message.references, customer.id, utcnow())
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
+
+
+def _note_mail_reply(
+    uow: UnitOfWork,
+    request: ServiceRequest,
+    message: InboundMessage,
+    customer: Customer,
+    *,
+    opened: bool,
+) -> None:
+    """A reply by mail is behaviour the lead score counts, and a campaign's response; a
+    campaign reply that asks for nothing opens its request already solved."""
+    note_behaviour(uow.session, message.sender.address, ActivityKind.REPLY, request.reference)
+    campaign_id = note_campaign_reply(uow.session, message.references, customer.id, utcnow())
+    if campaign_id is None or not opened or asks_for_help(message.text or ""):
+        return
+    old, request.status, request.solved_at = request.status, Status.SOLVED, utcnow()
+    reason = f"a reply to campaign {campaign_id} that asks for nothing"
+    record(uow.session, request, "status_changed", "system", old=old, new=Status.SOLVED,
+           reason=reason)  # fmt: skip
 
 
 def _thread_or_open(

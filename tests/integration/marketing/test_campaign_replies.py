@@ -49,3 +49,26 @@ def test_a_reply_opens_a_request_and_counts_for_the_campaign(uow_factory) -> Non
         figures = campaign_figures(uow.session, [uow.session.get(Campaign, campaign_id)])
     assert replied == [kim0]
     assert figures.replied == 1
+
+
+def test_a_reply_that_only_thanks_is_kept_on_a_request_filed_as_solved(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        make_audience(uow, 2)
+        campaign_id = make_campaign(uow).id
+        uow.commit()
+    with smtp_sink() as (sink, url):
+        run_campaign(uow_factory, campaign_id, SETTINGS, url, utcnow)
+    ids = {rcpts[0]: mail["Message-ID"] for rcpts, mail in sink.mails}
+    kim0, kim1 = "kim0@customer.example", "kim1@customer.example"
+    thanks = parse_mail(reply(kim0, ids[kim0], "Great, thanks again!", 3))
+    sounds_thankful = parse_mail(reply(kim1, ids[kim1], "Thanks, but my invoice is wrong", 4))
+    assert isinstance(thanks, InboundMessage) and isinstance(sounds_thankful, InboundMessage)
+    with uow_factory() as uow:
+        filed = receive_inbound(uow, thanks)
+        kept_open = receive_inbound(uow, sounds_thankful)
+        uow.commit()
+    with uow_factory() as uow:
+        statuses = {r.id: r.status.value for r in uow.session.scalars(select(ServiceRequest))}
+        figures = campaign_figures(uow.session, [uow.session.get(Campaign, campaign_id)])
+    assert statuses == {filed.request_id: "solved", kept_open.request_id: "new"}
+    assert figures.replied == 2  # both count as the campaign's responses
