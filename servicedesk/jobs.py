@@ -271,7 +271,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "send_due_campaigns": send_due_campaigns,
 }
 
-# Jobs enqueued once a day by `queues.start_daily` (each takes no ids, safe to run twice).
+# Enqueued once a day by `servicedesk.schedule` (each takes no ids, safe to run twice).
 DAILY: tuple[tuple[str, str], ...] = (
     ("default", "apply_retention"),
     ("default", "recompute_lifecycle"),

@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from typing import Any, Protocol
 
-from servicedesk.jobs import DAILY, JobContext, job_named, run_job
+from servicedesk.jobs import JobContext, job_named, run_job
 
 log = logging.getLogger(__name__)
 
@@ -24,35 +23,10 @@ RETRY_INTERVALS = [10, 60, 300]
 RQ_ENTRY_POINT = "servicedesk.worker.run_job"
 
 Job = tuple[str, tuple[Any, ...]]  # a job's name and its arguments after the container
-DAY_SECONDS = 24 * 3600
 
 
 class Enqueuer(Protocol):
     def enqueue(self, queue_name: str, job: str, *args: Any) -> None: ...
-
-
-def start_daily(
-    tasks: Enqueuer, *, every: float = DAY_SECONDS, first_after: float = 600
-) -> threading.Thread:
-    """Enqueue the jobs of `jobs.DAILY` `first_after` seconds from now, then every day.
-
-    On whichever queue runs the process's jobs (rq or in-process). Several processes
-    each enqueue theirs: the daily jobs are safe to run twice.
-    """
-
-    def loop() -> None:
-        time.sleep(first_after)
-        while True:
-            for queue_name, job in DAILY:
-                try:
-                    tasks.enqueue(queue_name, job)
-                except Exception:
-                    log.exception("could not enqueue the daily job %s", job)
-            time.sleep(every)
-
-    thread = threading.Thread(target=loop, name="daily-jobs", daemon=True)
-    thread.start()
-    return thread
 
 
 class InProcessQueue:
@@ -132,32 +106,3 @@ class RqQueue:
         self.queues[queue_name].enqueue(
             RQ_ENTRY_POINT, job, *args, retry=Retry(max=3, interval=RETRY_INTERVALS)
         )
-
-
-class Ticker:
-    """Enqueues a job every `seconds` on a daemon thread (the periodic SLA sweep).
-
-    The schedule itself lives in SQL (due events), so a tick lost to a restart loses
-    nothing: the next one finds the same events due. Several processes ticking is harmless,
-    the job fires each event at most once.
-    """
-
-    def __init__(self, tasks: Any, job: str, seconds: float) -> None:
-        job_named(job)
-        self._tasks, self._job, self._seconds = tasks, job, seconds
-        self._stopped = threading.Event()
-
-    def start(self) -> Ticker:
-        if self._seconds > 0:
-            threading.Thread(target=self._loop, name=f"tick-{self._job}", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(self._seconds):
-            try:
-                self._tasks.enqueue("default", self._job)
-            except Exception:  # Redis away for a moment: the next tick tries again
-                log.exception("could not enqueue %s", self._job)

@@ -1,5 +1,5 @@
 """The workflows' jobs: enrol on marketing events, run an enrolment's due steps, and the
-periodic sweep (the Ticker) that finds due steps in SQL, so waits survive restarts.
+periodic sweep (`servicedesk.schedule`) that finds due steps in SQL, so waits survive restarts.
 
 Every job is safe to run twice: enrolment is unique per active (workflow, customer), and
 an enrolment's steps run under a claim with a lease (crm_core.campaigns.workflows.runner).
@@ -83,7 +83,7 @@ def run_workflow_enrolment(context: JobContext, enrolment_id: int) -> int:
 
 
 def sweep_workflows(context: JobContext) -> int:
-    """The Ticker's job: queue every due enrolment, and the sending of workflow mail a
+    """The scheduler's sweep: queue every due enrolment, and the sending of workflow mail a
     crash left pending. Several processes sweeping is harmless: steps are claimed."""
     ports = workflow_ports(context)
     with context.uow() as uow:

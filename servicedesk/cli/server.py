@@ -80,7 +80,6 @@ def _load_business_demo(built: Container) -> list[str]:
 def _run_web(host: str, port: int) -> None:
     from servicedesk.app import create_app
     from servicedesk.container import Container
-    from servicedesk.queues import Ticker, start_daily
     from servicedesk.serving import serve as serve_app
 
     # Validates the settings and migrates the database; the base URL follows the port.
@@ -89,10 +88,8 @@ def _run_web(host: str, port: int) -> None:
     # CLI's container runs them inline.
     web = Container.build(config)
     web.warm_up()
-    for job in ("sweep_sla", "sweep_automations", "sweep_workflows"):
-        Ticker(web.tasks, job, config.sla_sweep_seconds).start()
+    _start_scheduler(web)
     app = create_app(container=web)
-    start_daily(web.tasks)  # retention and the other daily jobs (jobs.DAILY)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     serve_app(app, host, port)
 
@@ -102,16 +99,25 @@ def _run_web(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     """Run an rq worker on the mail, knowledge and default queues (needs SERVICEDESK_REDIS_URL)."""
     from servicedesk import runtime
-    from servicedesk.queues import Ticker
     from servicedesk.worker import run_worker
 
     built = container()
     if not built.config.redis_url:
         raise click.ClickException("SERVICEDESK_REDIS_URL is required for the worker")
     runtime.install(built)  # the container rq's entry point hands to every job
-    for job in ("sweep_sla", "sweep_automations", "sweep_workflows") if not burst else ():
-        Ticker(built.tasks, job, built.config.sla_sweep_seconds).start()
+    if not burst:
+        _start_scheduler(built)
     run_worker(built.config.redis_url, burst=burst)
+
+
+def _start_scheduler(built: Container) -> None:
+    """The sweeps and the daily jobs (`servicedesk.schedule`); with Redis, every web process
+    and worker runs one and each period of each job is enqueued once among them."""
+    from servicedesk.schedule import RedisSlotClaims, Scheduler, periodic_jobs
+
+    config = built.config
+    claims = RedisSlotClaims(config.redis_url) if config.redis_url else None
+    Scheduler(built.tasks, periodic_jobs(config.sla_sweep_seconds), claims=claims).start()
 
 
 commands: list[click.Command] = [serve, demo, worker]

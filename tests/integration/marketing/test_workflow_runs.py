@@ -228,7 +228,7 @@ def test_steps_run_as_rq_jobs_on_real_redis(
     [enrolment] = enrolments(container, workflow_id)
     assert (enrolment.status, enrolment.step_id) == (EnrolmentStatus.ACTIVE, "after")
     clock.advance(hours=6)
-    queue.enqueue("default", "sweep_workflows")  # what the Ticker does every few seconds
+    queue.enqueue("default", "sweep_workflows")  # what the scheduler does every few seconds
     run_worker(redis_url, burst=True, prefix=prefix)
     assert step_log(container, workflow_id)[-2:] == [("after", "done"), ("completed", "completed")]
     container.engine.dispose()
