@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only
 
-from crm_core.access import Viewer
 from crm_core.customers.models import (
     ChannelIdentity,
     Customer,
@@ -27,7 +26,6 @@ from crm_core.customers.models import (
     Organization,
 )
 from crm_core.customers.records import Tag, customer_tags
-from crm_core.customers.scoping import scope_branches
 from crm_core.customers.standard import phone_digest
 from crm_core.normalise import InvalidValue, clean_text, fold, normalise_email
 
@@ -74,22 +72,22 @@ class CustomerPage:
 
 def list_customers(
     session: Session,
-    viewer: Viewer,
     filters: CustomerFilter,
     *,
     after: int | None = None,
     before: int | None = None,
     limit: int = PAGE_SIZE,
-    scope: ColumnElement[bool] | None = None,
+    scope: ColumnElement[bool],
 ) -> CustomerPage:
-    """One page of the customers `viewer` may see that match `filters`.
+    """One page of the customers in `scope` that match `filters`.
 
-    `scope` is the record scope from above crm_core (`crm_core.scoping` with the customers
-    of an agent's requests); without it the role-only branches of `scope_branches` apply.
+    `scope` is the viewer's record scope, the one every CRM page applies:
+    `crm_core.scoping.customer_visibility`, given the customers of an agent's requests by
+    the desk (`servicedesk.desk.customer_access.customer_scope`).
     """
     errors: dict[str, str] = {}
     conditions = _conditions(session, filters, errors)
-    branches = scope_branches(viewer) if scope is None else [scope]
+    branches = [scope]
     ids = _page_ids(session, branches, conditions, after, before, limit + 1)
     more = len(ids) > limit
     ids = sorted(ids[:limit], reverse=True)

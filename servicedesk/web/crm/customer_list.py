@@ -39,7 +39,6 @@ def customers() -> ResponseReturnValue:
         viewer = current_viewer(uow.session)
         page = list_customers(
             uow.session,
-            viewer,
             filters,
             after=parse_id(args.get("after")),
             before=parse_id(args.get("before")),
