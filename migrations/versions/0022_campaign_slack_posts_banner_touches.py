@@ -17,16 +17,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("marketing_campaigns", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("slack_channels", sa.String(length=500), nullable=False, server_default="")
-        )
-        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("show_anonymous", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("marketing_deliveries", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN, which SQLite does in place: a batch would copy and drop
+    # marketing_campaigns, which the variants' and deliveries' foreign keys refuse once
+    # campaigns exist.
+    op.add_column(
+        "marketing_campaigns",
+        sa.Column("slack_channels", sa.String(length=500), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "marketing_campaigns", sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column(
+        "marketing_campaigns",
+        sa.Column("show_anonymous", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "marketing_deliveries", sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.create_table(
         "marketing_posts",
         sa.Column("id", sa.Integer(), nullable=False),
