@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.contracts.models import Contract, IncidentUse, Standing, TimeEntry
@@ -42,7 +43,7 @@ def cover_new_request(
 ) -> IncidentUse | None:
     """Pick the request's contract and count the request against it (once)."""
     customer = request.customer
-    if customer is None:
+    if customer is None or not _any_contract(session):
         return None
     candidate = pick_contract(
         session, customer.id, customer.organization_id, request.channel, now.date()
@@ -72,7 +73,7 @@ def sla_contract_facts(session: Session, request: ServiceRequest, now: datetime)
 def routing_contract_facts(session: Session, request: ServiceRequest, day: date) -> dict[str, Any]:
     """What the router sees of a request still opening: the contract that will cover it."""
     customer = request.customer
-    if customer is None:
+    if customer is None or not _any_contract(session):
         return dict(NO_CONTRACT)
     with session.no_autoflush:  # the opening request is flushed later, once, by intake
         candidate = pick_contract(
@@ -85,6 +86,20 @@ def routing_contract_facts(session: Session, request: ServiceRequest, day: date)
         "contract.sla_tier": None if exhausted else (candidate.contract.sla_tier or None),
         "contract.exhausted": exhausted,
     }
+
+
+_ANY_KEY = "contracts.any_in_transaction"
+
+
+def _any_contract(session: Session) -> bool:
+    """Whether any contract exists, asked once per transaction: a desk without contracts
+    (most) then spends no look-up on a new request, and a mail batch one in all."""
+    transaction = session.get_transaction()
+    held = session.info.get(_ANY_KEY)
+    if held is None or held[0] is not transaction:
+        held = (transaction, session.scalar(select(Contract.id).limit(1)) is not None)
+        session.info[_ANY_KEY] = held
+    return bool(held[1])
 
 
 @dataclass(frozen=True)
