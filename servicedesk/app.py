@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicedesk.config import Config
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, container: Container | None = None)
         hops = config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _register_blueprints(app)
+    app.register_error_handler(413, _too_large(config.attachment_max_bytes))
     app.after_request(_security_headers)
     if config.hsts_seconds:
         app.after_request(_strict_transport(config.hsts_seconds))
@@ -147,6 +149,21 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def _too_large(max_bytes: int) -> Callable[[Exception], ResponseReturnValue]:
+    """A request over the size limit: a page that names the file field and the limit (the
+    body was never read, so the form it came from cannot be shown again)."""
+    mib = 1024 * 1024
+    limit = f"{max_bytes / mib:.0f} MB" if max_bytes >= mib else f"{max_bytes // 1024} KB"
+    message = f"file: larger than the limit of {limit}"
+
+    def page(_error: Exception) -> ResponseReturnValue:
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": message}, 413
+        return render_template("too_large.html", message=message), 413
+
+    return page
 
 
 def _strict_transport(seconds: int) -> Callable[[Response], Response]:
