@@ -14,6 +14,7 @@ from servicedesk.config import Config
 from servicedesk.container import Container
 from servicedesk.current import EXTENSION_KEY
 from servicedesk.desk.display import neutralise_bidi
+from servicedesk.desk.models import format_reference
 from servicedesk.desk.routing.language import language_detector
 from servicedesk.extensions import csrf, limiter, login_manager, socketio
 from servicedesk.paths import STATIC, TEMPLATES
@@ -56,6 +57,7 @@ def create_app(config: Config | None = None, container: Container | None = None)
         app.after_request(_strict_transport(config.hsts_seconds))
     # Subjects and file names come from customers: `|bidi_safe` drops reordering controls.
     app.add_template_filter(neutralise_bidi, "bidi_safe")
+    app.add_template_filter(format_reference, "reference")  # a request id as SR-1042
     app.context_processor(lambda: {"nav_groups": navigation_for(app)})
     # Routing's language models load in one call that holds the GIL for seconds: while the
     # web process starts, not on its first customer's message while every socket waits.

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from crm_core.contracts.models import Contract
 from servicedesk.container import Container
 from servicedesk.desk.accounts import create_agent
+from servicedesk.desk.models import format_reference
 from tests.integration.contracts.helpers import (
     ask,
     day,
@@ -136,3 +137,8 @@ def test_request_and_360_pages_show_the_entitlement_left_and_time_is_logged(
     for url in (f"/crm/organisations/{org.id}", f"/crm/customers/{pat.id}"):
         shown = agent_client.get(url).get_data(as_text=True)
         assert "Entitlement left" in shown and "4 of 5 incidents left" in shown, url
+    with container.uow() as uow:
+        contract_id = uow.session.scalars(select(Contract.id)).one()
+    detail = agent_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    reference = format_reference(request_id)
+    assert detail.count(f">{reference}</a>") == 2  # the request counted, and its time
