@@ -20,6 +20,7 @@ from crm_core.campaigns.workflows.operations import (
     step_labels,
     workflow_figures,
 )
+from crm_core.customers import Customer
 from crm_core.db import utcnow
 from servicedesk.current import container_of
 from servicedesk.desk.models import Agent
@@ -128,7 +129,13 @@ def workflow(workflow_id: int) -> ResponseReturnValue:
             figures=workflow_figures(uow.session, workflow_id),
             enrolments=enrolments,
             log=log,
+            names=_customer_names(uow.session, {e.customer_id for e in enrolments}),
         )
+
+
+def _customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    query = select(Customer.id, Customer.name).where(Customer.id.in_(ids))
+    return {row.id: row.name for row in session.execute(query)}
 
 
 @marketing.post("/workflows/<int:workflow_id>/status")

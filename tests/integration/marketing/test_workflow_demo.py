@@ -12,9 +12,12 @@ from sqlalchemy.engine import Engine
 from crm_core.campaigns.models import Delivery, DeliveryStatus
 from crm_core.campaigns.workflows.models import Enrolment, StepLog, Workflow, WorkflowStatus
 from crm_core.privacy.consent import grant_consent
+from servicedesk.app import create_app
 from servicedesk.demo_workflows import WORKFLOW, load_workflows_demo
+from servicedesk.desk.accounts import create_agent
 from tests.factories import make_customer
 from tests.integration.marketing.workflow_helpers import build
+from tests.integration.web.conftest import sign_in
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ def test_the_demo_workflow_runs_with_enrolments_and_a_step_log(
     with container.uow() as uow:
         workflow = uow.session.scalars(select(Workflow).where(Workflow.name == WORKFLOW)).one()
         assert workflow.status == WorkflowStatus.ACTIVE
+        workflow_id = workflow.id
         states = dict(
             uow.session.execute(
                 select(Enrolment.status, func.count()).group_by(Enrolment.status)
@@ -53,4 +57,15 @@ def test_the_demo_workflow_runs_with_enrolments_and_a_step_log(
     assert waiting_at == {"mail", "opened"}  # waiting for the mail, and for the branch
     assert {"waiting", "queued", "yes", "no"} <= kinds
     assert sent == 6
+    _page_names_the_enrolled_customers(container, workflow_id)
     container.engine.dispose()
+
+
+def _page_names_the_enrolled_customers(container, workflow_id: int) -> None:  # type: ignore[no-untyped-def]
+    with container.uow() as uow:
+        create_agent(uow.session, "mia@desk.example", "mia-password", roles=["marketing"])
+        uow.commit()
+    client = create_app(container=container).test_client()
+    sign_in(client, "mia@desk.example", "mia-password")
+    page = client.get(f"/marketing/workflows/{workflow_id}").get_data(as_text=True)
+    assert "Demo0 Person</a>" in page  # names, not bare ids
