@@ -96,12 +96,16 @@ def imports_dir(config: Config) -> Path:
 
 def import_upload(context: JobContext, upload_id: int) -> None:
     """Import (or resume importing) a file uploaded in the console (default queue)."""
-    run_upload(context.uow, upload_id, imports_dir(context.config), _row_settings(context))
+    directory, settings = imports_dir(context.config), _row_settings(context)
+    # Each batch as the process's SQLite writer, retried when another writer held it.
+    run_upload(context.uow, upload_id, directory, settings, context.write_guard.run)
 
 
 def dry_run_import(context: JobContext, upload_id: int) -> None:
     """Dry-run a file uploaded in the console with its chosen mapping (default queue)."""
-    dry_run_upload(context.uow, upload_id, imports_dir(context.config), _row_settings(context))
+    directory, settings = imports_dir(context.config), _row_settings(context)
+    # As the process's SQLite writer, retried when another process held the lock.
+    dry_run_upload(context.uow, upload_id, directory, settings, context.write_guard.run)
 
 
 CRM_JOBS = {

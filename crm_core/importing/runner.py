@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,10 @@ class ImportReport:
         }
 
 
+def _directly(work: Callable[[], Any]) -> Any:
+    return work()
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     overrides: Mapping[str, str] = field(default_factory=dict)
@@ -72,6 +77,10 @@ class ImportOptions:
     # Called with the import log's run id once the run is started or resumed and after
     # each committed batch (progress bars, a job's lease).
     on_progress: Callable[[int], None] | None = None
+    # Runs one unit of work (a batch) as its process's writer. SQLite refuses at once a
+    # transaction that read and then writes after another writer committed; the desk
+    # passes its write guard, which serialises such batches and retries them.
+    as_writer: Callable[[Callable[[], Any]], Any] = _directly
 
 
 def run_import(
@@ -115,26 +124,58 @@ def _real_run(
     report: ImportReport,
 ) -> None:
     (path, table), (context, options) = source, run_state
-    with uow_factory() as uow:
-        run = _start_or_resume(uow.session, kind, path, options.started_by, report)
-        uow.commit()
+
+    def start() -> ImportRun:
+        saved = Counter(report.counts)  # a resumed run's counts, added once however retried
+        try:
+            with uow_factory() as uow:
+                started = _start_or_resume(uow.session, kind, path, options.started_by, report)
+                uow.commit()
+                return started
+        except Exception:
+            _restore(report.counts, saved)
+            raise
+
+    run = options.as_writer(start)
     progress = options.on_progress or (lambda _run_id: None)
     progress(run.id)
     rows = (row for row in table.rows if row[0] > run.checkpoint_row)
     for batch in _batches(rows, options.batch_size):
-        with uow_factory() as uow:
-            rejected = _process(uow.session, kind, batch, mapping, context)
-            _save_progress(uow.session, run.id, batch[-1][0], report.counts, rejected)
-            uow.commit()
+        options.as_writer(partial(_write_batch, uow_factory, kind, batch, mapping, context, run.id))
         progress(run.id)
+    options.as_writer(partial(_finish_run, uow_factory, run.id, report))
+
+
+def _finish_run(uow_factory: Callable[[], UnitOfWork], run_id: int, report: ImportReport) -> None:
     with uow_factory() as uow:
-        finished = uow.session.get_one(ImportRun, run.id)
+        finished = uow.session.get_one(ImportRun, run_id)
         finished.status, finished.finished_at = RunStatus.FINISHED, utcnow()
         report.rejected = [
             RejectedRow(r.row_number, r.field, r.reason, r.value)
-            for r in rejections_of(uow.session, run.id)
+            for r in rejections_of(uow.session, run_id)
         ]
         uow.commit()
+
+
+def _write_batch(
+    uow_factory: Callable[[], UnitOfWork],
+    kind: ImportKind,
+    batch: list[NumberedRow],
+    mapping: ColumnMapping,
+    context: RunContext,
+    run_id: int,
+) -> None:
+    """One batch in its own transaction; its counts are taken back if it fails, so a
+    retried batch counts once."""
+    saved = Counter(context.counts)
+    try:
+        with uow_factory() as uow:
+            rejected = _process(uow.session, kind, batch, mapping, context)
+            _save_progress(uow.session, run_id, batch[-1][0], context.counts, rejected)
+            uow.commit()
+    except Exception:
+        _restore(context.counts, saved)
+        raise
 
 
 def _start_or_resume(

@@ -27,6 +27,9 @@ from crm_core.importing.log import ImportRun, RunStatus
 from crm_core.importing.readers import open_table
 from crm_core.importing.runner import ImportOptions, run_import
 
+# Runs one unit of work as its process's writer (`ImportOptions.as_writer`).
+Writer = Callable[[Callable[[], Any]], Any]
+
 
 class UploadStatus(enum.StrEnum):
     UPLOADED = "uploaded"
@@ -133,10 +136,18 @@ def choose_mapping(
 
 
 def dry_run_upload(
-    uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
+    uow_factory: Callable[[], UnitOfWork],
+    upload_id: int,
+    directory: Path,
+    settings: RowSettings,
+    as_writer: Writer = lambda work: work(),
 ) -> None:
     """The dry-run job: what the import would do with the chosen mapping, kept on the
-    upload (the first `REJECTIONS_KEPT` rejections); nothing else is written."""
+    upload (the first `REJECTIONS_KEPT` rejections); nothing else is written.
+
+    `as_writer` runs the dry run as its process's writer: its rows are written (never
+    committed) in one transaction, which SQLite refuses at once when another writer
+    committed after the dry run's first read, so the caller serialises and retries it."""
     with uow_factory() as uow:
         upload = uow.session.get(ImportUpload, upload_id)
         if upload is None or (upload.dry_run or {}).get("state") != "running":
@@ -144,7 +155,7 @@ def dry_run_upload(
         kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
     options = ImportOptions(overrides=overrides, settings=settings, dry_run=True)
     try:
-        report = run_import(uow_factory, KINDS[kind], path, options)
+        report = as_writer(lambda: run_import(uow_factory, KINDS[kind], path, options))
         result = {
             "state": "done",
             "counts": dict(report.counts),
@@ -155,9 +166,15 @@ def dry_run_upload(
         result = {"state": "failed", "error": f"{type(error).__name__}: {error}"}
         raise
     finally:
-        with uow_factory() as uow:
-            uow.session.get_one(ImportUpload, upload_id).dry_run = result
-            uow.commit()
+        as_writer(lambda: _store_dry_run(uow_factory, upload_id, result))
+
+
+def _store_dry_run(
+    uow_factory: Callable[[], UnitOfWork], upload_id: int, result: dict[str, Any]
+) -> None:
+    with uow_factory() as uow:
+        uow.session.get_one(ImportUpload, upload_id).dry_run = result
+        uow.commit()
 
 
 def start_dry_run(session: Session, upload_id: int) -> ImportUpload:
@@ -210,9 +227,14 @@ def _claim(uow_factory: Callable[[], UnitOfWork], upload_id: int) -> bool:
 
 
 def run_upload(
-    uow_factory: Callable[[], UnitOfWork], upload_id: int, directory: Path, settings: RowSettings
+    uow_factory: Callable[[], UnitOfWork],
+    upload_id: int,
+    directory: Path,
+    settings: RowSettings,
+    as_writer: Writer = lambda work: work(),
 ) -> None:
-    """The import job: run (or resume) the upload's import; safe to run twice."""
+    """The import job: run (or resume) the upload's import; safe to run twice. Each batch,
+    and each write of the lease, runs `as_writer` (see `ImportOptions.as_writer`)."""
     if not _claim(uow_factory, upload_id):
         return  # finished, gone, or another job is running it
     with uow_factory() as uow:
@@ -220,21 +242,26 @@ def run_upload(
         kind, path, overrides = upload.kind, directory / upload.stored_name, dict(upload.overrides)
         started_by = upload.started_by
 
-    def renew(run_id: int) -> None:
+    def renew_once(run_id: int) -> None:
         with uow_factory() as uow:
             held = uow.session.get_one(ImportUpload, upload_id)
             held.run_id, held.lease_until = run_id, utcnow() + LEASE
             uow.commit()
 
     options = ImportOptions(
-        overrides=overrides, settings=settings, started_by=started_by, on_progress=renew
+        overrides=overrides,
+        settings=settings,
+        started_by=started_by,
+        on_progress=lambda run_id: as_writer(lambda: renew_once(run_id)),
+        as_writer=as_writer,
     )
     try:
         run_import(uow_factory, KINDS[kind], path, options)
     except Exception as error:
-        _finish(uow_factory, upload_id, UploadStatus.FAILED, f"{type(error).__name__}: {error}")
+        failure = f"{type(error).__name__}: {error}"
+        as_writer(lambda: _finish(uow_factory, upload_id, UploadStatus.FAILED, failure))
         raise
-    _finish(uow_factory, upload_id, UploadStatus.FINISHED, None)
+    as_writer(lambda: _finish(uow_factory, upload_id, UploadStatus.FINISHED, None))
 
 
 def _finish(

@@ -163,3 +163,39 @@ def test_a_running_import_holds_its_lease(container, tmp_path) -> None:
     assert _count(container, Customer) == 1
     with container.uow() as uow, pytest.raises(UploadRefused, match="imported already"):
         queue_upload(uow.session, upload_id)
+
+
+def test_a_dry_run_the_database_refuses_once_is_retried_as_the_writer(
+    container, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite refuses a transaction that read and then writes after another writer
+    committed ("database is locked", no busy wait): the job retries it as the process's
+    writer, and the upload shows the dry run's result, not that refusal."""
+    from sqlalchemy.exc import OperationalError
+
+    from crm_core.importing import uploads
+    from servicedesk.crm_jobs import dry_run_import
+
+    directory = imports_dir(container.config)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "f.csv"
+    path.write_text("Email\nann@example.com\n", encoding="utf-8")
+    with container.uow() as uow:
+        upload = register_upload(uow.session, "customers", "f.csv", path, "test")
+        upload.dry_run = {"state": "running"}
+        uow.commit()
+        upload_id, stored = upload.id, directory / upload.stored_name
+    path.rename(stored)
+    real, calls = uploads.run_import, []
+
+    def refused_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "run_import", refused_once)
+    dry_run_import(container, upload_id)
+    with container.uow() as uow:
+        result = uow.session.get_one(ImportUpload, upload_id).dry_run
+    assert len(calls) == 2 and result["state"] == "done", result
