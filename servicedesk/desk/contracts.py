@@ -33,6 +33,7 @@ from crm_core.contracts.usage import (
 )
 from servicedesk.desk.audit import record
 from servicedesk.desk.models import Agent, ServiceRequest
+from servicedesk.desk.per_transaction import once_per_transaction
 
 EXHAUSTED_TAG = "contract-exhausted"
 NO_CONTRACT: dict[str, Any] = {"contract.sla_tier": None, "contract.exhausted": False}
@@ -94,12 +95,8 @@ _ANY_KEY = "contracts.any_in_transaction"
 def _any_contract(session: Session) -> bool:
     """Whether any contract exists, asked once per transaction: a desk without contracts
     (most) then spends no look-up on a new request, and a mail batch one in all."""
-    transaction = session.get_transaction()
-    held = session.info.get(_ANY_KEY)
-    if held is None or held[0] is not transaction:
-        held = (transaction, session.scalar(select(Contract.id).limit(1)) is not None)
-        session.info[_ANY_KEY] = held
-    return bool(held[1])
+    exists = select(Contract.id).limit(1)
+    return once_per_transaction(session, _ANY_KEY, lambda: session.scalar(exists) is not None)
 
 
 @dataclass(frozen=True)

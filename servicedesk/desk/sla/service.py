@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from servicedesk.desk.contracts import sla_contract_facts
 from servicedesk.desk.models import Direction, Message, RequestEvent, ServiceRequest
+from servicedesk.desk.per_transaction import once_per_transaction
 from servicedesk.desk.sla.calendar import ALWAYS, BusinessCalendar, calendar_from_dict
 from servicedesk.desk.sla.clocks import ClockState, History, compute_clocks, warning_at
 from servicedesk.desk.sla.models import SlaCalendarRow, SlaClock, SlaDueEvent, SlaPolicyRow
@@ -37,10 +38,10 @@ class SlaSetup:
 
 def load_setup(session: Session) -> SlaSetup:
     """Policies and calendars, read once per transaction (admins edit them rarely)."""
-    transaction = session.get_transaction()
-    held = session.info.get(_KEY)
-    if held is not None and held[0] is transaction:
-        return held[1]  # type: ignore[no-any-return]
+    return once_per_transaction(session, _KEY, lambda: _read_setup(session))
+
+
+def _read_setup(session: Session) -> SlaSetup:
     rows = session.scalars(
         select(SlaPolicyRow)
         .where(SlaPolicyRow.enabled.is_(True))
@@ -53,9 +54,7 @@ def load_setup(session: Session) -> SlaSetup:
     # No policy, no clock: the calendars are not even read (one query per transaction).
     for row in session.scalars(select(SlaCalendarRow)) if policies else ():
         calendars[row.name] = calendar_from_dict({**row.definition, "name": row.name})
-    setup = SlaSetup(policies, calendars)
-    session.info[_KEY] = (transaction, setup)
-    return setup
+    return SlaSetup(policies, calendars)
 
 
 def forget_setup(session: Session) -> None:
