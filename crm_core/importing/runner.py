@@ -63,7 +63,12 @@ class ImportReport:
         }
 
 
-def _directly(work: Callable[[], Any]) -> Any:
+# Runs one unit of work as its process's writer (`ImportOptions.as_writer`).
+Writer = Callable[[Callable[[], Any]], Any]
+
+
+def directly(work: Callable[[], Any]) -> Any:
+    """The `Writer` of a caller with nothing to serialise: runs the work as it is."""
     return work()
 
 
@@ -80,7 +85,7 @@ class ImportOptions:
     # Runs one unit of work (a batch) as its process's writer. SQLite refuses at once a
     # transaction that read and then writes after another writer committed; the desk
     # passes its write guard, which serialises such batches and retries them.
-    as_writer: Callable[[Callable[[], Any]], Any] = _directly
+    as_writer: Writer = directly
 
 
 def run_import(

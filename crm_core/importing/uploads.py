@@ -25,10 +25,7 @@ from crm_core.importing.headers import IGNORE, ColumnMapping, MappingError, head
 from crm_core.importing.kinds import ImportKind, RowSettings
 from crm_core.importing.log import ImportRun, RunStatus
 from crm_core.importing.readers import open_table
-from crm_core.importing.runner import ImportOptions, run_import
-
-# Runs one unit of work as its process's writer (`ImportOptions.as_writer`).
-Writer = Callable[[Callable[[], Any]], Any]
+from crm_core.importing.runner import ImportOptions, Writer, directly, run_import
 
 
 class UploadStatus(enum.StrEnum):
@@ -140,7 +137,7 @@ def dry_run_upload(
     upload_id: int,
     directory: Path,
     settings: RowSettings,
-    as_writer: Writer = lambda work: work(),
+    as_writer: Writer = directly,
 ) -> None:
     """The dry-run job: what the import would do with the chosen mapping, kept on the
     upload (the first `REJECTIONS_KEPT` rejections); nothing else is written.
@@ -231,7 +228,7 @@ def run_upload(
     upload_id: int,
     directory: Path,
     settings: RowSettings,
-    as_writer: Writer = lambda work: work(),
+    as_writer: Writer = directly,
 ) -> None:
     """The import job: run (or resume) the upload's import; safe to run twice. Each batch,
     and each write of the lease, runs `as_writer` (see `ImportOptions.as_writer`)."""
