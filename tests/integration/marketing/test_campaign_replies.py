@@ -24,14 +24,19 @@ def reply(sender: str, message_id: str, text: str, number: int) -> bytes:
     ).encode()
 
 
-def test_a_reply_opens_a_request_and_counts_for_the_campaign(uow_factory) -> None:  # type: ignore[no-untyped-def]
+def sent_to_two(uow_factory) -> tuple[int, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """A campaign sent to kim0 and kim1; its id and each recipient's Message-ID."""
     with uow_factory() as uow:
         make_audience(uow, 2)
         campaign_id = make_campaign(uow).id
         uow.commit()
     with smtp_sink() as (sink, url):
         run_campaign(uow_factory, campaign_id, SETTINGS, url, utcnow)
-    ids = {rcpts[0]: mail["Message-ID"] for rcpts, mail in sink.mails}
+    return campaign_id, {rcpts[0]: mail["Message-ID"] for rcpts, mail in sink.mails}
+
+
+def test_a_reply_opens_a_request_and_counts_for_the_campaign(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    campaign_id, ids = sent_to_two(uow_factory)
     kim0, kim1 = "kim0@customer.example", "kim1@customer.example"
     asks = parse_mail(reply(kim0, ids[kim0], "My order never came, can you help?", 1))
     forged = parse_mail(reply(kim1, ids[kim0], "I quote someone else's mail", 2))
@@ -52,13 +57,7 @@ def test_a_reply_opens_a_request_and_counts_for_the_campaign(uow_factory) -> Non
 
 
 def test_a_reply_that_only_thanks_is_kept_on_a_request_filed_as_solved(uow_factory) -> None:  # type: ignore[no-untyped-def]
-    with uow_factory() as uow:
-        make_audience(uow, 2)
-        campaign_id = make_campaign(uow).id
-        uow.commit()
-    with smtp_sink() as (sink, url):
-        run_campaign(uow_factory, campaign_id, SETTINGS, url, utcnow)
-    ids = {rcpts[0]: mail["Message-ID"] for rcpts, mail in sink.mails}
+    campaign_id, ids = sent_to_two(uow_factory)
     kim0, kim1 = "kim0@customer.example", "kim1@customer.example"
     thanks = parse_mail(reply(kim0, ids[kim0], "Great, thanks again!", 3))
     sounds_thankful = parse_mail(reply(kim1, ids[kim1], "Thanks, but my invoice is wrong", 4))
