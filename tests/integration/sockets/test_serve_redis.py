@@ -20,15 +20,14 @@ from tests.fixtures.servers import free_port, wait_until_serving
 from tests.integration.sockets.live import AGENTS, Recorder, session_cookie
 
 SERVICEDESK = str(Path(sys.executable).with_name("servicedesk"))
-REDIS_URL = "redis://127.0.0.1:6379/13"
 CHAT, CONSOLE = "/chat", "/console"
 SHOP = "http://shop.example"
 
 
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
+def deployment(tmp_path: Path, redis_url: str) -> Iterator[tuple[list[str], dict[str, str]]]:
     """Two `servicedesk serve` processes sharing one database and one Redis."""
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
     ports = [free_port(), free_port()]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEDESK_")}
@@ -36,7 +35,7 @@ def deployment(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
         **clean,
         "SERVICEDESK_INSTANCE_DIR": str(tmp_path / "instance"),
         "SERVICEDESK_SECRET_KEY": "two-process-secret",
-        "SERVICEDESK_REDIS_URL": REDIS_URL,
+        "SERVICEDESK_REDIS_URL": redis_url,
         "SERVICEDESK_BASE_URL": urls[1],
         "SERVICEDESK_WIDGET_ORIGINS": SHOP,
     }
