@@ -162,8 +162,12 @@ def _decide_batch(
     intake: EmailIntake,
     guarded: bool,
 ) -> list[MailResult]:
-    ledger = BatchLedger(uow.session, [raw_digest(raw) for _source, raw, _p in chunk])
-    results = [_ingest_item(uow, item, intake, ledger, guarded) for item in chunk]
+    digests = [raw_digest(raw) for _source, raw, _p in chunk]  # once: a hash reads every byte
+    ledger = BatchLedger(uow.session, digests)
+    results = [
+        _ingest_item(uow, item, digest, intake, ledger, guarded)
+        for item, digest in zip(chunk, digests, strict=True)
+    ]
     ledger.write(uow.session)
     return results
 
@@ -171,6 +175,7 @@ def _decide_batch(
 def _ingest_item(
     uow: UnitOfWork,
     item: tuple[str, bytes, ParseResult | None],
+    digest: str,
     intake: EmailIntake,
     ledger: BatchLedger,
     guarded: bool,
@@ -178,7 +183,7 @@ def _ingest_item(
     source, raw, parsed = item
     screened = intake.screen(parsed) if parsed is not None else None
     parse = (lambda: screened) if screened is not None else (lambda: intake.parse(raw))
-    return _ingest(uow, raw, parse, intake, source, None, ledger, guarded)
+    return _ingest(uow, raw, parse, intake, source, None, ledger, guarded, digest)
 
 
 def ingest_parsed(
@@ -202,8 +207,9 @@ def _ingest(
     mailbox_id: int | None,
     ledger: BatchLedger | None = None,
     guarded: bool = True,
+    digest: str | None = None,
 ) -> MailResult:
-    digest = raw_digest(raw)
+    digest = digest or raw_digest(raw)
     seen = ledger.find(digest) if ledger is not None else find_decided(uow.session, digest)
     if seen is not None:
         return repeat_of(seen)
