@@ -31,7 +31,7 @@ from channels.email.models import Mailbox, QuarantinedMail
 from channels.email.parser import ParseLimits, raw_digest
 from channels.email.quarantine import quarantine_mail
 from channels.messages import InboundMessage
-from crm_core.customers import ChannelIdentity, IdentityKind
+from crm_core.customers import WHOLE_TRANSACTION_RETRIED, ChannelIdentity, IdentityKind
 from crm_core.db import UnitOfWork, utcnow
 
 DeskOutcome = Literal["created", "appended", "duplicate"]
@@ -142,11 +142,15 @@ def _ingest_batch(
     with the reason and the others are kept, as `ingest_raw` does for a single mail.
     """
     with uow_factory() as uow:
+        # Nor does a new customer's identity need its own savepoint: a clash rolls back here.
+        uow.session.info[WHOLE_TRANSACTION_RETRIED] = True
         try:
             results = _decide_batch(uow, chunk, intake, guarded=False)
             uow.session.flush()  # a refused row fails here, not in the commit that publishes
         except Exception:  # the desk refused a mail; leaving the block rolls back
             results = None
+        finally:
+            del uow.session.info[WHOLE_TRANSACTION_RETRIED]
         if results is not None:
             uow.commit()
             return results
