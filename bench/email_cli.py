@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.email_corpus import FIXTURES, distinct_copies, repeated_set
+from servicedesk.cli.mail import default_parse_workers
 
 STARTUP_MAIL = "gmail_new.eml"  # a new customer's first mail: it opens a request
 
@@ -70,12 +71,14 @@ def cli_throughput(
         startup, startup_cpu, _ = _cli(env, [FIXTURES / STARTUP_MAIL])
         total, cpu, out = _cli(env, files, options)
     decided = [_decision(json.loads(line)) for line in out.splitlines()]
+    chosen = dict(zip(options[::2], options[1::2], strict=True)).get("--parse-workers")
     outcomes: dict[str, int] = {}
     for outcome, _reason in decided[: len(raws)]:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return {
         "mails": len(files),
         "copies": copies,
+        "parse_workers": int(chosen) if chosen else default_parse_workers(len(files)),
         "seconds": round(total, 2),
         "startup_seconds": round(startup, 2),
         # None when start-up swung more than the work took (a busy machine).
