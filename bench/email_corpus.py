@@ -41,3 +41,42 @@ def distinct_copies(raws: list[bytes], copies: int) -> list[bytes]:
         for i, raw in enumerate(raws)
     ]
     return [b"X-Bench-Copy: %d\r\n" % i + raw for i, raw in enumerate(batch)]
+
+
+# Header fields whose ids thread mail, and those a sender is read from (parser._sender).
+_ID_FIELDS = rb"message-id|in-reply-to|references"
+_SENDER_FIELDS = rb"from|sender|reply-to|return-path"
+# Continuation lines; some gateways drop the indent of folded ids (a line starting "<").
+_FIELD = rb"(?im)^(?:%s)[ \t]*:[^\n]*(?:\n[ \t<][^\n]*)*"
+_ID_TOKEN = re.compile(rb"(?<![^\s,:])(<?)(?=[^\s,<>])")
+_FIRST_FIELD = re.compile(rb"(?m)^[!-9;-~]{1,76}:")
+
+
+def repeated_set(raws: list[bytes], copies: int) -> list[bytes]:
+    """The set `copies` times over: the first copy as it is, each later one a new set.
+
+    In copy N every Message-ID, In-Reply-To and References id gets the prefix `bN.` (so
+    a copy's replies point into that copy, as in the original) and every sender address
+    the domain prefix `cN.` (its customers are new to the desk, as they were to a fresh
+    instance); an `X-Bench-Copy: N` field makes even mails without either new bytes.
+    Bytes equal within the original stay equal within a copy (a repeat stays a repeat).
+    """
+    return [raw if copy == 0 else _copy_of(raw, copy) for copy in range(copies) for raw in raws]
+
+
+def _copy_of(raw: bytes, copy: int) -> bytes:
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    head, body = raw[:end], raw[end:]
+    ids = re.compile(_FIELD % _ID_FIELDS)
+    senders = re.compile(_FIELD % _SENDER_FIELDS)
+    head = ids.sub(lambda m: _prefix_ids(m.group(0), b"b%d." % copy), head)
+    head = senders.sub(lambda m: m.group(0).replace(b"@", b"@c%d." % copy), head)
+    first = _FIRST_FIELD.search(head)  # after an mbox "From " line or a banner
+    at = first.start() if first else 0
+    newline = b"\r\n" if b"\r\n" in head else b"\n"
+    return head[:at] + b"X-Bench-Copy: %d" % copy + newline + head[at:] + body
+
+
+def _prefix_ids(field: bytes, prefix: bytes) -> bytes:
+    name, colon, value = field.partition(b":")
+    return name + colon + _ID_TOKEN.sub(lambda m: m.group(1) + prefix, value)

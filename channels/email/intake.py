@@ -31,7 +31,7 @@ from channels.email.models import Mailbox, QuarantinedMail
 from channels.email.parser import ParseLimits, raw_digest
 from channels.email.quarantine import quarantine_mail
 from channels.messages import InboundMessage
-from crm_core.customers import ChannelIdentity, IdentityKind
+from crm_core.customers import WHOLE_TRANSACTION_RETRIED, ChannelIdentity, IdentityKind
 from crm_core.db import UnitOfWork, utcnow
 
 DeskOutcome = Literal["created", "appended", "duplicate"]
@@ -142,11 +142,15 @@ def _ingest_batch(
     with the reason and the others are kept, as `ingest_raw` does for a single mail.
     """
     with uow_factory() as uow:
+        # Nor does a new customer's identity need its own savepoint: a clash rolls back here.
+        uow.session.info[WHOLE_TRANSACTION_RETRIED] = True
         try:
             results = _decide_batch(uow, chunk, intake, guarded=False)
             uow.session.flush()  # a refused row fails here, not in the commit that publishes
         except Exception:  # the desk refused a mail; leaving the block rolls back
             results = None
+        finally:
+            del uow.session.info[WHOLE_TRANSACTION_RETRIED]
         if results is not None:
             uow.commit()
             return results
@@ -162,8 +166,12 @@ def _decide_batch(
     intake: EmailIntake,
     guarded: bool,
 ) -> list[MailResult]:
-    ledger = BatchLedger(uow.session, [raw_digest(raw) for _source, raw, _p in chunk])
-    results = [_ingest_item(uow, item, intake, ledger, guarded) for item in chunk]
+    digests = [raw_digest(raw) for _source, raw, _p in chunk]  # once: a hash reads every byte
+    ledger = BatchLedger(uow.session, digests)
+    results = [
+        _ingest_item(uow, item, digest, intake, ledger, guarded)
+        for item, digest in zip(chunk, digests, strict=True)
+    ]
     ledger.write(uow.session)
     return results
 
@@ -171,6 +179,7 @@ def _decide_batch(
 def _ingest_item(
     uow: UnitOfWork,
     item: tuple[str, bytes, ParseResult | None],
+    digest: str,
     intake: EmailIntake,
     ledger: BatchLedger,
     guarded: bool,
@@ -178,7 +187,7 @@ def _ingest_item(
     source, raw, parsed = item
     screened = intake.screen(parsed) if parsed is not None else None
     parse = (lambda: screened) if screened is not None else (lambda: intake.parse(raw))
-    return _ingest(uow, raw, parse, intake, source, None, ledger, guarded)
+    return _ingest(uow, raw, parse, intake, source, None, ledger, guarded, digest)
 
 
 def ingest_parsed(
@@ -202,8 +211,9 @@ def _ingest(
     mailbox_id: int | None,
     ledger: BatchLedger | None = None,
     guarded: bool = True,
+    digest: str | None = None,
 ) -> MailResult:
-    digest = raw_digest(raw)
+    digest = digest or raw_digest(raw)
     seen = ledger.find(digest) if ledger is not None else find_decided(uow.session, digest)
     if seen is not None:
         return repeat_of(seen)

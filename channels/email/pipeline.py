@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copyreg
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
+from itertools import islice
 from types import MappingProxyType
 from typing import Any
 
@@ -51,25 +53,61 @@ def parse_in_background(
         )
 
 
+def _parse_many(raws: list[bytes], limits: ParseLimits) -> list[ParseResult]:
+    return [parse_mail(raw, limits) for raw in raws]
+
+
+def _ready() -> None:
+    """A task that only says the worker process is up."""
+
+
+def _start(pool: ProcessPoolExecutor, started: threading.Event) -> None:
+    # Starting the forkserver and the worker blocks the submitting thread (~0.3 s); done
+    # here, the caller keeps parsing meanwhile. If it fails, the caller parses everything.
+    pool.submit(_ready).result()
+    started.set()
+
+
 def parse_ahead(
-    mails: Iterable[tuple[str, bytes]], limits: ParseLimits, workers: int = 1, window: int = 64
+    mails: Iterable[tuple[str, bytes]],
+    limits: ParseLimits,
+    workers: int = 1,
+    window: int = 128,
+    chunk: int = 8,
 ) -> Iterator[tuple[str, bytes, ParseResult]]:
     """(source, raw, parsed) in input order; workers parse at most `window` mails ahead.
 
-    The window bounds memory: the writer is the slower side, so unbounded parsing would
-    hold every parsed mail of a large run at once. Own-address screening stays with the
-    caller (`EmailIntake.screen`), which knows the mailboxes.
+    Mails travel to the workers `chunk` at a time: one message, one future and one wake-up
+    of the pool's thread per chunk instead of per mail. The caller never waits for a worker
+    that is not parsing its next chunk: until the worker process is up it parses the mails
+    itself, and a chunk no worker has started yet (a worker busy with a huge mail) it takes
+    back. The window bounds memory: unbounded parsing would hold every parsed mail of a
+    large run at once. Own-address screening stays with the caller
+    (`EmailIntake.screen`), which knows the mailboxes.
     """
-    parse = partial(_parse, limits=limits, own_addresses=frozenset())
+    source_mails = iter(mails)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["channels.email.parser"])
-    pending: deque[tuple[str, bytes, Future[ParseResult]]] = deque()
+    pending: deque[tuple[list[tuple[str, bytes]], Future[list[ParseResult]]]] = deque()
+    started = threading.Event()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for source, raw in mails:
-            pending.append((source, raw, pool.submit(parse, raw)))
-            if len(pending) >= window:
-                source, raw, future = pending.popleft()
-                yield source, raw, future.result()
-        while pending:
-            source, raw, future = pending.popleft()
-            yield source, raw, future.result()
+        starter = threading.Thread(target=_start, args=(pool, started), daemon=True)
+        starter.start()
+        while True:
+            while started.is_set() and len(pending) * chunk < window:
+                items = list(islice(source_mails, chunk))
+                if not items:
+                    break
+                pending.append((items, pool.submit(_parse_many, [r for _s, r in items], limits)))
+            if pending:
+                items, future = pending.popleft()
+                here = not future.done() and future.cancel()
+                parsed = _parse_many([r for _s, r in items], limits) if here else future.result()
+            else:
+                items = list(islice(source_mails, chunk))
+                if not items:
+                    break
+                parsed = _parse_many([raw for _source, raw in items], limits)
+            for (source, raw), result in zip(items, parsed, strict=True):
+                yield source, raw, result
+        starter.join()

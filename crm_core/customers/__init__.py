@@ -12,6 +12,7 @@ from crm_core.customers.field_models import (
     FieldKind,
 )
 from crm_core.customers.identities import (
+    WHOLE_TRANSACTION_RETRIED,
     find_identity,
     identity_key,
     link_identity,
@@ -29,6 +30,7 @@ from crm_core.customers.models import (
 from crm_core.customers.records import Address, AddressKind, Tag
 
 __all__ = [
+    "WHOLE_TRANSACTION_RETRIED",
     "Address",
     "AddressKind",
     "ChannelIdentity",

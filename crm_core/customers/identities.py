@@ -63,6 +63,12 @@ def new_identity(
     return identity
 
 
+# Set in `session.info` by a caller that, if any write fails, rolls its whole transaction
+# back and redoes it with savepoints (email intake's batches): a new identity then needs
+# no savepoint and flush of its own; its rows go out with the caller's next flush.
+WHOLE_TRANSACTION_RETRIED = "identities.whole_transaction_retried"
+
+
 def resolve_identity(
     session: Session, kind: str, address: str, display_name: str | None = None
 ) -> Customer:
@@ -76,21 +82,28 @@ def resolve_identity(
         if display_name and not existing.customer.name:
             existing.customer.name = display_name.strip()
         return existing.customer
+    if session.info.get(WHOLE_TRANSACTION_RETRIED):
+        return _new_customer(session, kind, address, display_name)
     try:
         with session.begin_nested():
-            customer = Customer(name=(display_name or "").strip())
-            if kind == IdentityKind.EMAIL:
-                customer.email = normalise_address(kind, address)
-            elif kind == IdentityKind.PHONE:
-                customer.phone = standard_phone(session, address)
-            session.add(customer)
-            new_identity(session, customer, kind, address, display_name)
+            customer = _new_customer(session, kind, address, display_name)
             session.flush()
     except IntegrityError:
         identity = find_identity(session, kind, address)
         if identity is None:
             raise
         return identity.customer
+    return customer
+
+
+def _new_customer(session: Session, kind: str, address: str, display_name: str | None) -> Customer:
+    customer = Customer(name=(display_name or "").strip())
+    if kind == IdentityKind.EMAIL:
+        customer.email = normalise_address(kind, address)
+    elif kind == IdentityKind.PHONE:
+        customer.phone = standard_phone(session, address)
+    session.add(customer)
+    new_identity(session, customer, kind, address, display_name)
     return customer
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -31,19 +32,29 @@ def mail() -> None:
     """Email channel: intake from files and IMAP, quarantine."""
 
 
+# From this many files `mail ingest` parses in a worker process beside the writer (on two
+# or more cores): the single SQLite writer then only stores, and the worker process
+# (~0.3 s to start, meanwhile the writer parses) pays for itself (BENCHMARKS.md, Email).
+WORKER_FROM_FILES = 200
+
+
+def default_parse_workers(files: int) -> int:
+    """1 for a run of many files on a machine with a core to spare, else 0 (inline)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 1 if files >= WORKER_FROM_FILES and (cores or 1) >= 2 else 0
+
+
 @mail.command("ingest")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file and line.")
 @click.option(
     "--parse-workers",
     type=click.IntRange(min=0),
-    # 0 by default: on two quiet cores a parse worker made the real-world mix slower
-    # (79-100 mails/s against 114-139 inline; BENCHMARKS.md, Email). More cores may differ.
-    default=0,
-    show_default=True,
-    help="Processes parsing ahead of the writer.",
+    default=None,
+    help=f"Processes parsing ahead of the writer [default: 1 for {WORKER_FROM_FILES}+ files"
+    " on 2+ cores, else 0].",
 )
-def ingest_command(files: tuple[str, ...], as_json: bool, parse_workers: int) -> None:
+def ingest_command(files: tuple[str, ...], as_json: bool, parse_workers: int | None) -> None:
     """Feed raw RFC 5322 files through the email adapter and the desk intake.
 
     Mails commit in batches; a line is printed once its mail is committed.
@@ -51,6 +62,8 @@ def ingest_command(files: tuple[str, ...], as_json: bool, parse_workers: int) ->
     from channels.email.intake import ingest_in_batches
 
     app = _app()
+    if parse_workers is None:
+        parse_workers = default_parse_workers(len(files))
     mails = ((f"file:{name}", Path(name).read_bytes()) for name in files)
     results = ingest_in_batches(app.uow, mails, _intake(app), parse_workers=parse_workers)
     for name, result in zip(files, results, strict=True):

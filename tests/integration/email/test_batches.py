@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from channels.email.ledger import MailResult
 from channels.email.models import IngestedMail, QuarantinedMail
 from channels.email.parser import ParseLimits
 from channels.messages import InboundMessage
+from crm_core.customers import WHOLE_TRANSACTION_RETRIED, Customer, identities
 from crm_core.db import UnitOfWork
 from servicedesk.desk.attachments import AttachmentStore
 from servicedesk.desk.models import Message, ServiceRequest
@@ -105,6 +107,50 @@ def test_the_same_mail_twice_in_one_batch_is_stored_once(uow_factory: UowFactory
     outcomes = [r.outcome for r in ingest_in_batches(uow_factory, mails, intake)]
     assert outcomes == ["created", "created", "duplicate"]
     assert counts(uow_factory) == (2, 2, 2)
+
+
+def test_a_sender_new_to_the_desk_twice_in_one_batch_is_one_customer(
+    uow_factory: UowFactory,
+) -> None:
+    intake = EmailIntake(EmailAdapter(smtp=None, from_address=""), partial(receive_inbound))
+    second = new_mail(2).replace(b"c2@example.com", b"c1@example.com")
+    mails = [("a", new_mail(1)), ("b", second)]
+    assert [r.outcome for r in ingest_in_batches(uow_factory, mails, intake)] == ["created"] * 2
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count(Customer.id))) == 1
+        owners = uow.session.scalars(select(ServiceRequest.customer_id)).all()
+        assert len(owners) == 2 and len(set(owners)) == 1
+
+
+_CUSTOMERS = select(func.count(Customer.id))
+
+
+def test_an_identity_created_meanwhile_redoes_the_batch_and_joins_that_customer(
+    uow_factory: UowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch's first pass creates identities without a savepoint: a clash (here: the
+    # lookup misses the sender once, as if another intake inserted it concurrently) fails
+    # that pass, and the redo with savepoints finds the customer.
+    real_find = identities.find_identity
+    misses = {"left": 1}
+
+    def find_missing_once(session: Any, kind: str, address: str) -> Any:
+        first_pass = session.info.get(WHOLE_TRANSACTION_RETRIED) and misses["left"]
+        if first_pass and address == "c1@example.com" and session.scalar(_CUSTOMERS):
+            misses["left"] -= 1
+            return None
+        return real_find(session, kind, address)
+
+    monkeypatch.setattr(identities, "find_identity", find_missing_once)
+    intake = EmailIntake(EmailAdapter(smtp=None, from_address=""), partial(receive_inbound))
+    second = new_mail(2).replace(b"c2@example.com", b"c1@example.com")
+    mails = [("a", new_mail(1)), ("b", second), ("c", new_mail(3))]
+    outcomes = [r.outcome for r in ingest_in_batches(uow_factory, mails, intake)]
+    assert misses["left"] == 0  # the clash happened
+    assert outcomes == ["created"] * 3
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count(Customer.id))) == 2
+    assert counts(uow_factory) == (3, 3, 3)
 
 
 def test_cli_prints_one_committed_line_per_file_in_order(tmp_path: Path) -> None:
