@@ -68,6 +68,9 @@ def _start(pool: ProcessPoolExecutor, started: threading.Event) -> None:
     started.set()
 
 
+_Chunk = tuple[list[tuple[str, bytes]], "Future[list[ParseResult]]"]
+
+
 def parse_ahead(
     mails: Iterable[tuple[str, bytes]],
     limits: ParseLimits,
@@ -88,26 +91,49 @@ def parse_ahead(
     source_mails = iter(mails)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["channels.email.parser"])
-    pending: deque[tuple[list[tuple[str, bytes]], Future[list[ParseResult]]]] = deque()
+    pending: deque[_Chunk] = deque()
     started = threading.Event()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         starter = threading.Thread(target=_start, args=(pool, started), daemon=True)
         starter.start()
         while True:
-            while started.is_set() and len(pending) * chunk < window:
-                items = list(islice(source_mails, chunk))
-                if not items:
-                    break
-                pending.append((items, pool.submit(_parse_many, [r for _s, r in items], limits)))
-            if pending:
-                items, future = pending.popleft()
-                here = not future.done() and future.cancel()
-                parsed = _parse_many([r for _s, r in items], limits) if here else future.result()
-            else:
-                items = list(islice(source_mails, chunk))
-                if not items:
-                    break
-                parsed = _parse_many([raw for _source, raw in items], limits)
-            for (source, raw), result in zip(items, parsed, strict=True):
-                yield source, raw, result
+            if started.is_set():
+                _submit_ahead(pool, pending, source_mails, limits, window, chunk)
+            parsed = _next_chunk(pending, source_mails, limits, chunk)
+            if not parsed:
+                break
+            yield from parsed
         starter.join()
+
+
+def _submit_ahead(
+    pool: ProcessPoolExecutor,
+    pending: deque[_Chunk],
+    source_mails: Iterator[tuple[str, bytes]],
+    limits: ParseLimits,
+    window: int,
+    chunk: int,
+) -> None:
+    """Hand the workers chunks until `window` mails are on their way."""
+    while len(pending) * chunk < window:
+        items = list(islice(source_mails, chunk))
+        if not items:
+            return
+        pending.append((items, pool.submit(_parse_many, [raw for _s, raw in items], limits)))
+
+
+def _next_chunk(
+    pending: deque[_Chunk],
+    source_mails: Iterator[tuple[str, bytes]],
+    limits: ParseLimits,
+    chunk: int,
+) -> list[tuple[str, bytes, ParseResult]]:
+    """The next chunk parsed, by a worker or here (none up yet, or it has not started it)."""
+    if pending:
+        items, future = pending.popleft()
+        here = not future.done() and future.cancel()
+        parsed = _parse_many([raw for _s, raw in items], limits) if here else future.result()
+    else:
+        items = list(islice(source_mails, chunk))
+        parsed = _parse_many([raw for _s, raw in items], limits)
+    return [(source, raw, result) for (source, raw), result in zip(items, parsed, strict=True)]
