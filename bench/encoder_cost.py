@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bench.chat_latency import QUESTIONS, question
-from knowledge.embedding import MiniLMEmbedder
+from knowledge.embedding import QUERY_BATCH, MiniLMEmbedder
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCHES = (1, 8, 16, 32)
@@ -39,17 +39,17 @@ def encoders() -> dict[str, MiniLMEmbedder]:
     """Before (float, one padded batch), float sub-batched, and the query encoder now."""
     return {
         "float, batch 64 (before)": MiniLMEmbedder(batch_size=64),
-        "float, sub-batches of 8": MiniLMEmbedder(batch_size=8),
-        "int8, sub-batches of 8 (now)": MiniLMEmbedder(batch_size=8, quantized=True),
+        f"float, sub-batches of {QUERY_BATCH}": MiniLMEmbedder(batch_size=QUERY_BATCH),
+        f"int8, sub-batches of {QUERY_BATCH} (now)": MiniLMEmbedder(
+            batch_size=QUERY_BATCH, quantized=True
+        ),
     }
 
 
 def chat_turn(rng: random.Random) -> str:
-    """A request's subject and its customer's turn of one to five messages."""
-    first = question(rng)
-    return "\n".join(
-        [first.splitlines()[0], first] + [question(rng) for _ in range(rng.randint(0, 4))]
-    )
+    """A customer's turn of one to five questions, as `question_of` gives it for a chat
+    (whose subject, its first line, is not repeated)."""
+    return "\n".join(question(rng) for _ in range(rng.randint(1, 5)))
 
 
 def cpu_ms_per_item(work: Callable[[Sequence[Any]], object], items: list[list[Any]]) -> float:
