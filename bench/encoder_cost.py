@@ -110,12 +110,17 @@ def suggestion_runs(requests: int, rounds: int) -> dict[int, dict[str, float]]:
         ),
     }
     for knowledge in bases.values():
-        knowledge.searcher.query_cache_size = 0  # every turn is new text in the chat bench
         knowledge.search("warm up", log=False)
     rng = random.Random(5)
 
     def runner(knowledge: KnowledgeBase) -> Callable[[Sequence[int]], object]:
-        return lambda ids: search_for_requests(container.uow, knowledge, list(ids))
+        def run(ids: Sequence[int]) -> object:
+            # Every turn is new text in the chat bench: forget the ones of earlier rounds.
+            # (Not `query_cache_size = 0`: that also turns the run's batched encoding off.)
+            knowledge.searcher._recent_queries.clear()
+            return search_for_requests(container.uow, knowledge, list(ids))
+
+        return run
 
     return alternating(
         {name: runner(kb) for name, kb in bases.items()},
