@@ -159,8 +159,9 @@ _shared_lock = threading.Lock()
 
 # Searched texts are encoded in sub-batches of this many, length-sorted (sentence-
 # transformers sorts a call's texts by length): a batch pads every text to its longest,
-# and a chat turn runs from one message to five. Measured on chat turns in calls of 32
-# (int8): 6.9-8.1 ms per text in sub-batches of 4, 7.4-7.7 of 8, 8.9-9.4 of 16, 12.9 as one.
+# and a chat turn runs from one message to five. Measured on chat turns, calls of 32:
+# float 15.2 ms of CPU per text in sub-batches of 4 against 23.6 in one (bench.encoder_cost);
+# int8 6.9-8.1 in sub-batches of 4, 7.4-7.7 of 8, 8.9-9.4 of 16 (three rounds).
 QUERY_BATCH = 4
 
 
@@ -205,8 +206,10 @@ def _shared_instance(model_path: str | None, *, quantized: bool) -> MiniLMEmbedd
 class RecentEncodings:
     """An embedder that remembers the vectors of recent texts (both views when it can).
 
-    The router classifies a new request's text at intake, and its suggestion job searches
-    the knowledge base with the same text moments later: one encoding serves both.
+    The router's category and urgency models read the same text at intake: one encoding
+    serves both. (Searches encode with the int8 copy instead, `query_encoder_for`, so a
+    suggestion no longer reuses the router's float vector: the int8 encoding of the same
+    text costs less than half of it.)
     """
 
     def __init__(self, embedder: Embedder, size: int = 512) -> None:
