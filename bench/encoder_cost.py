@@ -92,15 +92,25 @@ def closeness(float_model: MiniLMEmbedder, int8_model: MiniLMEmbedder) -> dict[s
 def suggestion_runs(requests: int, rounds: int) -> dict[int, dict[str, float]]:
     """CPU ms per suggested request of `search_for_requests`, float vs int8 questions."""
     from bench.chat_server import build_config, seed
+    from servicedesk.container import Container
+
+    with tempfile.TemporaryDirectory(prefix="encoder_cost_") as workdir:
+        config = build_config(Path(workdir), "http://127.0.0.1:5000", "http://127.0.0.1:5000", None)
+        seed(config, agents=1)
+        container = Container.build(config)
+        try:
+            return _alternating_runs(container, config, requests, rounds)
+        finally:
+            container.engine.dispose()
+
+
+def _alternating_runs(
+    container: Any, config: Any, requests: int, rounds: int
+) -> dict[int, dict[str, float]]:
     from knowledge.embedding import shared_embedder, shared_query_embedder
     from knowledge.service import KnowledgeBase
-    from servicedesk.container import Container
     from servicedesk.desk.suggestions import search_for_requests
 
-    workdir = Path(tempfile.mkdtemp(prefix="encoder_cost_"))
-    config = build_config(workdir, "http://127.0.0.1:5000", "http://127.0.0.1:5000", None)
-    seed(config, agents=1)
-    container = Container.build(config)
     request_ids = open_requests(container, requests)
     stored = shared_embedder()
     bases = {
