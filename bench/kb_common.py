@@ -64,13 +64,15 @@ def build_kb(
     corpus: list[dict[str, Any]],
     embedder: Embedder,
     settings: FusionSettings | None = None,
+    query_embedder: Embedder | None = None,
 ) -> KnowledgeBase:
-    """A knowledge base in `workdir` holding the corpus (re-runs reuse the embeddings)."""
+    """A knowledge base in `workdir` holding the corpus (re-runs reuse the embeddings);
+    `query_embedder` encodes the queries when given (else `embedder`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
     migrate.upgrade(engine)
     sessions = make_session_factory(engine)
-    kb = KnowledgeBase(sessions, workdir / "whoosh", embedder, settings)
+    kb = KnowledgeBase(sessions, workdir / "whoosh", embedder, settings, query_embedder)
     kb.searcher.query_cache_size = 0  # time every encode: modes repeat the same queries
     with sessions() as session:
         records = [

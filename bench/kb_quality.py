@@ -87,11 +87,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kb_bench_stackfaq"
     )
+    for part in ("documents", "queries"):
+        parser.add_argument(
+            f"--{part}",
+            choices=("float", "int8"),
+            default="float",
+            help=f"encode the {part} with the float model or its int8 copy (knowledge.embedding)",
+        )
     args = parser.parse_args(argv)
 
     data = load_stackfaq(args.data)
     queries = split_queries(data, args.split)
-    kb = build_kb(args.workdir, data.corpus, MiniLMEmbedder())
+    kb = build_kb(
+        args.workdir,
+        data.corpus,
+        MiniLMEmbedder(quantized=args.documents == "int8"),
+        query_embedder=MiniLMEmbedder(quantized=args.queries == "int8", batch_size=8),
+    )
     kb.search("warm up", log=False)  # load the model and the indexes outside the timings
 
     rows: dict[str, dict[str, float]] = {}
@@ -117,6 +129,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "modes": rows,
         "no_answer": no_answer,
         "settings": vars(kb.searcher.settings),
+        "document_encoder": args.documents,
+        "query_encoder": args.queries,
     }
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

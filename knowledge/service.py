@@ -77,14 +77,18 @@ class KnowledgeBase:
         index_dir: Path,
         embedder: Embedder,
         settings: FusionSettings | None = None,
+        query_embedder: Embedder | None = None,
     ) -> None:
+        """`embedder` encodes the passages and solved requests; `query_embedder` (by default
+        the same) the searched texts: a cheaper encoder of the same model (int8 weights)
+        serves queries without re-encoding the index (see `knowledge.embedding`)."""
         self._sessions = session_factory
         self.embedder = embedder
         self.keyword_index = KeywordIndex(index_dir)
         self.vectors = VectorStore(session_factory, embedder.dimension)
         self.feedback = FeedbackPriors(session_factory)
         self.searcher = ArticleSearcher(
-            self.keyword_index, self.vectors, embedder, settings, self.feedback
+            self.keyword_index, self.vectors, query_embedder or embedder, settings, self.feedback
         )
         self._has_content: bool | None = None
         self._empty_until = 0.0

@@ -190,10 +190,11 @@ class Container:
         """Load the sentence model now if requests will need it, not inside the first one:
         under gevent a six-second load in a request stalls every socket of the process."""
         classifier = self.router.classifier if self.router is not None else None
-        if (
-            classifier is not None and classifier.store.active_version() is not None
-        ) or self.knowledge.has_content():
-            self.embedder.encode(["warm-up"])
+        searched = self.knowledge.has_content()
+        if searched or (classifier is not None and classifier.store.active_version() is not None):
+            self.embedder.encode(["warm-up"])  # routing, and storing solved requests
+        if searched:  # and the int8 copy that encodes searched questions
+            self.knowledge.searcher.embedder.encode(["warm-up"])
 
     @cached_property
     def write_guard(self) -> WriteGuard:
@@ -255,9 +256,17 @@ class Container:
     @cached_property
     def knowledge(self) -> KnowledgeBase:
         """Search and index maintenance; the whoosh index lives in the instance dir."""
+        from knowledge.embedding import query_encoder_for
         from knowledge.service import KnowledgeBase  # whoosh and NumPy: loaded when used
 
-        return KnowledgeBase(self.sessions, self.config.whoosh_dir, self.embedder)
+        # Questions are encoded by the model's int8 copy (several per chat turn), what is
+        # stored by the float model: the mix ranks as well (BENCHMARKS.md).
+        return KnowledgeBase(
+            self.sessions,
+            self.config.whoosh_dir,
+            self.embedder,
+            query_embedder=query_encoder_for(self.embedder),
+        )
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -60,9 +60,9 @@ _TURN = (
 def question_of(session: Session, request: ServiceRequest) -> str:
     """The subject and the customer's latest turn (their messages since the last reply).
 
-    Reads at most `TURN_MESSAGES` recent messages, never the whole conversation. For a
-    request's first message this is the text the router classified at intake, so the
-    two share one encoding (the embedder remembers recent texts).
+    Reads at most `TURN_MESSAGES` recent messages, never the whole conversation. A chat's
+    subject is its first message's first line: while that message is in the turn the
+    subject is left out, not encoded twice (the encoding's cost grows with its words).
     """
     rows = session.execute(_TURN, {"request_id": request.id}).all()
     turn: list[str] = []
@@ -72,7 +72,10 @@ def question_of(session: Session, request: ServiceRequest) -> str:
         elif turn:  # the reply before this turn
             break
     question = "\n".join(reversed(turn))[-TURN_CHARS:]
-    return "\n".join(part for part in (request.subject, question) if part)
+    subject = request.subject
+    if subject and question.startswith(subject):
+        subject = ""
+    return "\n".join(part for part in (subject, question) if part)
 
 
 def _last_answer(session: Session, request_id: int) -> str | None:

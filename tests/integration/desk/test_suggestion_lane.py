@@ -77,6 +77,19 @@ def test_a_burst_of_messages_gets_one_suggestion_run_for_its_last_question(
     assert lane_container.notifier.sent.count(ready) == 1  # type: ignore[attr-defined]
 
 
+def test_a_chats_subject_is_not_repeated_while_its_first_message_is_in_the_turn(
+    lane_container: Container,
+) -> None:
+    request_id = chat(lane_container, 0, "My card was charged twice\nfor one order, why?")
+    chat(lane_container, 1, "a refund please")
+    with lane_container.uow() as uow:
+        request = uow.session.get(ServiceRequest, request_id)
+        assert request is not None
+        assert request.subject == "My card was charged twice"  # the first line
+        question = question_of(uow.session, request)
+    assert question == "My card was charged twice\nfor one order, why?\na refund please"
+
+
 def test_question_is_the_latest_turn_read_without_the_whole_conversation(
     lane_container: Container,
 ) -> None:

@@ -9,9 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from knowledge.embedding import MiniLMEmbedder, shared_query_embedder
 from servicedesk.container import Container
 from servicedesk.desk.suggestions import search_for_requests
-from servicedesk.suggestion_process import CHILD_NICENESS, ChildHung, SuggestionProcess
+from servicedesk.suggestion_process import (
+    CHILD_NICENESS,
+    ChildHung,
+    SuggestionProcess,
+    _collaborators,
+)
 from tests.integration.desk import test_suggestion_lane
 from tests.integration.desk.test_suggestion_lane import chat
 
@@ -45,6 +51,16 @@ def test_the_child_finds_the_same_suggestions_as_the_thread(
 
     assert here[request_id].articles.hits  # the comparison below compares something
     assert _summary(there) == _summary(here)
+
+
+def test_the_child_searches_with_the_int8_copy_and_never_loads_the_float_model(
+    lane_container: Container,
+) -> None:
+    _uow, knowledge = _collaborators(lane_container.config)
+
+    assert knowledge.searcher.embedder is shared_query_embedder(lane_container.config.model_path)
+    assert isinstance(knowledge.embedder, MiniLMEmbedder)  # what the passages were stored with
+    assert not knowledge.embedder.quantized
 
 
 def test_the_child_yields_the_cpu_to_the_web_process(

@@ -27,7 +27,8 @@ ARTICLES = [
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Iterator[CliRunner]:
-    monkeypatch.setitem(knowledge.embedding._shared, None, embedder)  # reuse the loaded model
+    # Reuse the loaded model (the float one: what is stored; searches load the int8 copy).
+    monkeypatch.setitem(knowledge.embedding._shared, (None, False), embedder)
     runner = CliRunner(env={"SERVICEDESK_INSTANCE_DIR": str(tmp_path / "instance")})
     yield runner
     for key, built in list(context._containers.items()):
