@@ -1,7 +1,7 @@
 """CPU time and SQL statements per chat message on the delivery path, in one process.
 
 python -m bench.chat_delivery_cost [--customers 100] [--messages 600] [--postgres URL]
-                                   [--articles none|demo] [--json]
+                                   [--articles none|demo] [--no-sla] [--json]
 
 What `bench.chat_latency` cannot show on a shared machine: its latencies move with the load
 average, while the CPU a message costs hardly does. The real app and its `/chat` namespace
@@ -11,7 +11,8 @@ Flask-SocketIO's test clients in this process; `--customers` conversations are o
 those are measured: process CPU (every thread: the limiter's expiry timer too) and thread
 CPU of the handler, and the statements sent to the database per message. With `--articles
 demo` the suggestion lane runs beside (on its own thread): its CPU is in the process
-figure, not in the handler's.
+figure, not in the handler's. The demo's SLA policies are seeded (chat's runs 24/7, so each
+message keeps its request's clocks, as on `servicedesk demo`); `--no-sla` leaves them out.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def measure(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     from servicedesk.container import Container
 
     config = build_config(workdir, "http://127.0.0.1:5000", "http://127.0.0.1:5000", None)
-    facts = seed(config, articles=args.articles)
+    facts = seed(config, articles=args.articles, sla=args.sla)
     container = Container.build(config)
     container.warm_up()
     app = create_app(container=container)
@@ -83,6 +84,7 @@ def measure(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "database": container.engine.dialect.name,
         "articles": facts["articles"],
+        "sla": facts["sla"],
         "messages": args.messages,
         "handler_cpu_ms_per_message_mean": round(statistics.fmean(per_message), 3),
         "handler_cpu_ms_per_message_median": round(statistics.median(per_message), 3),
@@ -104,6 +106,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--articles", choices=["none", "demo"], default="none")
+    parser.add_argument(
+        "--no-sla",
+        dest="sla",
+        action="store_false",
+        help="leave out the demo's SLA policies (chat then keeps no clocks), to compare",
+    )
     parser.add_argument("--postgres", help="admin URL; a throwaway database is made and dropped")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args(argv)
@@ -111,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         if url:
             (Path(tmp) / "database_url").write_text(url)
         result = measure(Path(tmp), args)
-    name = f"chat_delivery_cost_{result['database']}_{args.articles}.json"
+    sla = "" if args.sla else "_nosla"
+    name = f"chat_delivery_cost_{result['database']}_{args.articles}{sla}.json"
     report(result, name, as_json=args.json, width=36)
 
 

@@ -1,7 +1,7 @@
 """Chat delivery latency: N widget customers and 20 agents against real server processes.
 
     python -m bench.chat_latency --customers 500 [--agents 20] [--rate 0.2] [--seconds 20]
-                                 [--articles demo|10k|none] [--data ../shared/data]
+                                 [--articles demo|10k|none] [--data ../shared/data] [--no-sla]
                                  [--processes 2 --redis redis://127.0.0.1:6379/14]
                                  [--postgres URL] [--server gevent|threading] [--trace FILE]
                                  [--json]
@@ -17,8 +17,9 @@ Redis database of its own: jobs left from an earlier run would be worked too). T
 gives the servers' CPU time per message, which explains most of the latency.
 
 The desk is the demo's, as a newcomer sees it: its help articles (or 10,000 more with
-`--articles 10k`) and its router trained, so every customer message asks for knowledge
-suggestions. Customers write varied demo-like questions. Agents also time
+`--articles 10k`), its router trained and its SLA policies (chat's runs 24/7, so every
+message keeps its request's clocks; `--no-sla` leaves them out), so every customer message
+asks for knowledge suggestions. Customers write varied demo-like questions. Agents also time
 `suggestions.ready`: the result says how long after a customer's last message the
 suggestions for it arrived.
 """
@@ -112,9 +113,8 @@ def start_servers(
     ports = [free_port() for _ in range(count)]
     base = f"http://127.0.0.1:{ports[0]}"
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
-    facts = seed(
-        build_config(workdir, base, origins, redis_url), articles=args.articles, data_dir=args.data
-    )
+    config = build_config(workdir, base, origins, redis_url)
+    facts = seed(config, articles=args.articles, data_dir=args.data, sla=args.sla)
     server = args.server
     servers = []
     for port in ports:
@@ -378,6 +378,12 @@ def main(argv: list[str] | None = None) -> None:
         "--data", type=Path, default=Path("../shared/data"), help="StackFAQ for --articles 10k"
     )
     parser.add_argument(
+        "--no-sla",
+        dest="sla",
+        action="store_false",
+        help="leave out the demo's SLA policies (chat then keeps no clocks), to compare",
+    )
+    parser.add_argument(
         "--settle", type=float, default=5, help="seconds to wait for suggestions after sending"
     )
     parser.add_argument("--trace", type=Path, help="write each message's send time and latency")
@@ -400,9 +406,10 @@ def main(argv: list[str] | None = None) -> None:
     result["database"] = "postgresql" if args.postgres else "sqlite"
     result["articles"] = facts["articles"]
     result["router_trained"] = facts["router"] is not None
+    result["sla"] = facts["sla"]
     name = (
         f"chat_latency_{args.customers}_{args.processes}p_{result['database']}_{args.server}"
-        f"_{args.articles}.json"
+        f"_{args.articles}{'' if args.sla else '_nosla'}.json"
     )
     report(result, name, as_json=args.json)
 

@@ -47,18 +47,27 @@ def build_config(workdir: Path, base_url: str, origins: str, redis_url: str | No
 
 
 def seed(
-    config: Config, agents: int = 50, articles: str = "demo", data_dir: Path | None = None
+    config: Config,
+    agents: int = 50,
+    articles: str = "demo",
+    data_dir: Path | None = None,
+    *,
+    sla: bool = True,
 ) -> dict[str, Any]:
-    """Schema, agents `agent{i}@bench.example`, the demo's help articles and trained router.
+    """Schema, agents `agent{i}@bench.example`, the demo's help articles, trained router
+    and SLA setup (its calendars and policies; chat has a 24/7 policy, so every chat
+    message keeps its request's clocks, as on `servicedesk demo`).
 
     `articles`: "demo" (the demo's), "10k" (the demo's plus 10,000 synthetic articles from
     StackFAQ sentences under `data_dir`, as `bench.kb_latency` builds them) or "none".
+    `sla=False` leaves the SLA setup out, to compare.
     """
     import servicedesk.schema  # noqa: F401
     from servicedesk import migrate
     from servicedesk.container import Container
-    from servicedesk.demo import load_articles, train_router
+    from servicedesk.demo import DEMO_SLA, load_articles, train_router
     from servicedesk.desk.accounts import create_agent
+    from servicedesk.desk.sla.admin import load_setup_file
 
     container = Container.build(config)
     # Migrated, not create_all: `servicedesk worker` (with --redis) checks the revision.
@@ -66,8 +75,10 @@ def seed(
     with container.uow() as uow:
         for i in range(agents):
             create_agent(uow.session, f"agent{i}@bench.example", AGENT_PASSWORD, name=f"Agent {i}")
+        if sla:
+            load_setup_file(uow.session, DEMO_SLA)  # as `servicedesk demo` (load_demo) does
         uow.commit()
-    facts: dict[str, Any] = {"articles": 0, "router": None}
+    facts: dict[str, Any] = {"articles": 0, "router": None, "sla": sla}
     if articles == "10k":  # first: building the synthetic keyword index starts it afresh
         facts["articles"] = _synthetic_articles(container, data_dir or Path("../shared/data"))
     if articles != "none":
