@@ -4,7 +4,7 @@
                                  [--articles demo|10k|none] [--data ../shared/data] [--no-sla]
                                  [--processes 2 --redis redis://127.0.0.1:6379/14]
                                  [--postgres URL] [--server gevent|threading] [--trace FILE]
-                                 [--json]
+                                 [--stalls] [--json]
 
 The servers run in child processes exactly as `servicedesk serve` runs (gevent, SQLite WAL
 unless `--postgres`); customers and agents are python-socketio AsyncClients over websocket
@@ -120,7 +120,10 @@ def start_servers(
     for port in ports:
         command = [sys.executable, "-m", "bench.chat_server", str(workdir), str(port), base]
         command += [origins, redis_url or ""]
-        process = subprocess.Popen(command, env={**os.environ, "CHAT_BENCH_SERVER": server})
+        env = {**os.environ, "CHAT_BENCH_SERVER": server}
+        if args.stalls:
+            env["CHAT_BENCH_STALLS"] = "1"
+        process = subprocess.Popen(command, env=env)
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
         wait_until_serving(url, timeout=300)  # a loaded machine loads models slowly
@@ -162,6 +165,17 @@ def lane_stats(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, float
         for key, value in json.loads(path.read_text()).items():
             totals[key] = totals.get(key, 0) + value
     return totals
+
+
+def loop_stalls(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Each server's long event-loop runs in the window (written at the last SIGUSR2)."""
+    found = {}
+    for url, _process in servers:
+        port = url.rsplit(":", 1)[1]
+        path = workdir / f"stalls-{port}.json"
+        if path.exists():
+            found[f"loop_stalls_{port}"] = json.loads(path.read_text())
+    return found
 
 
 def login_cookie(url: str, email: str) -> str:
@@ -295,6 +309,7 @@ async def measure(
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     worker_cpu = sum(cpu_seconds(pid) for pid in worker_pids) - worker_before
     lane = {k: v - lane_before.get(k, 0) for k, v in lane_stats(workdir, servers).items()}
+    stalls = loop_stalls(workdir, servers) if args.stalls else {}
     off_loop_cpu = lane.get("off_loop_cpu_seconds", 0.0)
     server_cpu += lane.get("child_cpu_seconds", 0.0)  # the suggestion process's jobs
     await asyncio.sleep(args.settle)  # the last deliveries and suggestions
@@ -330,6 +345,7 @@ async def measure(
         "lost": lost,
         "errors": run.errors,
         **suggestion_lag,
+        **stalls,
     }
 
 
@@ -387,6 +403,11 @@ def main(argv: list[str] | None = None) -> None:
         "--settle", type=float, default=5, help="seconds to wait for suggestions after sending"
     )
     parser.add_argument("--trace", type=Path, help="write each message's send time and latency")
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="time every greenlet run on the servers' event loops (bench.loop_stalls)",
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args(argv)
     if args.processes > 1 and not args.redis:

@@ -3,8 +3,9 @@
 python -m bench.chat_server WORKDIR PORT BASE_URL ORIGINS [REDIS_URL]
 
 `CHAT_BENCH_SERVER=threading` serves on werkzeug's threads instead of gevent, to compare.
-SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json; SIGUSR1
-dumps every thread's stack to stderr.
+SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json (and, with
+`CHAT_BENCH_STALLS=1`, the event loop's long greenlet runs since the last SIGUSR2 to
+WORKDIR/stalls-PORT.json, `bench.loop_stalls`); SIGUSR1 dumps every thread's stack to stderr.
 """
 
 from __future__ import annotations
@@ -97,9 +98,13 @@ def _synthetic_articles(container: Any, data_dir: Path, count: int = 10_000) -> 
     return count
 
 
-def _write_stats(path: Path, container: Any) -> None:
+def _write_stats(path: Path, container: Any, stalls: Any = None) -> None:
     """What the suggestion lane did in this process (read by the bench)."""
     import json
+
+    if stalls is not None:
+        stalls_path = path.with_name(path.name.replace("stats-", "stalls-"))
+        stalls_path.write_text(json.dumps(stalls.summary()))
 
     from servicedesk import lanes, suggestion_process
 
@@ -133,7 +138,13 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # from any greenlet, at once
     stats = Path(workdir) / f"stats-{port}.json"
-    signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container))
+    stalls = None
+    if os.environ.get("CHAT_BENCH_STALLS") == "1":
+        from bench.loop_stalls import LoopStalls
+
+        stalls = LoopStalls()
+        stalls.install()
+    signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container, stalls))
     serve(app, "127.0.0.1", int(port))
 
 
