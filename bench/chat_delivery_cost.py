@@ -86,6 +86,7 @@ def measure(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
         turn = number // len(customers)
         if args.reply_every and turn % args.reply_every == 0:
             _reply(agent, opened[number % len(customers)])  # not measured
+            _settle(container)  # its delivery job too
         counted, cpu_start = len(statements), time.process_time()
         started = time.thread_time()
         _send(client, text)
@@ -115,6 +116,12 @@ def _reply(agent: SocketIOTestClient, request_id: int) -> None:
     ack = agent.emit("reply", data, namespace="/console", callback=True)
     assert ack and not ack.get("error"), ack
     agent.get_received("/console")
+
+
+def _settle(container: Any) -> None:
+    join = getattr(container.tasks, "join", None)
+    if join is not None:
+        join()
 
 
 def _recorder(statements: list[str]) -> Any:
