@@ -119,7 +119,10 @@ def _reply(agent: SocketIOTestClient, request_id: int) -> None:
 
 
 def _settle(container: Any) -> None:
-    join = getattr(container.tasks, "join", None)
+    """The in-process queue's jobs done (the reply's delivery), not the suggestion lane's
+    (which waits for a quiet spell)."""
+    queue = getattr(container.tasks, "inner", container.tasks)
+    join = getattr(queue, "join", None)
     if join is not None:
         join()
 
