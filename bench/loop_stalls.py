@@ -24,21 +24,40 @@ class LoopStalls:
 
     def __init__(self, threshold: float = 0.005) -> None:
         self.threshold = threshold
-        self._since = time.perf_counter()
+        self._gc_started = 0.0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._since = time.thread_time()
         self._runs = 0
         self._over: dict[int, int] = dict.fromkeys(BUCKETS_MS, 0)
         self._by_label: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
         self._longest = 0.0
+        self._gc: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
 
     def install(self) -> None:
+        import gc
+
         import greenlet
 
         greenlet.settrace(self._switched)
+        gc.callbacks.append(self._collected)
+
+    def _collected(self, phase: str, info: dict[str, Any]) -> None:
+        """Garbage collections by generation: how many, their CPU in all and the longest."""
+        if phase == "start":
+            self._gc_started = time.thread_time()
+            return
+        spent = time.thread_time() - self._gc_started
+        entry = self._gc[info["generation"]]
+        entry[0] += 1
+        entry[1] += spent
+        entry[2] = max(entry[2], spent)
 
     def _switched(self, event: str, args: Any) -> None:
         if event not in ("switch", "throw"):
             return
-        now = time.perf_counter()
+        now = time.thread_time()
         spent, self._since = now - self._since, now
         self._runs += 1
         if spent < self.threshold:
@@ -59,7 +78,16 @@ class LoopStalls:
         result = {
             "switches": self._runs,
             **{f"runs_over_{ms}ms": count for ms, count in self._over.items()},
+            "cpu_in_long_runs_ms": round(sum(t for _n, t, _m in self._by_label.values()) * 1000),
             "longest_ms": round(self._longest * 1000, 1),
+            "gc_by_generation": {
+                generation: {
+                    "runs": int(n),
+                    "total_ms": round(t * 1000),
+                    "max_ms": round(m * 1000, 1),
+                }
+                for generation, (n, t, m) in sorted(self._gc.items())
+            },
             "by_what_ran": [
                 {
                     "what": label,
@@ -70,7 +98,7 @@ class LoopStalls:
                 for label, (n, t, m) in top
             ],
         }
-        self.__init__(self.threshold)  # type: ignore[misc]
+        self._reset()
         return result
 
 
