@@ -1,10 +1,10 @@
 """Chat delivery latency: N widget customers and 20 agents against real server processes.
 
     python -m bench.chat_latency --customers 500 [--agents 20] [--rate 0.2] [--seconds 20]
-                                 [--articles demo|10k|none] [--data ../shared/data]
+                                 [--articles demo|10k|none] [--data ../shared/data] [--no-sla]
                                  [--processes 2 --redis redis://127.0.0.1:6379/14]
                                  [--postgres URL] [--server gevent|threading] [--trace FILE]
-                                 [--json]
+                                 [--stalls] [--json]
 
 The servers run in child processes exactly as `servicedesk serve` runs (gevent, SQLite WAL
 unless `--postgres`); customers and agents are python-socketio AsyncClients over websocket
@@ -17,8 +17,9 @@ Redis database of its own: jobs left from an earlier run would be worked too). T
 gives the servers' CPU time per message, which explains most of the latency.
 
 The desk is the demo's, as a newcomer sees it: its help articles (or 10,000 more with
-`--articles 10k`) and its router trained, so every customer message asks for knowledge
-suggestions. Customers write varied demo-like questions. Agents also time
+`--articles 10k`), its router trained and its SLA policies (chat's runs 24/7, so every
+message keeps its request's clocks; `--no-sla` leaves them out), so every customer message
+asks for knowledge suggestions. Customers write varied demo-like questions. Agents also time
 `suggestions.ready`: the result says how long after a customer's last message the
 suggestions for it arrived.
 """
@@ -112,15 +113,17 @@ def start_servers(
     ports = [free_port() for _ in range(count)]
     base = f"http://127.0.0.1:{ports[0]}"
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
-    facts = seed(
-        build_config(workdir, base, origins, redis_url), articles=args.articles, data_dir=args.data
-    )
+    config = build_config(workdir, base, origins, redis_url)
+    facts = seed(config, articles=args.articles, data_dir=args.data, sla=args.sla)
     server = args.server
     servers = []
     for port in ports:
         command = [sys.executable, "-m", "bench.chat_server", str(workdir), str(port), base]
         command += [origins, redis_url or ""]
-        process = subprocess.Popen(command, env={**os.environ, "CHAT_BENCH_SERVER": server})
+        env = {**os.environ, "CHAT_BENCH_SERVER": server}
+        if args.stalls:
+            env["CHAT_BENCH_STALLS"] = "1"
+        process = subprocess.Popen(command, env=env)
         servers.append((f"http://127.0.0.1:{port}", process))
     for url, _process in servers:
         wait_until_serving(url, timeout=300)  # a loaded machine loads models slowly
@@ -162,6 +165,17 @@ def lane_stats(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, float
         for key, value in json.loads(path.read_text()).items():
             totals[key] = totals.get(key, 0) + value
     return totals
+
+
+def loop_stalls(workdir: Path, servers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Each server's long event-loop runs in the window (written at the last SIGUSR2)."""
+    found = {}
+    for url, _process in servers:
+        port = url.rsplit(":", 1)[1]
+        path = workdir / f"stalls-{port}.json"
+        if path.exists():
+            found[f"loop_stalls_{port}"] = json.loads(path.read_text())
+    return found
 
 
 def login_cookie(url: str, email: str) -> str:
@@ -295,6 +309,7 @@ async def measure(
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     worker_cpu = sum(cpu_seconds(pid) for pid in worker_pids) - worker_before
     lane = {k: v - lane_before.get(k, 0) for k, v in lane_stats(workdir, servers).items()}
+    stalls = loop_stalls(workdir, servers) if args.stalls else {}
     off_loop_cpu = lane.get("off_loop_cpu_seconds", 0.0)
     server_cpu += lane.get("child_cpu_seconds", 0.0)  # the suggestion process's jobs
     await asyncio.sleep(args.settle)  # the last deliveries and suggestions
@@ -330,6 +345,7 @@ async def measure(
         "lost": lost,
         "errors": run.errors,
         **suggestion_lag,
+        **stalls,
     }
 
 
@@ -378,9 +394,20 @@ def main(argv: list[str] | None = None) -> None:
         "--data", type=Path, default=Path("../shared/data"), help="StackFAQ for --articles 10k"
     )
     parser.add_argument(
+        "--no-sla",
+        dest="sla",
+        action="store_false",
+        help="leave out the demo's SLA policies (chat then keeps no clocks), to compare",
+    )
+    parser.add_argument(
         "--settle", type=float, default=5, help="seconds to wait for suggestions after sending"
     )
     parser.add_argument("--trace", type=Path, help="write each message's send time and latency")
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="time every greenlet run on the servers' event loops (bench.loop_stalls)",
+    )
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args(argv)
     if args.processes > 1 and not args.redis:
@@ -400,9 +427,10 @@ def main(argv: list[str] | None = None) -> None:
     result["database"] = "postgresql" if args.postgres else "sqlite"
     result["articles"] = facts["articles"]
     result["router_trained"] = facts["router"] is not None
+    result["sla"] = facts["sla"]
     name = (
         f"chat_latency_{args.customers}_{args.processes}p_{result['database']}_{args.server}"
-        f"_{args.articles}.json"
+        f"_{args.articles}{'' if args.sla else '_nosla'}.json"
     )
     report(result, name, as_json=args.json)
 

@@ -3,8 +3,11 @@
 python -m bench.chat_server WORKDIR PORT BASE_URL ORIGINS [REDIS_URL]
 
 `CHAT_BENCH_SERVER=threading` serves on werkzeug's threads instead of gevent, to compare.
-SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json; SIGUSR1
-dumps every thread's stack to stderr.
+SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json (and, with
+`CHAT_BENCH_STALLS=1`, the event loop's long greenlet runs since the last SIGUSR2 to
+WORKDIR/stalls-PORT.json, `bench.loop_stalls`); SIGUSR1 dumps every thread's stack to stderr.
+`CHAT_BENCH_GC=freeze-survivors` (an experiment, not what `servicedesk serve` does) freezes
+what survives each full collection, so the next one walks only what was made since.
 """
 
 from __future__ import annotations
@@ -47,18 +50,27 @@ def build_config(workdir: Path, base_url: str, origins: str, redis_url: str | No
 
 
 def seed(
-    config: Config, agents: int = 50, articles: str = "demo", data_dir: Path | None = None
+    config: Config,
+    agents: int = 50,
+    articles: str = "demo",
+    data_dir: Path | None = None,
+    *,
+    sla: bool = True,
 ) -> dict[str, Any]:
-    """Schema, agents `agent{i}@bench.example`, the demo's help articles and trained router.
+    """Schema, agents `agent{i}@bench.example`, the demo's help articles, trained router
+    and SLA setup (its calendars and policies; chat has a 24/7 policy, so every chat
+    message keeps its request's clocks, as on `servicedesk demo`).
 
     `articles`: "demo" (the demo's), "10k" (the demo's plus 10,000 synthetic articles from
     StackFAQ sentences under `data_dir`, as `bench.kb_latency` builds them) or "none".
+    `sla=False` leaves the SLA setup out, to compare.
     """
     import servicedesk.schema  # noqa: F401
     from servicedesk import migrate
     from servicedesk.container import Container
-    from servicedesk.demo import load_articles, train_router
+    from servicedesk.demo import DEMO_SLA, load_articles, train_router
     from servicedesk.desk.accounts import create_agent
+    from servicedesk.desk.sla.admin import load_setup_file
 
     container = Container.build(config)
     # Migrated, not create_all: `servicedesk worker` (with --redis) checks the revision.
@@ -66,8 +78,10 @@ def seed(
     with container.uow() as uow:
         for i in range(agents):
             create_agent(uow.session, f"agent{i}@bench.example", AGENT_PASSWORD, name=f"Agent {i}")
+        if sla:
+            load_setup_file(uow.session, DEMO_SLA)  # as `servicedesk demo` (load_demo) does
         uow.commit()
-    facts: dict[str, Any] = {"articles": 0, "router": None}
+    facts: dict[str, Any] = {"articles": 0, "router": None, "sla": sla}
     if articles == "10k":  # first: building the synthetic keyword index starts it afresh
         facts["articles"] = _synthetic_articles(container, data_dir or Path("../shared/data"))
     if articles != "none":
@@ -86,9 +100,13 @@ def _synthetic_articles(container: Any, data_dir: Path, count: int = 10_000) -> 
     return count
 
 
-def _write_stats(path: Path, container: Any) -> None:
+def _write_stats(path: Path, container: Any, stalls: Any = None) -> None:
     """What the suggestion lane did in this process (read by the bench)."""
     import json
+
+    if stalls is not None:
+        stalls_path = path.with_name(path.name.replace("stats-", "stalls-"))
+        stalls_path.write_text(json.dumps(stalls.summary()))
 
     from servicedesk import lanes, suggestion_process
 
@@ -122,7 +140,21 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # from any greenlet, at once
     stats = Path(workdir) / f"stats-{port}.json"
-    signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container))
+    stalls = None
+    if os.environ.get("CHAT_BENCH_STALLS") == "1":
+        from bench.loop_stalls import LoopStalls
+
+        stalls = LoopStalls()
+        stalls.install()
+    signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container, stalls))
+    if os.environ.get("CHAT_BENCH_GC") == "freeze-survivors":
+        import gc
+
+        def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+            if phase == "stop" and info["generation"] == 2:
+                gc.freeze()
+
+        gc.callbacks.append(freeze_survivors)
     serve(app, "127.0.0.1", int(port))
 
 

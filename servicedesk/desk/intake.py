@@ -37,7 +37,7 @@ from servicedesk.desk.models import (
     Team,
 )
 from servicedesk.desk.ports import RequestRouter
-from servicedesk.desk.sla.service import refresh_request_sla
+from servicedesk.desk.sla.service import refresh_after_customer_message
 from servicedesk.desk.threading import find_thread
 
 Outcome = Literal["created", "appended", "duplicate"]
@@ -92,7 +92,7 @@ def receive_inbound(
         _announce_opened(uow, request)
     if message.channel == "email":
         _note_mail_reply(uow, request, message, customer, opened=outcome == "created")
-    refresh_request_sla(uow.session, request, utcnow())
+    refresh_after_customer_message(uow.session, request, stored.created_at, utcnow())
     uow.events.append(events.MessageReceived(request.id, stored.id))
     return IntakeResult(outcome, request.id, request.reference, stored.id, stored, rule)
 

@@ -21,13 +21,20 @@ DONE = frozenset({"solved", "closed"})
 
 @dataclass(frozen=True)
 class History:
-    """What the clocks read of a request; `statuses` are (when, new status), oldest first."""
+    """What the clocks read of a request; `statuses` are (when, new status), oldest first.
+
+    `inbound` and `outbound` may be only the times the clocks read (the first customer
+    message and the first after the last reply; the first and last reply,
+    `sla.history`); `replies` then says how many replies there were (a next-response
+    clock's cycle), else it is `len(outbound)`.
+    """
 
     opened_at: datetime
     priority: str
     statuses: Sequence[tuple[datetime, str]]
     inbound: Sequence[datetime]
     outbound: Sequence[datetime]
+    replies: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,8 @@ def _spans(history: History, now: datetime) -> dict[str, Span | None]:
         last_reply = outbound[-1]
         waiting = sorted(t for t in inbound if t > last_reply)
         if waiting and not (statuses and statuses[-1][1] in DONE):
-            spans["next_response"] = (len(outbound), waiting[0], None)
+            replies = len(outbound) if history.replies is None else history.replies
+            spans["next_response"] = (replies, waiting[0], None)
     return spans
 
 
@@ -138,7 +146,10 @@ def _measure(
     cycle, start, stop = span
     end = stop or now
     runs, paused = _runs(start, end, history.statuses)
-    running = stop is None and bool(runs) and runs[-1][1] == end and _status_at(history, now)
+    running = stop is None and _status_at(history, now)
+    if running and not (runs and runs[-1][1] == end):
+        # Resumed at `now` itself (the operation's own status change): a run starts now.
+        runs.append((end, end))
     consumed = 0.0
     breached_at = None
     for begin, finish in runs[:-1] if running else runs:

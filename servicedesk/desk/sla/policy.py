@@ -40,11 +40,19 @@ class SlaPolicy:
 
 
 def select_policy(policies: Sequence[SlaPolicy], facts: Mapping[str, Any]) -> SlaPolicy | None:
-    """The first policy, in order, whose conditions all hold."""
+    """The first policy, in order, whose conditions all hold.
+
+    A policy's contract conditions are tested after its others: `facts` may read the
+    contract only when asked (a query), and a chat never meets "email and gold contract".
+    """
     for policy in policies:
-        if all_hold(policy.conditions, facts):
+        if all_hold(sorted(policy.conditions, key=_reads_the_contract), facts):
             return policy
     return None
+
+
+def _reads_the_contract(condition: Condition) -> bool:
+    return condition.fact.startswith("contract.")
 
 
 def policy_from_dict(data: Mapping[str, Any], *, policy_id: int | None = None) -> SlaPolicy:

@@ -1,28 +1,33 @@
 """Keeping each request's SLA clocks, due time and due events up to date.
 
 `refresh_request_sla` runs inside the operation that changed the request (intake, reply,
-status, priority, merge), in its transaction, with the clock injected as `now`.
+status, priority, merge), in its transaction, with the clock injected as `now`; intake
+calls `refresh_after_customer_message`, which skips it when the message changed no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
+from crm_core.timeline import as_utc
 from servicedesk.desk.contracts import sla_contract_facts
-from servicedesk.desk.models import Direction, Message, RequestEvent, ServiceRequest
+from servicedesk.desk.models import ServiceRequest
 from servicedesk.desk.per_transaction import once_per_transaction
 from servicedesk.desk.sla.calendar import ALWAYS, BusinessCalendar, calendar_from_dict
-from servicedesk.desk.sla.clocks import ClockState, History, compute_clocks, warning_at
+from servicedesk.desk.sla.clocks import ClockState, compute_clocks, warning_at
+from servicedesk.desk.sla.history import request_history
 from servicedesk.desk.sla.models import SlaCalendarRow, SlaClock, SlaDueEvent, SlaPolicyRow
 from servicedesk.desk.sla.policy import SlaPolicy, policy_from_dict, select_policy
+from servicedesk.desk.sla.waits import wait_already_timed
 
 _KEY = "sla.per_transaction"
+_CLOCKS = select(SlaClock).where(SlaClock.request_id == bindparam("rid"))
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,31 @@ class SlaSetup:
     calendars: Mapping[str, BusinessCalendar]
 
     def calendar(self, name: str) -> BusinessCalendar:
-        return self.calendars.get(name, ALWAYS)
+        return ALWAYS if name == ALWAYS.name else self.calendars.get(name, ALWAYS)
+
+
+class _StoredCalendars(Mapping[str, BusinessCalendar]):
+    """The calendars, read at the first use of one: a 24/7 policy (chat's) never needs them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._read: dict[str, BusinessCalendar] | None = None
+
+    def _all(self) -> dict[str, BusinessCalendar]:
+        if self._read is None:
+            self._read = {ALWAYS.name: ALWAYS}
+            for row in self._session.scalars(select(SlaCalendarRow)):
+                self._read[row.name] = calendar_from_dict({**row.definition, "name": row.name})
+        return self._read
+
+    def __getitem__(self, name: str) -> BusinessCalendar:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def load_setup(session: Session) -> SlaSetup:
@@ -50,10 +79,8 @@ def _read_setup(session: Session) -> SlaSetup:
     policies = tuple(
         policy_from_dict({"name": r.name, **r.definition}, policy_id=r.id) for r in rows
     )
-    calendars: dict[str, BusinessCalendar] = {ALWAYS.name: ALWAYS}
-    # No policy, no clock: the calendars are not even read (one query per transaction).
-    for row in session.scalars(select(SlaCalendarRow)) if policies else ():
-        calendars[row.name] = calendar_from_dict({**row.definition, "name": row.name})
+    # No policy, no clock: the calendars are not even read.
+    calendars = _StoredCalendars(session) if policies else {ALWAYS.name: ALWAYS}
     return SlaSetup(policies, calendars)
 
 
@@ -84,28 +111,44 @@ def request_facts(
     return facts
 
 
-def request_history(session: Session, request: ServiceRequest, now: datetime) -> History:
-    """The request's status changes and message times as the clocks read them."""
-    session.flush()
-    statuses = [
-        (min(_aware(e.created_at), now), str(e.data.get("new")))
-        for e in session.scalars(
-            select(RequestEvent)
-            .where(RequestEvent.request_id == request.id, RequestEvent.kind == "status_changed")
-            .order_by(RequestEvent.id)
-        )
-    ]
-    if (statuses[-1][1] if statuses else "new") != request.status.value:
-        statuses.append((now, request.status.value))  # changed without an audit entry (merge)
-    messages = session.execute(
-        select(Message.direction, Message.created_at).where(Message.request_id == request.id)
-    ).all()
-    # Rows written in this transaction may be stamped a moment after `now`: they count now.
-    inbound = [min(_aware(t), now) for d, t in messages if d == Direction.INBOUND]
-    outbound = [min(_aware(t), now) for d, t in messages if d == Direction.OUTBOUND]
-    return History(
-        min(_aware(request.created_at), now), request.priority.value, statuses, inbound, outbound
-    )
+class _FactsWithContract(Mapping[str, Any]):
+    """A request's facts; its contract's (one query) are read only if a policy tests one,
+    which `select_policy` does after every cheaper condition of the policy held."""
+
+    def __init__(
+        self, session: Session, request: ServiceRequest, now: datetime, extra: Mapping[str, Any]
+    ) -> None:
+        self._facts = request_facts(request, extra)
+        self._given = set(extra)
+        self._request = (session, request, now)
+        self._contract: dict[str, Any] | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key.startswith("contract.") and key not in self._given:
+            if self._contract is None:
+                self._contract = sla_contract_facts(*self._request)
+            if key in self._contract:
+                return self._contract[key]
+        return self._facts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
+def _policy_for(
+    session: Session,
+    setup: SlaSetup,
+    request: ServiceRequest,
+    now: datetime,
+    extra_facts: Mapping[str, Any] | None,
+) -> SlaPolicy | None:
+    if not setup.policies or request.merged_into_id is not None:
+        return None
+    facts = _FactsWithContract(session, request, now, extra_facts or {})
+    return select_policy(setup.policies, facts)
 
 
 def refresh_request_sla(
@@ -119,22 +162,54 @@ def refresh_request_sla(
     setup = load_setup(session)
     if not setup.policies and request.sla_policy is None:
         return []  # no SLA configured: nothing to store or clear
-    policy = None
-    if setup.policies:
-        # The contract's tier (seed 3.4.3): read only when some policy could test it.
-        facts = {**sla_contract_facts(session, request, now), **(extra_facts or {})}
-        policy = select_policy(setup.policies, request_facts(request, facts))
-    if policy is None or request.merged_into_id is not None:
+    policy = _policy_for(session, setup, request, now, extra_facts)
+    return _recompute(session, setup, request, policy, now)
+
+
+def refresh_after_customer_message(
+    session: Session, request: ServiceRequest, received_at: datetime, now: datetime
+) -> list[ClockState] | None:
+    """`refresh_request_sla` after a customer message was added to `request`, or None
+    when the message changed no clock: the request already waits on the desk and the
+    clock timing that wait runs from before the message (see `waits`).
+
+    A chat customer writes many messages per turn; each then costs one read of the
+    request's (at most three) clock rows instead of a recompute from its history.
+    """
+    setup = load_setup(session)
+    if not setup.policies and request.sla_policy is None:
+        return []
+    policy = _policy_for(session, setup, request, now, None)
+    rows = None
+    if policy is not None and request.sla_policy == policy.name and request.id is not None:
+        rows = list(session.scalars(_CLOCKS, {"rid": request.id}))
+        received = min(as_utc(received_at), now)
+        if wait_already_timed(
+            request.status.value, policy, request.priority.value, rows, received, now
+        ):
+            return None
+    return _recompute(session, setup, request, policy, now, rows)
+
+
+def _recompute(
+    session: Session,
+    setup: SlaSetup,
+    request: ServiceRequest,
+    policy: SlaPolicy | None,
+    now: datetime,
+    rows: list[SlaClock] | None = None,
+) -> list[ClockState]:
+    if policy is None:
         _clear(session, request)
         return []
     calendar = setup.calendar(policy.calendar)
     states = compute_clocks(request_history(session, request, now), policy, calendar, now)
-    _store_clocks(session, request, policy, states)
+    _store_clocks(session, request, policy, states, rows)
     _schedule(session, request, policy, states)
     running = sorted((s for s in states if s.due_at is not None), key=lambda s: s.due_at)  # type: ignore[arg-type, return-value]
     nearest = running[0] if running else None
     request.sla_policy = policy.name
-    request.sla_due_at = nearest.due_at if nearest else None
+    _assign(request, "sla_due_at", nearest.due_at if nearest else None)
     request.sla_clock = nearest.clock if nearest else None
     request.sla_state = _summary(states)
     return states
@@ -149,6 +224,8 @@ def _summary(states: list[ClockState]) -> str | None:
 
 
 def _clear(session: Session, request: ServiceRequest) -> None:
+    if request.sla_policy is None:
+        return  # clocks and events are only ever stored with a policy: nothing to delete
     session.execute(delete(SlaClock).where(SlaClock.request_id == request.id))
     session.execute(
         delete(SlaDueEvent).where(
@@ -159,25 +236,37 @@ def _clear(session: Session, request: ServiceRequest) -> None:
 
 
 def _store_clocks(
-    session: Session, request: ServiceRequest, policy: SlaPolicy, states: list[ClockState]
+    session: Session,
+    request: ServiceRequest,
+    policy: SlaPolicy,
+    states: list[ClockState],
+    rows: list[SlaClock] | None,
 ) -> None:
-    existing = {
-        c.clock: c
-        for c in session.scalars(select(SlaClock).where(SlaClock.request_id == request.id))
-    }
+    if rows is None:
+        rows = list(session.scalars(_CLOCKS, {"rid": request.id}))
+    existing = {c.clock: c for c in rows}
     for state in states:
-        row = existing.pop(state.clock, None) or SlaClock(request_id=request.id, clock=state.clock)
-        row.cycle, row.policy_id, row.calendar = state.cycle, policy.id, policy.calendar
-        row.started_at, row.target_seconds = state.started_at, state.target_seconds
-        row.consumed_before, row.consumed_seconds = state.consumed_before, state.consumed_seconds
-        row.paused_seconds, row.running_since = state.paused_seconds, state.running_since
-        row.due_at, row.stopped_at, row.breached_at = (
-            state.due_at,
-            state.stopped_at,
-            state.breached_at,
-        )
-        row.state = state.state
-        session.add(row)
+        row = existing.pop(state.clock, None)
+        if row is None:
+            row = SlaClock(request_id=request.id, clock=state.clock)
+            session.add(row)
+        values = {
+            "cycle": state.cycle,
+            "policy_id": policy.id,
+            "calendar": policy.calendar,
+            "started_at": state.started_at,
+            "target_seconds": state.target_seconds,
+            "consumed_before": state.consumed_before,
+            "consumed_seconds": state.consumed_seconds,
+            "paused_seconds": state.paused_seconds,
+            "running_since": state.running_since,
+            "due_at": state.due_at,
+            "stopped_at": state.stopped_at,
+            "breached_at": state.breached_at,
+            "state": state.state,
+        }
+        for name, value in values.items():
+            _assign(row, name, value)
     for gone in existing.values():
         session.delete(gone)
 
@@ -196,9 +285,15 @@ def _schedule(
             continue
         for kind, when in (("warning", warning_at(state.due_at, policy)), ("breach", state.due_at)):
             wanted[due_event_key(request.id, state.clock, state.cycle, kind)] = (state, kind, when)
+    # The unfired ones and the wanted ones, not every event a long conversation fired.
     rows = {
         e.key: e
-        for e in session.scalars(select(SlaDueEvent).where(SlaDueEvent.request_id == request.id))
+        for e in session.scalars(
+            select(SlaDueEvent).where(
+                SlaDueEvent.request_id == request.id,
+                or_(SlaDueEvent.fired_at.is_(None), SlaDueEvent.key.in_(list(wanted))),
+            )
+        )
     }
     for key, stale in rows.items():
         if stale.fired_at is None and key not in wanted:
@@ -217,9 +312,14 @@ def _schedule(
                 )
             )
         elif row.fired_at is None:
-            row.due_at = when
+            _assign(row, "due_at", when)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _assign(row: object, name: str, value: object) -> None:
+    """Set an attribute unless it holds the same moment: SQLite reads datetimes back naive,
+    an aware one compares unequal, and setting it would write an UPDATE of nothing."""
+    current = getattr(row, name)
+    if isinstance(current, datetime) and isinstance(value, datetime):  # noqa: SIM102
+        if as_utc(current) == as_utc(value):
+            return
+    setattr(row, name, value)

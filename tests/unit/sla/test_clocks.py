@@ -74,6 +74,17 @@ def test_on_hold_across_a_weekend_then_customer_reply_resumes() -> None:
     assert resolution.due_at == utc(2026, 1, 13, 17)  # 12 h left from Monday 13:00
 
 
+def test_resumed_at_the_moment_of_the_recompute_runs() -> None:
+    # The agent takes the request off hold; the operation recomputes with its own `now`,
+    # the very moment of the status change: the clocks run from then, not stay paused.
+    opened, resumed = utc(2026, 1, 5, 9), utc(2026, 1, 5, 12)
+    statuses = [(utc(2026, 1, 5, 10), "on_hold"), (resumed, "open")]
+    state = clocks(History(opened, "normal", statuses, [opened], []), resumed)
+    resolution = state["resolution"]
+    assert resolution.state == "running" and resolution.running_since == resumed
+    assert resolution.due_at == utc(2026, 1, 7, 11)  # 15 h left: 5 today, 8 Tuesday, 2 Wednesday
+
+
 def test_opened_on_saturday_starts_monday() -> None:
     opened = utc(2026, 1, 10, 12)
     first = clocks(History(opened, "normal", [], [opened], []), utc(2026, 1, 10, 13))
