@@ -6,8 +6,6 @@ python -m bench.chat_server WORKDIR PORT BASE_URL ORIGINS [REDIS_URL]
 SIGUSR2 writes what the suggestion lane did so far to WORKDIR/stats-PORT.json (and, with
 `CHAT_BENCH_STALLS=1`, the event loop's long greenlet runs since the last SIGUSR2 to
 WORKDIR/stalls-PORT.json, `bench.loop_stalls`); SIGUSR1 dumps every thread's stack to stderr.
-`CHAT_BENCH_GC=freeze-survivors` (an experiment, not what `servicedesk serve` does) freezes
-what survives each full collection, so the next one walks only what was made since.
 """
 
 from __future__ import annotations
@@ -147,14 +145,6 @@ def main() -> None:
         stalls = LoopStalls()
         stalls.install()
     signal.signal(signal.SIGUSR2, lambda *_: _write_stats(stats, container, stalls))
-    if os.environ.get("CHAT_BENCH_GC") == "freeze-survivors":
-        import gc
-
-        def freeze_survivors(phase: str, info: dict[str, Any]) -> None:
-            if phase == "stop" and info["generation"] == 2:
-                gc.freeze()
-
-        gc.callbacks.append(freeze_survivors)
     serve(app, "127.0.0.1", int(port))
 
 
