@@ -60,7 +60,11 @@ def infer_customer_organisation(session: Session, customer: Customer) -> bool:
     email = customer.email or ""
     if "@" not in email or is_freemail(email.rsplit("@", 1)[1]):
         return False
-    organisation = infer_organisation(session, email)
+    # Without an autoflush: the customer was usually just added, and flushing it here
+    # would cost intake a second flush per new request; no pending row of intake's can
+    # change which organisation claimed a domain (claims flush themselves, `add_domain`).
+    with session.no_autoflush:
+        organisation = infer_organisation(session, email)
     if organisation is None:
         return False
     customer.organization = organisation
