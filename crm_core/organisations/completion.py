@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from crm_core.customers import Customer, IdentityKind, Organization
+from crm_core.normalise.email import email_domain
+from crm_core.organisations.domain_claims import may_be_claimed
 from crm_core.organisations.freemail import is_freemail
 from crm_core.organisations.operations import infer_organisation
 
@@ -59,6 +61,8 @@ def infer_customer_organisation(session: Session, customer: Customer) -> bool:
         return False
     email = customer.email or ""
     if "@" not in email or is_freemail(email.rsplit("@", 1)[1]):
+        return False
+    if not may_be_claimed(session, email_domain(email)):
         return False
     # Without an autoflush: the customer was usually just added, and flushing it here
     # would cost intake a second flush per new request; no pending row of intake's can

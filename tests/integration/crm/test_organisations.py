@@ -69,6 +69,21 @@ def test_a_new_customer_joins_the_domain_s_organisation_without_a_flush(uow_fact
         assert jane.organization_id == acme.id
 
 
+def test_a_domain_claimed_later_in_the_transaction_still_places_new_customers(
+    uow_factory,
+) -> None:
+    with uow_factory() as uow:
+        acme = create_organisation(uow.session, "Acme")
+        early = Customer(name="Early", email="early@acme.com")
+        uow.session.add(early)
+        assert infer_customer_organisation(uow.session, early) is False  # not claimed yet
+        add_domain(uow.session, acme, "acme.com")
+        late = Customer(name="Late", email="late@acme.com")
+        uow.session.add(late)
+        assert infer_customer_organisation(uow.session, late) is True
+        assert late.organization is acme
+
+
 def test_a_domain_belongs_to_one_organisation(uow_factory) -> None:
     with uow_factory() as uow:
         acme = create_organisation(uow.session, "Acme", domains=["acme.com"])
