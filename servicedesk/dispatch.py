@@ -19,8 +19,9 @@ def dispatch(published: Iterable[object], notifier: Notifier, tasks: TaskQueue) 
         else:
             _notify(event, notifier)
         _schedule(event, tasks)
-    for request_id, on in _automation_runs(published).items():
-        tasks.enqueue("default", "run_automations", request_id, on)
+    runs = [[request_id, on] for request_id, on in _automation_runs(published).items()]
+    if runs:  # one job per commit: it reads the rules once (`jobs.run_automations_for`)
+        tasks.enqueue("default", "run_automations_for", runs)
 
 
 def _automation_runs(published: list[object]) -> dict[int, str]:

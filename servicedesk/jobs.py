@@ -177,6 +177,18 @@ def run_automations(context: JobContext, request_id: int, on: str) -> None:
         log.info("run_automations: %s ran on request %s", ", ".join(ran), request_id)
 
 
+def run_automations_for(context: JobContext, runs: list[list[Any]]) -> None:
+    """The trigger runs of one commit ([request id, on] pairs): the rules are read once,
+    and only a request some enabled trigger waits for gets its `run_automations` job
+    (each in its own transaction and with its own retries, as before). Most desks have
+    few triggers: a batch of opened requests then costs one query, not one per request."""
+    with context.uow() as uow:
+        wanted = engine.trigger_kinds(uow.session)
+    for request_id, on in runs:
+        if on in wanted:
+            context.tasks.enqueue("default", "run_automations", request_id, on)
+
+
 def sweep_automations(context: JobContext) -> None:
     """Run the time-based rules on requests that waited long enough (each once per wait)."""
     acted = timed.sweep_timed_rules(context.uow, sweep.now())
@@ -265,6 +277,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "notify_rep_of_sla": notify_rep_of_sla,
     "refresh_open_slas": refresh_open_slas,
     "run_automations": run_automations,
+    "run_automations_for": run_automations_for,
     "sweep_automations": sweep_automations,
     "call_webhook": call_webhook,
     "send_campaign": send_campaign,

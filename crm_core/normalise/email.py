@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 from crm_core.normalise.errors import InvalidValue
@@ -22,10 +24,16 @@ def normalise_email(value: str | None, field: str = "email") -> str:
     if text.endswith(">") and "<" in text:
         text = text[text.rindex("<") + 1 : -1].strip()
     try:
-        checked = validate_email(text, check_deliverability=False)
+        return _canonical(text)
     except EmailNotValidError as error:
         raise InvalidValue(field, value, f"not a valid email address: {error}") from error
-    return checked.normalized.lower()
+
+
+# Remembered: intake normalises each sender's address more than once (the identity, the
+# lead behaviour note), and validation costs more than the rest of a lookup.
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> str:
+    return validate_email(text, check_deliverability=False).normalized.lower()
 
 
 def email_domain(email: str) -> str:

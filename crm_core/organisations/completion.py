@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from crm_core.customers import Customer, IdentityKind, Organization
+from crm_core.normalise.email import email_domain
+from crm_core.organisations.domain_claims import may_be_claimed
 from crm_core.organisations.freemail import is_freemail
 from crm_core.organisations.operations import infer_organisation
 
@@ -60,7 +62,13 @@ def infer_customer_organisation(session: Session, customer: Customer) -> bool:
     email = customer.email or ""
     if "@" not in email or is_freemail(email.rsplit("@", 1)[1]):
         return False
-    organisation = infer_organisation(session, email)
+    if not may_be_claimed(session, email_domain(email)):
+        return False
+    # Without an autoflush: the customer was usually just added, and flushing it here
+    # would cost intake a second flush per new request; no pending row of intake's can
+    # change which organisation claimed a domain (claims flush themselves, `add_domain`).
+    with session.no_autoflush:
+        organisation = infer_organisation(session, email)
     if organisation is None:
         return False
     customer.organization = organisation

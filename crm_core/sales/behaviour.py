@@ -16,6 +16,7 @@ from crm_core.normalise.errors import InvalidValue
 from crm_core.sales.capture import open_lead_by_email
 from crm_core.sales.lead_events import LeadContext, add_activity
 from crm_core.sales.models import Activity, ActivityKind
+from crm_core.sales.open_lead_emails import may_have_open_lead
 
 
 def note_behaviour(
@@ -33,7 +34,7 @@ def note_behaviour(
         address = normalise_email(email)
     except InvalidValue:
         return False
-    lead = open_lead_by_email(session, address)
+    lead = open_lead_by_email(session, address) if may_have_open_lead(session, address) else None
     if lead is None:
         return False
     context = context or LeadContext()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -96,7 +97,13 @@ def _by_message_id(
     if not message.references:
         return None
     params = {"channel": message.channel, "ids": list(message.references)}
-    found = list(session.scalars(_BY_EXTERNAL_IDS, params))
+    # Only a message added or changed unflushed could change the answer; without one, no
+    # autoflush: it would flush intake's new customer early, a second flush per request.
+    if any(isinstance(pending, Message) for pending in chain(session.new, session.dirty)):
+        found = list(session.scalars(_BY_EXTERNAL_IDS, params))
+    else:
+        with session.no_autoflush:
+            found = list(session.scalars(_BY_EXTERNAL_IDS, params))
     for outbound, rule in ((True, "own_message_id"), (False, "known_message_id")):
         ours = {m.external_id: m for m in found if (m.direction == Direction.OUTBOUND) == outbound}
         nearest = next((ours[ref] for ref in message.references if ref in ours), None)

@@ -40,6 +40,12 @@ def load_specs(session: Session, on: str) -> list[AutomationSpec]:
     return [s for s in specs if s.on == on]
 
 
+def trigger_kinds(session: Session) -> set[str]:
+    """The `on` values (created, updated) that at least one enabled trigger waits for."""
+    rows = session.scalars(_ENABLED_RULES)
+    return {spec_from_dict({"name": r.name, **r.definition}).on for r in rows}
+
+
 def automation_facts(request: ServiceRequest) -> dict[str, Any]:
     """The SLA facts plus status, assignee and tags (one per fact, `tag.NAME`)."""
     facts = request_facts(request)

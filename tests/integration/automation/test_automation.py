@@ -22,8 +22,10 @@ from servicedesk.desk.automation.timed import sweep_timed_rules
 from servicedesk.desk.automation.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from servicedesk.desk.models import Direction, Priority, RequestEvent, ServiceRequest, Status
 from servicedesk.desk.operations import change_status, update_request
+from servicedesk.jobs import run_automations_for
 from servicedesk.realtime.notifier import RecordingNotifier
 from tests.factories import make_agent, make_team
+from tests.fakes import RecordingQueue
 from tests.integration.desk.conftest import ask
 
 MACROS = [
@@ -255,3 +257,19 @@ def test_audit_marks_automation_changes(desk: Container) -> None:
             )
         ).all()
         assert [(e.actor, e.data.get("rule")) for e in entries] == [("automation", "tagger")]
+
+
+def test_a_commit_s_trigger_runs_go_only_to_requests_an_enabled_trigger_waits_for(
+    desk: Container,
+) -> None:
+    _load(
+        desk,
+        [
+            {"name": "on update", "on": "updated", "conditions": [], "actions": [{"add_tag": "u"}]},
+            {"name": "off", "on": "created", "enabled": False, "conditions": [],
+             "actions": [{"add_tag": "c"}]},
+        ],
+    )  # fmt: skip
+    desk.tasks = RecordingQueue()
+    run_automations_for(desk, [[1, "created"], [2, "updated"], [3, "created"]])
+    assert desk.tasks.enqueued == [("default", "run_automations", (2, "updated"))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm_core.customers import Customer
 from crm_core.normalise import InvalidValue
 from crm_core.organisations import (
     Tier,
@@ -11,6 +12,7 @@ from crm_core.organisations import (
     create_organisation,
     domains_of,
     find_organisation_by_name,
+    infer_customer_organisation,
     infer_organisation,
     is_freemail,
     learn_domain,
@@ -51,6 +53,35 @@ def test_people_are_placed_by_company_domain_never_by_free_mail(uow_factory) -> 
         assert infer_organisation(uow.session, "jane@gmail.com") is None
         with pytest.raises(InvalidValue, match="free-mail"):
             add_domain(uow.session, acme, "gmail.com")
+
+
+def test_a_new_customer_joins_the_domain_s_organisation_without_a_flush(uow_factory) -> None:
+    with uow_factory() as uow:
+        acme = create_organisation(uow.session, "Acme", domains=["acme.com"])
+        uow.session.flush()
+        jane = Customer(name="Jane", email="jane@acme.com")
+        uow.session.add(jane)
+        assert infer_customer_organisation(uow.session, jane) is True
+        # Still pending: intake flushes the customer once, with its request.
+        assert jane in uow.session.new
+        assert jane.organization is acme
+        uow.session.flush()
+        assert jane.organization_id == acme.id
+
+
+def test_a_domain_claimed_later_in_the_transaction_still_places_new_customers(
+    uow_factory,
+) -> None:
+    with uow_factory() as uow:
+        acme = create_organisation(uow.session, "Acme")
+        early = Customer(name="Early", email="early@acme.com")
+        uow.session.add(early)
+        assert infer_customer_organisation(uow.session, early) is False  # not claimed yet
+        add_domain(uow.session, acme, "acme.com")
+        late = Customer(name="Late", email="late@acme.com")
+        uow.session.add(late)
+        assert infer_customer_organisation(uow.session, late) is True
+        assert late.organization is acme
 
 
 def test_a_domain_belongs_to_one_organisation(uow_factory) -> None:

@@ -23,6 +23,7 @@ from servicedesk.desk.operations import (
     post_reply,
     receive_inbound,
 )
+from servicedesk.desk.threading import find_thread
 from tests.factories import make_agent
 
 UowFactory = Callable[[], UnitOfWork]
@@ -103,6 +104,21 @@ def test_reply_referencing_our_message_threads_onto_the_request(uow_factory: Uow
         opened.request_id,
         "own_message_id",
     )
+
+
+def test_a_reply_threads_onto_our_message_id_set_earlier_in_the_same_transaction(
+    uow_factory: UowFactory,
+) -> None:
+    agent_id = new_agent(uow_factory)
+    ours = intake(uow_factory, mail("m1@example.com"))
+    with uow_factory() as uow:
+        customer = uow.session.scalars(select(Customer)).one()
+        reply = post_reply(uow, ours.request_id, agent_id, "Have you tried water?")
+        reply.external_id = "sr-late-1@desk.test"  # not flushed yet
+        reply_mail = mail("m2@example.com", references=("sr-late-1@desk.test",))
+        match = find_thread(uow.session, reply_mail, customer)
+        assert match is not None
+        assert (match.request.id, match.rule) == (ours.request_id, "own_message_id")
 
 
 def test_our_message_id_wins_over_a_nearer_customer_message_id(uow_factory: UowFactory) -> None:

@@ -144,7 +144,7 @@ def test_solving_stamps_the_time_remembers_the_answer_and_asks_for_a_rating(
         "invite_rating",
         "ask_rating",
         "enrol_on_solved_request",
-        "run_automations",
+        "run_automations_for",
     ]
 
 
