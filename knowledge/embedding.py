@@ -72,6 +72,12 @@ class MiniLMEmbedder:
                 # Quiet load: no weight-loading progress bars on the CLI's stderr.
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                # Load the weights on the calling thread. transformers otherwise loads
+                # them on a pool of threads; under gevent those are greenlets, and when
+                # the load runs on a gevent thread-pool worker (the suggestion lane), its
+                # idle pool greenlet is never run again, so the process hangs at exit
+                # joining it (`servicedesk demo --no-serve` did). The model is small.
+                os.environ.setdefault("HF_DEACTIVATE_ASYNC_LOAD", "1")
                 import torch
                 from sentence_transformers import SentenceTransformer
 
