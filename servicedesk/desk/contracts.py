@@ -31,9 +31,9 @@ from crm_core.contracts.usage import (
     record_incident,
     time_of,
 )
+from crm_core.per_transaction import once_per_transaction
 from servicedesk.desk.audit import record
 from servicedesk.desk.models import Agent, ServiceRequest
-from servicedesk.desk.per_transaction import once_per_transaction
 
 EXHAUSTED_TAG = "contract-exhausted"
 NO_CONTRACT: dict[str, Any] = {"contract.sla_tier": None, "contract.exhausted": False}

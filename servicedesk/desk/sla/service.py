@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
+from crm_core.per_transaction import forget, once_per_transaction
 from crm_core.timeline import as_utc
 from servicedesk.desk.contracts import sla_contract_facts
 from servicedesk.desk.models import ServiceRequest
-from servicedesk.desk.per_transaction import once_per_transaction
 from servicedesk.desk.sla.calendar import ALWAYS, BusinessCalendar, calendar_from_dict
 from servicedesk.desk.sla.clocks import ClockState, compute_clocks, warning_at
 from servicedesk.desk.sla.history import request_history
@@ -86,7 +86,7 @@ def _read_setup(session: Session) -> SlaSetup:
 
 def forget_setup(session: Session) -> None:
     """Drop the transaction's copy after an edit of policies or calendars."""
-    session.info.pop(_KEY, None)
+    forget(session, _KEY)
 
 
 def request_facts(
