@@ -133,16 +133,23 @@ def _save_mapping(upload_id: int) -> str | None:
         for i in range(len(request.form))
         if f"header_{i}" in request.form
     }
-    with container_of().uow() as uow:
-        upload = _upload(uow.session, upload_id)
-        if upload.status != UploadStatus.UPLOADED:
-            return None  # queued or done: the mapping is fixed now
-        try:
-            choose_mapping(uow.session, upload_id, _directory(), fields)
-        except MappingError as error:
-            return f"mapping: {error}"
-        uow.commit()
-    return None
+    container, directory = container_of(), _directory()
+
+    def save() -> str | None:
+        with container.uow() as uow:
+            upload = _upload(uow.session, upload_id)
+            if upload.status != UploadStatus.UPLOADED:
+                return None  # queued or done: the mapping is fixed now
+            try:
+                choose_mapping(uow.session, upload_id, directory, fields)
+            except MappingError as error:
+                return f"mapping: {error}"
+            uow.commit()
+        return None
+
+    # As the process's SQLite writer: the import job writes from another thread, and this
+    # read-then-write transaction would otherwise fail with "database is locked".
+    return container.write_guard.run(save)
 
 
 @crm.post("/import/<int:upload_id>/dry-run")
@@ -155,10 +162,16 @@ def import_dry_run(upload_id: int) -> ResponseReturnValue:
         flash(error, "error")
         return _mapping_page(upload_id, status=400)
     container = container_of()
-    with container.uow() as uow:
-        start_dry_run(uow.session, upload_id)
-        uow.after_commit(lambda: container.tasks.enqueue("default", "dry_run_import", upload_id))
-        uow.commit()
+
+    def start() -> None:
+        with container.uow() as uow:
+            start_dry_run(uow.session, upload_id)
+            uow.after_commit(
+                lambda: container.tasks.enqueue("default", "dry_run_import", upload_id)
+            )
+            uow.commit()
+
+    container.write_guard.run(start)
     return redirect(url_for("crm.import_mapping", upload_id=upload_id))
 
 
@@ -172,14 +185,17 @@ def import_run(upload_id: int) -> ResponseReturnValue:
         flash(error, "error")
         return _mapping_page(upload_id, status=400)
     container = container_of()
-    with container.uow() as uow:
-        try:
+
+    def queue() -> None:
+        with container.uow() as uow:
             queue_upload(uow.session, upload_id)
-        except UploadRefused as refused:
-            flash(str(refused), "error")
-            return redirect(url_for("crm.import_progress", upload_id=upload_id))
-        uow.after_commit(lambda: container.tasks.enqueue("default", "import_upload", upload_id))
-        uow.commit()
+            uow.after_commit(lambda: container.tasks.enqueue("default", "import_upload", upload_id))
+            uow.commit()
+
+    try:
+        container.write_guard.run(queue)
+    except UploadRefused as refused:
+        flash(str(refused), "error")
     return redirect(url_for("crm.import_progress", upload_id=upload_id))
 
 
